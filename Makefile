@@ -1,0 +1,51 @@
+# sockclock: make all | run | check | install | uninstall | clean | bench | fuzz
+PROGRAMS := daytime-tcp daytime-udp sntp-udp
+COMMON   := activation clock daytime dayserv log ntp options peer serve
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror
+# libsystemd through pkg-config: its headers at build time; the library
+# itself is loaded at run time, on the first journal message only.
+SYSTEMD_CFLAGS := $(shell pkg-config --cflags libsystemd 2>/dev/null)
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(SYSTEMD_CFLAGS) $(CFLAGS)
+LDLIBS   += -lm -ldl
+
+BUILD    := build
+ASAN_DIR := $(BUILD)/asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+OBJS      = $(COMMON:%=$(BUILD)/common/%.o)
+ASAN_OBJS = $(COMMON:%=$(ASAN_DIR)/common/%.o)
+
+.PHONY: all asan run check check-unit check-bats check-asan install uninstall clean deps
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c common/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(ASAN_DIR)/%.o: %.c common/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(PROGRAMS): %: $(BUILD)/%.o $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+asan: $(PROGRAMS:%=$(ASAN_DIR)/%)
+$(ASAN_DIR)/%: $(ASAN_DIR)/%.o $(ASAN_OBJS)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+.SECONDARY:
+
+# Installs what the build and the tests need, where it can (root, apt).
+deps:
+	@scripts/deps
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run
+
+clean:
+	rm -rf $(BUILD) $(PROGRAMS)
+
+-include mk/*.mk

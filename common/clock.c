@@ -1,0 +1,65 @@
+/* clock: adjtimex, clock step, kernel timestamps. */
+#include "clock.h"
+
+#include <string.h>
+#include <sys/timex.h>
+
+bool clk_state_read(struct clk_state *st)
+{
+	struct timex tx;
+	memset(&tx, 0, sizeof tx); /* modes 0: read only */
+	int r = adjtimex(&tx);
+	if (r < 0) {
+		*st = (struct clk_state){ .synchronized = false, .maxerror = 16 };
+		return false;
+	}
+	st->synchronized = !(tx.status & STA_UNSYNC) && r != TIME_ERROR;
+	st->leap = tx.status & STA_INS ? 1 : tx.status & STA_DEL ? 2 : 0;
+	st->maxerror = tx.maxerror / 1e6;
+	return true;
+}
+
+long clk_step_ns(void)
+{
+	/* Like chrony and ntpd: the precision is what reading the clock
+	 * can resolve, not the resolution it claims. */
+	long best = 1000000000;
+	struct timespec a, b;
+	clock_gettime(CLOCK_REALTIME, &a);
+	for (int i = 0; i < 16; i++) {
+		clock_gettime(CLOCK_REALTIME, &b);
+		long d = (b.tv_sec - a.tv_sec) * 1000000000L +
+			 (b.tv_nsec - a.tv_nsec);
+		if (d > 0 && d < best)
+			best = d;
+		a = b;
+	}
+	return best;
+}
+
+void clk_now(struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+}
+
+bool clk_rx_timestamps_enable(int fd)
+{
+	int on = 0;
+	socklen_t len = sizeof on;
+	if (getsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, &len) == 0 && on)
+		return true;
+	on = 1;
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+	return false;
+}
+
+bool clk_rx_timestamp(struct msghdr *msg, struct timespec *ts)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(ts, CMSG_DATA(c), sizeof *ts);
+			return true;
+		}
+	return false;
+}

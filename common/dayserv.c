@@ -1,0 +1,76 @@
+/* dayserv: --format, --utc and the line, for both Daytime programs. */
+#include "dayserv.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "daytime.h"
+#include "log.h"
+
+static enum daytime_format format = DAYTIME_CTIME;
+static bool utc;
+
+enum { OPT_FORMAT = 300, OPT_UTC };
+
+static const struct option dayserv_opts[] = {
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "utc", no_argument, NULL, OPT_UTC },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool take(int opt, const char *arg, const char **why)
+{
+	if (opt == OPT_UTC) {
+		utc = true;
+		return true;
+	}
+	if (opt == OPT_FORMAT && daytime_format_parse(arg, &format))
+		return true;
+	*why = "--format: unknown format; the formats are ctime, xinetd, "
+	       "rfc867, rfc2822, iso8601, nist";
+	return false;
+}
+
+struct opt_program dayserv_program(const char *name, const char *purpose)
+{
+	return (struct opt_program){
+		.name = name,
+		.purpose = purpose,
+		.longopts = dayserv_opts,
+		.help = "      --format=NAME        ctime (default), xinetd, rfc867,"
+			" rfc2822,\n"
+			"                           iso8601 or nist\n"
+			"      --utc                UTC instead of the local time"
+			" zone (TZ)\n",
+		.take = take,
+	};
+}
+
+size_t dayserv_line(char *buf, time_t now)
+{
+	struct daytime_clock dc = { 0, 0 };
+	if (format == DAYTIME_NIST) {
+		struct clk_state st;
+		clk_state_read(&st);
+		dc.leap = st.synchronized ? st.leap : 0;
+		/* NIST's health: 0 healthy, 1 error up to 5 s, 2 more. */
+		dc.health = st.synchronized ? 0 : st.maxerror <= 5 ? 1 : 2;
+	}
+	size_t n = daytime_format(buf, format, now, utc, &dc);
+	if (n == 0)
+		log_error("the time cannot be written in this format");
+	return n;
+}
+
+int dayserv_print(void)
+{
+	char line[DAYTIME_MAX];
+	struct timespec now;
+	clk_now(&now);
+	size_t n = dayserv_line(line, now.tv_sec);
+	if (n == 0)
+		return 1;
+	return fwrite(line, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : 1;
+}

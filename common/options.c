@@ -1,0 +1,134 @@
+/* options: getopt_long over the shared and the program's options. */
+#include "options.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+enum { OPT_IDLE = 256, OPT_IO };
+
+static const struct option common_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "io-timeout", required_argument, NULL, OPT_IO },
+};
+#define N_COMMON (sizeof common_opts / sizeof common_opts[0])
+#define MAX_OPTS 24
+
+static const char common_help[] =
+	"  -h, --help               show this help and exit\n"
+	"  -V, --version            show the version and exit\n"
+	"  -v, --verbose            log one line per request\n"
+	"      --idle-timeout=SECS  exit after SECS without a request\n"
+	"                           (default 10; 0: as soon as nothing is pending)\n"
+	"      --io-timeout=SECS    longest time a client may hold a connection\n"
+	"                           or a write may wait (default 5)\n";
+
+static void usage(FILE *f, const struct opt_program *p)
+{
+	fprintf(f,
+		"Usage: %s [OPTION]...\n%s\n\n"
+		"Serves the socket(s) passed by systemd (LISTEN_FDS) or inetd\n"
+		"(standard input); run by hand, answers one request on standard\n"
+		"output.\n\nOptions:\n%s%s",
+		p->name, p->purpose, p->help, common_help);
+}
+
+bool opt_seconds(const char *arg, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+	if (end == arg || *end || !isfinite(v) || v < 0 || v > 86400)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int bad(const struct opt_program *p, const char *what)
+{
+	log_error("%s", what);
+	if (log_to_stderr())
+		usage(stderr, p);
+	else
+		log_error("usage: %s [OPTION]...; see %s --help", p->name,
+			  p->name);
+	return 2;
+}
+
+int opt_parse(int argc, char **argv, const struct opt_program *p,
+	      struct opt_common *c)
+{
+	struct option opts[MAX_OPTS];
+	size_t n = 0;
+	char msg[256];
+
+	memcpy(opts, common_opts, sizeof common_opts);
+	n = N_COMMON;
+	for (const struct option *o = p->longopts; o->name && n < MAX_OPTS - 1;)
+		opts[n++] = *o++;
+	memset(&opts[n], 0, sizeof opts[n]);
+
+	*c = (struct opt_common){ .idle_timeout = 10, .io_timeout = 5 };
+	opterr = 0; /* getopt would write to fd 2: the client, under inetd */
+	optind = 1;
+	for (;;) {
+		int longidx = -1;
+		int o = getopt_long(argc, argv, ":hVv", opts, &longidx);
+		if (o == -1)
+			break;
+		const char *why = NULL;
+		switch (o) {
+		case 'h':
+			usage(log_to_stderr() ? stdout : stderr, p);
+			return 0;
+		case 'V':
+			printf("%s (sockclock) %s\n", p->name, SOCKCLOCK_VERSION);
+			return 0;
+		case 'v':
+			c->verbose = true;
+			break;
+		case OPT_IDLE:
+		case OPT_IO:
+			if (!opt_seconds(optarg, o == OPT_IDLE ? &c->idle_timeout
+							       : &c->io_timeout)) {
+				snprintf(msg, sizeof msg,
+					 "--%s: '%s' is not a number of seconds "
+					 "from 0 to 86400",
+					 o == OPT_IDLE ? "idle-timeout" : "io-timeout",
+					 optarg);
+				return bad(p, msg);
+			}
+			break;
+		case ':':
+			snprintf(msg, sizeof msg, "option '%s' needs a value",
+				 argv[optind - 1]);
+			return bad(p, msg);
+		case '?':
+			if (optopt)
+				snprintf(msg, sizeof msg, "unknown option '-%c'",
+					 optopt);
+			else
+				snprintf(msg, sizeof msg, "unknown option '%s'",
+					 argv[optind - 1]);
+			return bad(p, msg);
+		default:
+			if (!p->take(o, optarg, &why)) {
+				snprintf(msg, sizeof msg, "%s", why);
+				return bad(p, msg);
+			}
+		}
+	}
+	if (optind < argc) {
+		snprintf(msg, sizeof msg, "unexpected argument '%s'",
+			 argv[optind]);
+		return bad(p, msg);
+	}
+	log_set_verbose(c->verbose);
+	return -1;
+}

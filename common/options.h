@@ -1,0 +1,34 @@
+/* options: the command line all three programs share, with getopt_long;
+ * each program adds its own options through a handler. */
+#ifndef SOCKCLOCK_OPTIONS_H
+#define SOCKCLOCK_OPTIONS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#define SOCKCLOCK_VERSION "0.1.0"
+
+struct opt_common {
+	bool verbose;
+	double idle_timeout;	/* seconds; 0: exit when nothing is pending */
+	double io_timeout;	/* seconds a client may hold a connection */
+};
+
+struct opt_program {
+	const char *name;
+	const char *purpose;		/* one line for --help */
+	const struct option *longopts;	/* the program's own, {0} ended */
+	const char *help;		/* their help lines */
+	/* Take one of the program's own options; on a bad value return
+	 * false and set *why. */
+	bool (*take)(int opt, const char *arg, const char **why);
+};
+
+/* Parse argv. Returns -1 to go on serving, or the exit code: 0 after
+ * --help or --version, 2 after a bad option (reported through log). */
+int opt_parse(int argc, char **argv, const struct opt_program *p,
+	      struct opt_common *c);
+/* A number of seconds from 0 to a day, as --idle-timeout takes it. */
+bool opt_seconds(const char *arg, double *out);
+
+#endif

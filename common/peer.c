@@ -1,0 +1,68 @@
+/* peer: address predicates and names. */
+#include "peer.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+int peer_port(const struct sockaddr *sa)
+{
+	if (!sa)
+		return -1;
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	return -1;
+}
+
+static bool ipv4_is_bad(uint32_t a)
+{
+	uint8_t top = a >> 24;
+	return top == 0 || top == 255 || (top & 0xf0) == 224;
+}
+
+bool peer_addr_is_bad(const struct sockaddr *sa)
+{
+	if (!sa)
+		return true;
+	if (sa->sa_family == AF_INET)
+		return ipv4_is_bad(
+			ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr));
+	if (sa->sa_family != AF_INET6)
+		return true;
+	const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(a)) {
+		uint32_t v4;
+		memcpy(&v4, a->s6_addr + 12, 4);
+		return ipv4_is_bad(ntohl(v4));
+	}
+	return IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_MULTICAST(a);
+}
+
+bool peer_is_loop_risk(const struct sockaddr *sa)
+{
+	int port = peer_port(sa);
+	/* Reserved ports hold the automatic responders (echo 7, discard 9,
+	 * daytime 13, chargen 19, time 37, ...) and port 0; 2049 is NFS. */
+	return port < 1024 || port == 2049 || peer_addr_is_bad(sa);
+}
+
+void peer_name(const struct sockaddr *sa, char buf[PEER_NAME_MAX])
+{
+	char host[INET6_ADDRSTRLEN];
+	int port = peer_port(sa);
+
+	if (port < 0) {
+		strcpy(buf, "-");
+	} else if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  host, sizeof host);
+		snprintf(buf, PEER_NAME_MAX, "%s:%d", host, port);
+	} else {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			  host, sizeof host);
+		snprintf(buf, PEER_NAME_MAX, "[%s]:%d", host, port);
+	}
+}

@@ -1,0 +1,25 @@
+/* peer: facts about the sender of a datagram or the client of a
+ * connection. Pure. */
+#ifndef SOCKCLOCK_PEER_H
+#define SOCKCLOCK_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* "[2001:db8::1]:123" at most, with a little room. */
+#define PEER_NAME_MAX 64
+
+/* Port of an AF_INET or AF_INET6 address; -1 for anything else. */
+int peer_port(const struct sockaddr *sa);
+/* A source no reply may go to: unspecified (0.0.0.0/8, ::), multicast
+ * (224.0.0.0/4, ff00::/8) or broadcast (255.0.0.0/8); an IPv4-mapped
+ * IPv6 address is judged as IPv4. Non-IP addresses are bad too. */
+bool peer_addr_is_bad(const struct sockaddr *sa);
+/* OpenBSD inetd's dg_badinput, less its loopback rule: a datagram that
+ * could start a loop with another automatic responder. */
+bool peer_is_loop_risk(const struct sockaddr *sa);
+/* "192.0.2.1:5000", "[2001:db8::1]:5000", or "-" when unknown. */
+void peer_name(const struct sockaddr *sa, char buf[PEER_NAME_MAX]);
+
+#endif

@@ -1,0 +1,419 @@
+/* serve: datagram batches with recvmmsg/sendmmsg, connections with a
+ * polite close, all under one poll loop that ends when idle. */
+#include "serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "peer.h"
+
+#define BATCH 32
+#define MAX_CONNS 64
+#define CMSG_MAX 256
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t ms(double seconds)
+{
+	return (int64_t)(seconds * 1000.0 + 0.5);
+}
+
+static int check_kinds(const struct serve_handler *h,
+		       const struct act_sockets *a)
+{
+	for (int i = 0; i < a->n; i++) {
+		const struct act_socket *s = &a->s[i];
+		bool ok = h->sotype == SOCK_DGRAM ?
+				  s->kind == ACT_DATAGRAM &&
+					  (s->family == AF_INET ||
+					   s->family == AF_INET6) :
+				  s->kind == ACT_STREAM_CONNECTED ||
+					  s->kind == ACT_STREAM_LISTENING;
+		if (!ok) {
+			log_error("fd %d is %s%s; expected %s", s->fd,
+				  act_kind_name(s->kind),
+				  s->kind == ACT_DATAGRAM ? " (not UDP)" : "",
+				  h->sotype == SOCK_DGRAM ?
+					  "a UDP (datagram) socket" :
+					  "a TCP (stream) socket, connected or listening");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- datagrams ---- */
+
+static void pktinfo_enable(int fd, int family)
+{
+	int on = 1;
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+	else
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+}
+
+/* Answer from the address the request was sent to, so that a client
+ * that checks the source (a connected socket, like chrony's) accepts
+ * the reply on a host with several addresses. */
+static size_t pktinfo_reply(struct msghdr *in, char *out)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(in); c; c = CMSG_NXTHDR(in, c)) {
+		struct cmsghdr *o = (struct cmsghdr *)out;
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof pi);
+			pi.ipi_spec_dst = pi.ipi_addr;
+			pi.ipi_ifindex = 0;
+			o->cmsg_level = IPPROTO_IP;
+			o->cmsg_type = IP_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof pi);
+			memcpy(CMSG_DATA(o), &pi, sizeof pi);
+			return CMSG_SPACE(sizeof pi);
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			o->cmsg_level = IPPROTO_IPV6;
+			o->cmsg_type = IPV6_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+			memcpy(CMSG_DATA(o), CMSG_DATA(c),
+			       sizeof(struct in6_pktinfo));
+			return CMSG_SPACE(sizeof(struct in6_pktinfo));
+		}
+	}
+	return 0;
+}
+
+struct dgram_state {
+	const struct serve_handler *h;
+	const struct timespec *start;
+	bool first;		/* the request that started the process */
+	uint8_t req[BATCH][SERVE_REQUEST_MAX];
+	uint8_t reply[BATCH][SERVE_REPLY_MAX];
+	struct sockaddr_storage peer[BATCH];
+	union {
+		char buf[CMSG_MAX];
+		struct cmsghdr align;
+	} cin[BATCH], cout[BATCH];
+	struct iovec iin[BATCH], iout[BATCH];
+	struct mmsghdr in[BATCH], out[BATCH];
+};
+
+static void send_all(int fd, struct mmsghdr *out, int n)
+{
+	int sent = 0;
+	while (sent < n) {
+		int r = sendmmsg(fd, out + sent, (unsigned)(n - sent), 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			sent++; /* this destination failed; go on */
+		} else {
+			sent += r;
+		}
+	}
+}
+
+/* Receive and answer one batch; returns how many came in, or -1. */
+static int dgram_batch(struct dgram_state *d, int fd, bool ts_before)
+{
+	const struct serve_handler *h = d->h;
+	for (int i = 0; i < BATCH; i++) {
+		d->iin[i] = (struct iovec){ d->req[i], SERVE_REQUEST_MAX };
+		d->in[i].msg_hdr = (struct msghdr){
+			.msg_name = &d->peer[i],
+			.msg_namelen = sizeof d->peer[i],
+			.msg_iov = &d->iin[i],
+			.msg_iovlen = 1,
+			.msg_control = d->cin[i].buf,
+			.msg_controllen = CMSG_MAX,
+		};
+	}
+	/* MSG_TRUNC: msg_len is the datagram's true length. */
+	int k = recvmmsg(fd, d->in, BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	if (k <= 0)
+		return -1;
+
+	struct timespec now;
+	clk_now(&now);
+	int n = 0;
+	for (int i = 0; i < k; i++) {
+		struct msghdr *m = &d->in[i].msg_hdr;
+		struct timespec rx = now;
+		if (h->rx_timestamps)
+			clk_rx_timestamp(m, &rx);
+		if (d->first && !ts_before &&
+		    (rx.tv_sec > d->start->tv_sec ||
+		     (rx.tv_sec == d->start->tv_sec &&
+		      rx.tv_nsec > d->start->tv_nsec)))
+			/* Queued before timestamps were on: the kernel stamped
+			 * it only as we read it. It came before we started. */
+			rx = *d->start;
+		d->first = false;
+		size_t len = h->datagram(d->req[i], d->in[i].msg_len,
+					 (struct sockaddr *)&d->peer[i], &rx,
+					 d->reply[n]);
+		if (len == 0)
+			continue;
+		d->iout[n] = (struct iovec){ d->reply[n], len };
+		d->out[n].msg_hdr = (struct msghdr){
+			.msg_name = &d->peer[i],
+			.msg_namelen = m->msg_namelen,
+			.msg_iov = &d->iout[n],
+			.msg_iovlen = 1,
+			.msg_control = d->cout[n].buf,
+			.msg_controllen = pktinfo_reply(m, d->cout[n].buf),
+		};
+		if (d->out[n].msg_hdr.msg_controllen == 0)
+			d->out[n].msg_hdr.msg_control = NULL;
+		n++;
+	}
+	if (n > 0) {
+		if (h->stamp) {
+			struct timespec tx;
+			clk_now(&tx); /* the transmit time: read last */
+			for (int i = 0; i < n; i++)
+				h->stamp(d->reply[i], d->iout[i].iov_len, &tx);
+		}
+		send_all(fd, d->out, n);
+	}
+	return k;
+}
+
+static int serve_datagrams(const struct serve_handler *h,
+			   const struct act_sockets *a,
+			   const struct opt_common *o,
+			   const struct timespec *start)
+{
+	static struct dgram_state d;
+	struct pollfd pfd[ACT_MAX_SOCKETS];
+	bool ts_before[ACT_MAX_SOCKETS];
+
+	d.h = h;
+	d.start = start;
+	d.first = a->origin != ACT_BY_HAND;
+	for (int i = 0; i < a->n; i++) {
+		pfd[i] = (struct pollfd){ .fd = a->s[i].fd, .events = POLLIN };
+		ts_before[i] = h->rx_timestamps ?
+				       clk_rx_timestamps_enable(a->s[i].fd) :
+				       true;
+		pktinfo_enable(a->s[i].fd, a->s[i].family);
+	}
+	int idle = (int)ms(o->idle_timeout);
+	for (;;) {
+		int r = poll(pfd, (nfds_t)a->n, idle);
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll: %s", strerror(errno));
+			return 1;
+		}
+		for (int i = 0; i < a->n; i++) {
+			if (pfd[i].revents & POLLNVAL) {
+				log_error("fd %d was closed under us", pfd[i].fd);
+				return 1;
+			}
+			if (!pfd[i].revents)
+				continue;
+			/* A few batches per socket, then the next: fairness. */
+			for (int b = 0; b < 8; b++)
+				if (dgram_batch(&d, pfd[i].fd, ts_before[i]) < BATCH)
+					break;
+		}
+	}
+}
+
+/* ---- connections ---- */
+
+struct conn {
+	int fd;
+	bool draining;
+	size_t len, off;
+	int64_t deadline;
+	char line[SERVE_REPLY_MAX];
+};
+
+static void conn_close(struct conn *c)
+{
+	close(c->fd);
+	c->fd = -1;
+}
+
+/* Write what is left of the line; then half-close and read until the
+ * client closes, so that unread data of its own never turns our close
+ * into a reset that would destroy the line in flight. */
+static void conn_progress(struct conn *c, const struct opt_common *o)
+{
+	if (!c->draining) {
+		ssize_t n = send(c->fd, c->line + c->off, c->len - c->off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				conn_close(c);
+			return;
+		}
+		c->off += (size_t)n;
+		if (c->off < c->len)
+			return;
+		shutdown(c->fd, SHUT_WR);
+		c->draining = true;
+		double wait = o->io_timeout < SERVE_DRAIN_MAX_S ?
+				      o->io_timeout :
+				      SERVE_DRAIN_MAX_S;
+		int64_t until = now_ms() + ms(wait);
+		if (until < c->deadline)
+			c->deadline = until;
+	}
+	char scratch[4096];
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = recv(c->fd, scratch, sizeof scratch, MSG_DONTWAIT);
+		if (n > 0)
+			continue;
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			conn_close(c);
+		return;
+	}
+}
+
+static bool conn_open(struct conn *c, int fd, const struct sockaddr *peer,
+		      const struct serve_handler *h,
+		      const struct opt_common *o)
+{
+	*c = (struct conn){ .fd = fd, .deadline = now_ms() + ms(o->io_timeout) };
+	c->len = h->line(c->line, peer);
+	if (c->len == 0) {
+		conn_close(c);
+		return false;
+	}
+	conn_progress(c, o);
+	return true;
+}
+
+static int serve_streams(const struct serve_handler *h,
+			 const struct act_sockets *a,
+			 const struct opt_common *o)
+{
+	static struct conn conns[MAX_CONNS];
+	struct pollfd pfd[ACT_MAX_SOCKETS + MAX_CONNS];
+	int listeners[ACT_MAX_SOCKETS], nl = 0, nc = 0;
+
+
+	for (int i = 0; i < MAX_CONNS; i++)
+		conns[i].fd = -1;
+	for (int i = 0; i < a->n; i++) {
+		int fd = a->s[i].fd;
+		if (a->s[i].kind == ACT_STREAM_LISTENING) {
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+			listeners[nl++] = fd;
+			continue;
+		}
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		struct sockaddr *peer = (struct sockaddr *)&ss;
+		if (getpeername(fd, peer, &sl) < 0)
+			peer = NULL;
+		if (nc < MAX_CONNS && conn_open(&conns[nc], fd, peer, h, o))
+			nc++;
+	}
+
+	int64_t idle_end = now_ms() + ms(o->idle_timeout);
+	for (;;) {
+		int64_t now = now_ms(), wake = nl ? idle_end : INT64_MAX;
+		int np = 0, owner[MAX_CONNS];
+		for (int i = 0; i < MAX_CONNS; i++) {
+			struct conn *c = &conns[i];
+			if (c->fd < 0)
+				continue;
+			if (now >= c->deadline) {
+				conn_close(c);
+				continue;
+			}
+			if (c->deadline < wake)
+				wake = c->deadline;
+			owner[np] = i;
+			pfd[np++] = (struct pollfd){
+				.fd = c->fd,
+				.events = c->draining ? POLLIN : POLLOUT,
+			};
+		}
+		int live = np;
+		if (live == 0 && (nl == 0 || now >= idle_end))
+			return 0;
+		/* With every slot taken, leave new clients in the backlog. */
+		int nlp = live < MAX_CONNS ? nl : 0;
+		for (int i = 0; i < nlp; i++)
+			pfd[np++] = (struct pollfd){ .fd = listeners[i],
+						     .events = POLLIN };
+		int r = poll(pfd, (nfds_t)np, wake - now > 0 ? (int)(wake - now) : 0);
+		if (r < 0 && errno != EINTR) {
+			log_error("poll: %s", strerror(errno));
+			return 1;
+		}
+		for (int j = 0; r > 0 && j < live; j++)
+			if (pfd[j].revents)
+				conn_progress(&conns[owner[j]], o);
+		for (int i = live; r > 0 && i < np; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			for (int slot = 0; slot < MAX_CONNS; slot++) {
+				if (conns[slot].fd >= 0)
+					continue;
+				struct sockaddr_storage ss;
+				socklen_t sl = sizeof ss;
+				int fd = accept4(pfd[i].fd, (struct sockaddr *)&ss,
+						 &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+				if (fd < 0)
+					break;
+				conn_open(&conns[slot], fd,
+					  (struct sockaddr *)&ss, h, o);
+				idle_end = now_ms() + ms(o->idle_timeout);
+			}
+		}
+	}
+}
+
+int serve(const struct serve_handler *h, const struct act_sockets *a,
+	  const struct opt_common *o, const struct timespec *start)
+{
+	int r = check_kinds(h, a);
+	if (r)
+		return r;
+	return h->sotype == SOCK_DGRAM ? serve_datagrams(h, a, o, start) :
+					 serve_streams(h, a, o);
+}
+
+int serve_main(int argc, char **argv, const struct opt_program *p,
+	       const struct serve_handler *h, int (*by_hand)(void))
+{
+	struct timespec start;
+	struct act_sockets a;
+	struct opt_common o;
+	const char *why = NULL;
+
+	clk_now(&start); /* first: the best bound on a queued request */
+	int r = act_find(&a, &why);
+	log_open(p->name, a.origin);
+	if (r < 0) {
+		log_error("%s", why);
+		return 1;
+	}
+	r = opt_parse(argc, argv, p, &o);
+	if (r >= 0)
+		return r;
+	if (a.origin == ACT_BY_HAND)
+		return by_hand();
+	return serve(h, &a, &o, &start);
+}

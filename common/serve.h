@@ -1,0 +1,54 @@
+/* serve: the one serve-until-idle loop of all three programs. It owns
+ * polling, batching, timeouts and the polite close; a program hands it
+ * what one request means. */
+#ifndef SOCKCLOCK_SERVE_H
+#define SOCKCLOCK_SERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "activation.h"
+#include "options.h"
+
+/* Bytes of a request a datagram handler sees (its true length is given
+ * apart); enough for an NTP header. */
+#define SERVE_REQUEST_MAX 64
+/* Largest reply a handler may write. */
+#define SERVE_REPLY_MAX 160
+
+/* Longest wait for a client's end of a connection after the reply. */
+#define SERVE_DRAIN_MAX_S 2.0
+
+struct serve_handler {
+	int sotype;		/* SOCK_STREAM or SOCK_DGRAM */
+	bool rx_timestamps;	/* want kernel receive timestamps */
+	/* Datagram: the reply to one request of len bytes (the first
+	 * min(len, SERVE_REQUEST_MAX) in req) received at rx from peer;
+	 * returns the reply's length, 0 to drop the request. */
+	size_t (*datagram)(const uint8_t *req, size_t len,
+			   const struct sockaddr *peer,
+			   const struct timespec *rx, uint8_t *reply);
+	/* Datagram, optional: the last touch to a reply, at tx, the moment
+	 * before it is sent (SNTP's transmit timestamp). */
+	void (*stamp)(uint8_t *reply, size_t len, const struct timespec *tx);
+	/* Stream: the line for a new connection from peer; 0 to close. */
+	size_t (*line)(char *buf, const struct sockaddr *peer);
+};
+
+/* Serve the sockets until idle. start is when the process started (the
+ * receive time of a request queued before any timestamp could be
+ * taken). Returns the exit code: 0, or 1 when a socket is of the wrong
+ * kind for this program. */
+int serve(const struct serve_handler *h, const struct act_sockets *a,
+	  const struct opt_common *o, const struct timespec *start);
+
+/* The whole life of a program: find the sockets, open the log, parse
+ * the options, then serve them, or run by_hand when there are none.
+ * Returns the exit code. */
+int serve_main(int argc, char **argv, const struct opt_program *p,
+	       const struct serve_handler *h, int (*by_hand)(void));
+
+#endif

@@ -1,0 +1,30 @@
+/* daytime-udp: Daytime (RFC 867) over UDP: one line per datagram. */
+#include <sys/socket.h>
+
+#include "common/dayserv.h"
+#include "common/log.h"
+#include "common/peer.h"
+#include "common/serve.h"
+
+static size_t answer(const uint8_t *req, size_t len,
+		     const struct sockaddr *peer, const struct timespec *rx,
+		     uint8_t *reply)
+{
+	(void)req; /* RFC 867: the datagram's content is ignored */
+	(void)len;
+	if (peer_is_loop_risk(peer)) {
+		log_request(peer, "dropped: a reply could start a loop");
+		return 0;
+	}
+	log_request(peer, "daytime sent");
+	return dayserv_line((char *)reply, rx->tv_sec);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct serve_handler udp = { .sotype = SOCK_DGRAM,
+						  .datagram = answer };
+	struct opt_program p = dayserv_program(
+		"daytime-udp", "Answer Daytime (RFC 867) requests over UDP.");
+	return serve_main(argc, argv, &p, &udp, dayserv_print);
+}

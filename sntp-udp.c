@@ -1,0 +1,195 @@
+/* sntp-udp: an SNTPv4 server (RFC 4330, RFC 5905 §8-9) over UDP. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/ntp.h"
+#include "common/peer.h"
+#include "common/serve.h"
+
+/* With --assume-synchronized on a kernel that keeps no error bound. */
+#define ASSUMED_DISPERSION 0.001
+/* chrony's refid for its "local" reference: 127.127.1.1. */
+#define DEFAULT_REFID 0x7f7f0101u
+
+static struct {
+	unsigned stratum;
+	double root_delay;
+	uint32_t refid;
+	bool assume_synchronized, dump;
+} cfg = { .stratum = 15, .refid = DEFAULT_REFID };
+
+/* The kernel's state, read at most once a second of request time. */
+static void server_state(const struct timespec *rx, struct ntp_server_state *st)
+{
+	static struct ntp_server_state cached;
+	static time_t when = -1;
+	static bool have_precision;
+	static int8_t precision;
+
+	if (!have_precision) {
+		precision = ntp_precision_from_ns(clk_step_ns());
+		have_precision = true;
+	}
+	if (when != rx->tv_sec) {
+		struct clk_state k;
+		if (!clk_state_read(&k))
+			log_warning("adjtimex: cannot read the clock state; "
+				    "serving as unsynchronised");
+		bool sync = k.synchronized || cfg.assume_synchronized;
+		cached = (struct ntp_server_state){
+			.synchronized = sync,
+			.leap = k.synchronized ? k.leap : NTP_LEAP_NONE,
+			.stratum = (uint8_t)cfg.stratum,
+			.rootdelay = ntp_short_from_seconds(cfg.root_delay),
+			.rootdisp = ntp_short_from_seconds(
+				k.synchronized ? k.maxerror : ASSUMED_DISPERSION),
+			.refid = cfg.refid,
+		};
+		when = rx->tv_sec;
+	}
+	*st = cached;
+	st->precision = precision;
+}
+
+static size_t answer(const uint8_t *req, size_t len,
+		     const struct sockaddr *peer, const struct timespec *rx,
+		     uint8_t *reply)
+{
+	enum ntp_verdict v = ntp_request_check(
+		req, len, peer ? peer_port(peer) : -1,
+		peer && peer_addr_is_bad(peer));
+	if (v != NTP_OK) {
+		log_request(peer, "%s", ntp_verdict_name(v));
+		return 0;
+	}
+	struct ntp_packet q, r;
+	struct ntp_server_state st;
+	ntp_decode(req, &q);
+	server_state(rx, &st);
+	ntp_reply_build(&q, &st, rx, &r);
+	ntp_encode(&r, reply);
+	log_request(peer, "NTPv%u mode %u request answered", q.version, q.mode);
+	return NTP_HEADER_LEN;
+}
+
+static void stamp(uint8_t *reply, size_t len, const struct timespec *tx)
+{
+	(void)len;
+	ntp_reply_stamp(reply, tx);
+}
+
+static int by_hand(void)
+{
+	uint8_t req[1024], reply[SERVE_REPLY_MAX];
+	size_t len = 0;
+	struct timespec rx;
+
+	if (!isatty(0)) {
+		ssize_t n;
+		while (len < sizeof req &&
+		       (n = read(0, req + len, sizeof req - len)) > 0)
+			len += (size_t)n;
+	}
+	clk_now(&rx);
+	if (len == 0) {
+		/* A terminal or empty input: ask as a v4 client would, now. */
+		ntp_client_request(&rx, req);
+		len = NTP_HEADER_LEN;
+	}
+	enum ntp_verdict v = ntp_request_check(req, len, -1, false);
+	if (v != NTP_OK) {
+		log_error("request of %zu bytes %s", len, ntp_verdict_name(v));
+		return 1;
+	}
+	answer(req, len, NULL, &rx, reply);
+	struct timespec tx;
+	clk_now(&tx);
+	ntp_reply_stamp(reply, &tx);
+
+	if (cfg.dump || isatty(1)) {
+		char text[1024];
+		struct ntp_packet r;
+		ntp_decode(reply, &r);
+		size_t n = ntp_describe(&r, tx.tv_sec, text, sizeof text);
+		return fwrite(text, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : 1;
+	}
+	return fwrite(reply, 1, NTP_HEADER_LEN, stdout) == NTP_HEADER_LEN &&
+			       fflush(stdout) == 0 ?
+		       0 :
+		       1;
+}
+
+enum { OPT_STRATUM = 300, OPT_ROOT_DELAY, OPT_REFID, OPT_ASSUME, OPT_DUMP };
+
+static bool take(int opt, const char *arg, const char **why)
+{
+	char *end;
+	switch (opt) {
+	case OPT_STRATUM: {
+		long s = strtol(arg, &end, 10);
+		if (end == arg || *end || s < 1 || s > 15) {
+			*why = "--stratum: a whole number from 1 to 15";
+			return false;
+		}
+		cfg.stratum = (unsigned)s;
+		return true;
+	}
+	case OPT_ROOT_DELAY:
+		if (!opt_seconds(arg, &cfg.root_delay) || cfg.root_delay >= 65536) {
+			*why = "--root-delay: a number of seconds, 0 or more";
+			return false;
+		}
+		return true;
+	case OPT_REFID:
+		if (!ntp_refid_parse(arg, &cfg.refid)) {
+			*why = "--refid: an IPv4 address or 1 to 4 ASCII characters";
+			return false;
+		}
+		return true;
+	case OPT_ASSUME:
+		cfg.assume_synchronized = true;
+		return true;
+	case OPT_DUMP:
+		cfg.dump = true;
+		return true;
+	}
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "stratum", required_argument, NULL, OPT_STRATUM },
+		{ "root-delay", required_argument, NULL, OPT_ROOT_DELAY },
+		{ "refid", required_argument, NULL, OPT_REFID },
+		{ "assume-synchronized", no_argument, NULL, OPT_ASSUME },
+		{ "dump", no_argument, NULL, OPT_DUMP },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct opt_program p = {
+		.name = "sntp-udp",
+		.purpose = "Answer SNTP (RFC 4330, RFC 5905) requests over UDP.",
+		.longopts = opts,
+		.help = "      --stratum=N          stratum when synchronised, 1-15"
+			" (default 15)\n"
+			"      --root-delay=SECS    root delay to announce (default 0)\n"
+			"      --refid=ID           reference ID: IPv4 address or up to"
+			" 4 ASCII\n"
+			"                           characters (default 127.127.1.1)\n"
+			"      --assume-synchronized  serve as synchronised even when"
+			" the\n"
+			"                           kernel says the clock is not\n"
+			"      --dump               by hand: print the reply decoded\n",
+		.take = take,
+	};
+	static const struct serve_handler udp = { .sotype = SOCK_DGRAM,
+						  .rx_timestamps = true,
+						  .datagram = answer,
+						  .stamp = stamp };
+	return serve_main(argc, argv, &p, &udp, by_hand);
+}
