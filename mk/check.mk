@@ -1,0 +1,16 @@
+# make check: unit tests of common/ (normal and sanitizer builds), then
+# every bats suite against the normal programs and the ASan+UBSan ones.
+.PHONY: check check-bats check-asan
+check: deps
+	@$(MAKE) --no-print-directory all asan
+	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-bats
+	@$(MAKE) --no-print-directory check-asan
+
+check-bats: all
+	tests/run
+
+# The same suites against build/asan; any sanitizer report fails a run.
+check-asan: asan
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		tests/run $(CURDIR)/$(ASAN_DIR)

@@ -1,0 +1,76 @@
+# Shared by every bats suite: libraries, where the programs are, and
+# servers started under a superserver and ended by PID in teardown.
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+# The programs under test: the normal build, or build/asan via the runner.
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+BIN=${SOCKCLOCK_BIN:-$TOP}
+PY=/usr/bin/python3	# Debian's python, which sees python3-ntplib
+
+# A free port on loopback for proto (tcp|udp), chosen by the kernel.
+free_port() {
+	$PY - "$1" <<'PY'
+import socket, sys
+t = socket.SOCK_STREAM if sys.argv[1] == "tcp" else socket.SOCK_DGRAM
+s = socket.socket(socket.AF_INET, t)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+PY
+}
+
+# Start a command in the background, remember its PID for teardown.
+# Output goes to $BATS_TEST_TMPDIR/bg.log.
+SERVER_PIDS=()
+start_bg() {
+	"$@" >>"$BATS_TEST_TMPDIR/bg.log" 2>&1 &
+	SERVER_PIDS+=($!)
+}
+
+# systemd-socket-activate on 127.0.0.1:port; extra args before "--".
+#   activate PORT [ACTIVATE-ARGS...] -- PROGRAM [ARGS...]
+activate() {
+	local port=$1; shift
+	local args=()
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	start_bg systemd-socket-activate "${args[@]}" -l "127.0.0.1:$port" "$@"
+	wait_listening "$port"
+}
+
+# Wait until something listens on port (tcp or udp), at most 5 s.
+wait_listening() {
+	local i
+	for i in $(seq 50); do
+		ss -Hlntu "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	echo "nothing listens on port $1" >&2
+	return 1
+}
+
+stop_servers() {
+	local p
+	for p in "${SERVER_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${SERVER_PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	SERVER_PIDS=()
+}
+
+# Tests that need root call this first: outside CI they are skipped
+# (the runner says so once); in CI a missing root is a failure.
+require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		[ -n "${CI:-}" ] && fail "CI must run as root"
+		skip "needs root"
+	fi
+}
+
+# One SNTP exchange through tests/helpers/ntp.py (see its --help).
+ntp() {
+	$PY "$TOP/tests/helpers/ntp.py" "$@"
+}
