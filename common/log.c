@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 #include <systemd/sd-journal.h>
 
 static const char *log_ident = "sockclock";
@@ -52,8 +53,22 @@ static journal_sendv_fn *journal_sendv(void)
 	return fn;
 }
 
+/* A person watching systemd-socket-activate in a terminal reads its
+ * standard error; a service's messages go to the journal, when there is
+ * one (sd_journal_sendv drops them silently when there is not). */
+static bool journal_wanted(void)
+{
+	static int wanted = -1;
+	if (wanted < 0)
+		wanted = !isatty(2) &&
+			 access("/run/systemd/journal/socket", W_OK) == 0;
+	return wanted;
+}
+
 static bool to_journal(int priority, const char *peer, const char *text)
 {
+	if (!journal_wanted())
+		return false;
 	journal_sendv_fn *send = journal_sendv();
 	if (!send)
 		return false;
