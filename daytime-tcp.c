@@ -19,6 +19,6 @@ int main(int argc, char **argv)
 	static const struct serve_handler tcp = { .sotype = SOCK_STREAM,
 						  .line = line };
 	struct opt_program p = dayserv_program(
-		"daytime-tcp", "Answer Daytime (RFC 867) requests over TCP.");
+		"daytime-tcp", "Answer Daytime (RFC 867) requests over TCP.", false);
 	return serve_main(argc, argv, &p, &tcp, dayserv_print);
 }

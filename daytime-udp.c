@@ -25,6 +25,6 @@ int main(int argc, char **argv)
 	static const struct serve_handler udp = { .sotype = SOCK_DGRAM,
 						  .datagram = answer };
 	struct opt_program p = dayserv_program(
-		"daytime-udp", "Answer Daytime (RFC 867) requests over UDP.");
+		"daytime-udp", "Answer Daytime (RFC 867) requests over UDP.", true);
 	return serve_main(argc, argv, &p, &udp, dayserv_print);
 }

@@ -77,6 +77,21 @@ static size_t answer(const uint8_t *req, size_t len,
 	return NTP_HEADER_LEN;
 }
 
+/* Over the rate limit: a "RATE" kiss-o'-death, to valid requests only. */
+static size_t limited(const uint8_t *req, size_t len,
+		      const struct sockaddr *peer, uint8_t *reply)
+{
+	if (ntp_request_check(req, len, peer_port(peer),
+			      peer_addr_is_bad(peer)) != NTP_OK)
+		return 0;
+	struct ntp_packet q, r;
+	ntp_decode(req, &q);
+	ntp_kod_build(&q, "RATE", &r);
+	ntp_encode(&r, reply);
+	log_request(peer, "over the rate limit: kiss-o'-death RATE sent");
+	return NTP_HEADER_LEN;
+}
+
 static void stamp(uint8_t *reply, size_t len, const struct timespec *tx)
 {
 	(void)len;
@@ -186,10 +201,12 @@ int main(int argc, char **argv)
 			"                           kernel says the clock is not\n"
 			"      --dump               by hand: print the reply decoded\n",
 		.take = take,
+		.datagram = true,
 	};
 	static const struct serve_handler udp = { .sotype = SOCK_DGRAM,
 						  .rx_timestamps = true,
 						  .datagram = answer,
+						  .limited = limited,
 						  .stamp = stamp };
 	return serve_main(argc, argv, &p, &udp, by_hand);
 }

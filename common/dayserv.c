@@ -33,7 +33,8 @@ static bool take(int opt, const char *arg, const char **why)
 	return false;
 }
 
-struct opt_program dayserv_program(const char *name, const char *purpose)
+struct opt_program dayserv_program(const char *name, const char *purpose,
+				    bool datagram)
 {
 	return (struct opt_program){
 		.name = name,
@@ -45,6 +46,7 @@ struct opt_program dayserv_program(const char *name, const char *purpose)
 			"      --utc                UTC instead of the local time"
 			" zone (TZ)\n",
 		.take = take,
+		.datagram = datagram,
 	};
 }
 

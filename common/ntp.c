@@ -102,14 +102,21 @@ const char *ntp_verdict_name(enum ntp_verdict v)
 	return "dropped";
 }
 
+/* RFC 4330 §6: a symmetric-active request is answered in passive mode. */
+static uint8_t reply_mode(const struct ntp_packet *req)
+{
+	return req->mode == NTP_MODE_SYMMETRIC_ACTIVE ?
+		       NTP_MODE_SYMMETRIC_PASSIVE :
+		       NTP_MODE_SERVER;
+}
+
 void ntp_reply_build(const struct ntp_packet *req,
 		     const struct ntp_server_state *st,
 		     const struct timespec *rx, struct ntp_packet *r)
 {
 	memset(r, 0, sizeof *r);
 	r->version = req->version;
-	r->mode = req->mode == NTP_MODE_SYMMETRIC_ACTIVE ?
-			  NTP_MODE_SYMMETRIC_PASSIVE : NTP_MODE_SERVER;
+	r->mode = reply_mode(req);
 	r->poll = req->poll;
 	r->precision = st->precision;
 	r->org = req->xmt;
@@ -131,6 +138,20 @@ void ntp_reply_build(const struct ntp_packet *req,
 		r->rootdelay = 1 << 16;
 		r->rootdisp = 1 << 16;
 	}
+}
+
+void ntp_kod_build(const struct ntp_packet *req, const char code[4],
+		   struct ntp_packet *r)
+{
+	memset(r, 0, sizeof *r);
+	r->leap = NTP_LEAP_UNSYNC;
+	r->version = req->version;
+	r->mode = reply_mode(req);
+	r->poll = req->poll;
+	r->refid = (uint32_t)(uint8_t)code[0] << 24 |
+		   (uint32_t)(uint8_t)code[1] << 16 |
+		   (uint32_t)(uint8_t)code[2] << 8 | (uint8_t)code[3];
+	r->org = r->rec = r->xmt = req->xmt;
 }
 
 void ntp_reply_stamp(uint8_t w[NTP_HEADER_LEN], const struct timespec *tx)

@@ -77,6 +77,11 @@ const char *ntp_verdict_name(enum ntp_verdict v);
 void ntp_reply_build(const struct ntp_packet *req,
 		     const struct ntp_server_state *st,
 		     const struct timespec *rx, struct ntp_packet *reply);
+/* A kiss-o'-death (RFC 5905 §7.4) with the 4-letter code (e.g. "RATE")
+ * to an accepted request: stratum 0, LI 3, every timestamp the request's
+ * own transmit, so that it carries no time a client could use. */
+void ntp_kod_build(const struct ntp_packet *req, const char code[4],
+		   struct ntp_packet *reply);
 /* Write a transmit timestamp straight into an encoded packet. */
 void ntp_reply_stamp(uint8_t wire[NTP_HEADER_LEN], const struct timespec *tx);
 

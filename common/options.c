@@ -9,7 +9,7 @@
 
 #include "log.h"
 
-enum { OPT_IDLE = 256, OPT_IO };
+enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST };
 
 static const struct option common_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -17,8 +17,12 @@ static const struct option common_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "io-timeout", required_argument, NULL, OPT_IO },
+	/* datagram programs only: */
+	{ "rate-limit", required_argument, NULL, OPT_RATE },
+	{ "rate-burst", required_argument, NULL, OPT_BURST },
 };
 #define N_COMMON (sizeof common_opts / sizeof common_opts[0])
+#define N_STREAM (N_COMMON - 2)
 #define MAX_OPTS 24
 
 static const char common_help[] =
@@ -30,14 +34,21 @@ static const char common_help[] =
 	"      --io-timeout=SECS    longest time a client may hold a connection\n"
 	"                           or a write may wait (default 5)\n";
 
+static const char datagram_help[] =
+	"      --rate-limit=N       requests per second a source (IPv6: a /64)\n"
+	"                           may sustain (default 2; 0: no limit)\n"
+	"      --rate-burst=N       requests a source may send at once\n"
+	"                           (default 32)\n";
+
 static void usage(FILE *f, const struct opt_program *p)
 {
 	fprintf(f,
 		"Usage: %s [OPTION]...\n%s\n\n"
 		"Serves the socket(s) passed by systemd (LISTEN_FDS) or inetd\n"
 		"(standard input); run by hand, answers one request on standard\n"
-		"output.\n\nOptions:\n%s%s",
-		p->name, p->purpose, p->help, common_help);
+		"output.\n\nOptions:\n%s%s%s",
+		p->name, p->purpose, p->help, p->datagram ? datagram_help : "",
+		common_help);
 }
 
 bool opt_seconds(const char *arg, double *out)
@@ -68,13 +79,17 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 	size_t n = 0;
 	char msg[256];
 
-	memcpy(opts, common_opts, sizeof common_opts);
-	n = N_COMMON;
+	n = p->datagram ? N_COMMON : N_STREAM;
+	memcpy(opts, common_opts, n * sizeof opts[0]);
 	for (const struct option *o = p->longopts; o->name && n < MAX_OPTS - 1;)
 		opts[n++] = *o++;
 	memset(&opts[n], 0, sizeof opts[n]);
 
-	*c = (struct opt_common){ .idle_timeout = 10, .io_timeout = 5 };
+	*c = (struct opt_common){
+		.idle_timeout = 10,
+		.io_timeout = 5,
+		.rate = { p->datagram ? RL_DEFAULT_RATE : 0, RL_DEFAULT_BURST },
+	};
 	opterr = 0; /* getopt would write to fd 2: the client, under inetd */
 	optind = 1;
 	for (;;) {
@@ -105,6 +120,20 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 				return bad(p, msg);
 			}
 			break;
+		case OPT_RATE:
+			if (!opt_seconds(optarg, &c->rate.rate))
+				return bad(p, "--rate-limit: a number of requests "
+					      "per second from 0 to 86400");
+			break;
+		case OPT_BURST: {
+			char *end;
+			long b = strtol(optarg, &end, 10);
+			if (end == optarg || *end || b < 1 || b > 100000)
+				return bad(p, "--rate-burst: a whole number from 1 "
+					      "to 100000");
+			c->rate.burst = (unsigned)b;
+			break;
+		}
 		case ':':
 			snprintf(msg, sizeof msg, "option '%s' needs a value",
 				 argv[optind - 1]);

@@ -6,12 +6,15 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include "ratelimit.h"
+
 #define SOCKCLOCK_VERSION "0.1.0"
 
 struct opt_common {
 	bool verbose;
 	double idle_timeout;	/* seconds; 0: exit when nothing is pending */
 	double io_timeout;	/* seconds a client may hold a connection */
+	struct rl_config rate;	/* datagram programs: per-source limit */
 };
 
 struct opt_program {
@@ -19,6 +22,7 @@ struct opt_program {
 	const char *purpose;		/* one line for --help */
 	const struct option *longopts;	/* the program's own, {0} ended */
 	const char *help;		/* their help lines */
+	bool datagram;			/* adds --rate-limit, --rate-burst */
 	/* Take one of the program's own options; on a bad value return
 	 * false and set *why. */
 	bool (*take)(int opt, const char *arg, const char **why);

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "peer.h"
+#include "ratelimit.h"
 
 #define BATCH 32
 #define MAX_CONNS 64
@@ -108,6 +109,7 @@ struct dgram_state {
 	} cin[BATCH], cout[BATCH];
 	struct iovec iin[BATCH], iout[BATCH];
 	struct mmsghdr in[BATCH], out[BATCH];
+	bool stamp[BATCH];
 };
 
 static void send_all(int fd, struct mmsghdr *out, int n)
@@ -145,8 +147,11 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before)
 	if (k <= 0)
 		return -1;
 
-	struct timespec now;
+	struct timespec now, mono = { 0, 0 };
 	clk_now(&now);
+	if (rl_enabled())
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
+	int64_t mono_ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
 	int n = 0;
 	for (int i = 0; i < k; i++) {
 		struct msghdr *m = &d->in[i].msg_hdr;
@@ -161,11 +166,18 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before)
 			 * it only as we read it. It came before we started. */
 			rx = *d->start;
 		d->first = false;
-		size_t len = h->datagram(d->req[i], d->in[i].msg_len,
-					 (struct sockaddr *)&d->peer[i], &rx,
+		struct sockaddr *peer = (struct sockaddr *)&d->peer[i];
+		enum rl_verdict v = rl_check(peer, mono_ms);
+		size_t len = 0;
+		if (v == RL_PASS)
+			len = h->datagram(d->req[i], d->in[i].msg_len, peer, &rx,
+					  d->reply[n]);
+		else if (v == RL_KOD && h->limited)
+			len = h->limited(d->req[i], d->in[i].msg_len, peer,
 					 d->reply[n]);
 		if (len == 0)
 			continue;
+		d->stamp[n] = v == RL_PASS;
 		d->iout[n] = (struct iovec){ d->reply[n], len };
 		d->out[n].msg_hdr = (struct msghdr){
 			.msg_name = &d->peer[i],
@@ -184,7 +196,9 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before)
 			struct timespec tx;
 			clk_now(&tx); /* the transmit time: read last */
 			for (int i = 0; i < n; i++)
-				h->stamp(d->reply[i], d->iout[i].iov_len, &tx);
+				if (d->stamp[i])
+					h->stamp(d->reply[i], d->iout[i].iov_len,
+						 &tx);
 		}
 		send_all(fd, d->out, n);
 	}
@@ -200,6 +214,7 @@ static int serve_datagrams(const struct serve_handler *h,
 	struct pollfd pfd[ACT_MAX_SOCKETS];
 	bool ts_before[ACT_MAX_SOCKETS];
 
+	rl_init(&o->rate, (uint32_t)(start->tv_nsec ^ getpid()));
 	d.h = h;
 	d.start = start;
 	d.first = a->origin != ACT_BY_HAND;

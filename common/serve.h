@@ -31,6 +31,11 @@ struct serve_handler {
 	size_t (*datagram)(const uint8_t *req, size_t len,
 			   const struct sockaddr *peer,
 			   const struct timespec *rx, uint8_t *reply);
+	/* Datagram, optional: the reply to a request over the rate limit
+	 * (a kiss-o'-death); without it such requests get silence. Not
+	 * given to stamp. */
+	size_t (*limited)(const uint8_t *req, size_t len,
+			  const struct sockaddr *peer, uint8_t *reply);
 	/* Datagram, optional: the last touch to a reply, at tx, the moment
 	 * before it is sent (SNTP's transmit timestamp). */
 	void (*stamp)(uint8_t *reply, size_t len, const struct timespec *tx);

@@ -1,0 +1,96 @@
+/* ratelimit: 4-way set-associative table of token buckets. */
+#include "ratelimit.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+#define WAYS 4
+
+struct bucket {
+	uint8_t key[16];	/* IPv4 (mapped) or the IPv6 /64 */
+	int64_t last_ms;	/* 0: empty */
+	int64_t kod_ms;
+	double tokens;
+};
+
+static struct rl_config cfg;
+static uint32_t seed;
+static struct bucket table[RL_SLOTS];
+
+void rl_init(const struct rl_config *c, uint32_t s)
+{
+	cfg = *c;
+	seed = s;
+	memset(table, 0, sizeof table);
+}
+
+bool rl_enabled(void)
+{
+	return cfg.rate > 0;
+}
+
+static bool source_key(const struct sockaddr *sa, uint8_t key[16])
+{
+	memset(key, 0, 16);
+	if (sa->sa_family == AF_INET) {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family != AF_INET6)
+		return false;
+	const uint8_t *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	/* IPv4-mapped: the whole address, as for IPv4; else the /64. */
+	memcpy(key, a, memcmp(a, mapped, 12) == 0 ? 16 : 8);
+	return true;
+}
+
+static uint32_t hash(const uint8_t key[16])
+{
+	uint32_t h = 2166136261u ^ seed; /* FNV-1a, seeded per process */
+	for (int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h;
+}
+
+enum rl_verdict rl_check(const struct sockaddr *peer, int64_t now_ms)
+{
+	uint8_t key[16];
+	if (!rl_enabled() || !peer || !source_key(peer, key))
+		return RL_PASS;
+	if (now_ms <= 0)
+		now_ms = 1; /* 0 marks an empty slot */
+
+	struct bucket *set = &table[(hash(key) % (RL_SLOTS / WAYS)) * WAYS];
+	struct bucket *b = NULL, *oldest = &set[0];
+	for (int i = 0; i < WAYS; i++) {
+		if (set[i].last_ms && memcmp(set[i].key, key, 16) == 0) {
+			b = &set[i];
+			break;
+		}
+		if (set[i].last_ms < oldest->last_ms)
+			oldest = &set[i];
+	}
+	if (!b) {
+		/* A new source, or one recycled: it starts with a full bucket,
+		 * so evicting never hurts a well-behaved client. */
+		b = oldest;
+		memcpy(b->key, key, 16);
+		b->tokens = cfg.burst;
+		b->kod_ms = 0;
+	} else {
+		double t = b->tokens + (double)(now_ms - b->last_ms) / 1000.0 * cfg.rate;
+		b->tokens = t > cfg.burst ? cfg.burst : t;
+	}
+	b->last_ms = now_ms;
+	if (b->tokens >= 1.0) {
+		b->tokens -= 1.0;
+		return RL_PASS;
+	}
+	if (b->kod_ms == 0 || now_ms - b->kod_ms >= RL_KOD_INTERVAL_MS) {
+		b->kod_ms = now_ms;
+		return RL_KOD;
+	}
+	return RL_DROP;
+}

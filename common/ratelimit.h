@@ -1,0 +1,34 @@
+/* ratelimit: a token bucket per source address (IPv6 by /64) for the
+ * UDP programs, in a fixed table: a flood from any number of (spoofed)
+ * sources cannot grow memory, it only recycles the stalest entries. */
+#ifndef SOCKCLOCK_RATELIMIT_H
+#define SOCKCLOCK_RATELIMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* Defaults: far above a client's burst of 4-8 requests and one every
+ * 64 s or more, far below a flood. */
+#define RL_DEFAULT_RATE 2.0	/* requests per second, sustained */
+#define RL_DEFAULT_BURST 32	/* requests at once */
+#define RL_KOD_INTERVAL_MS 8000	/* at most one KoD per source this often */
+#define RL_SLOTS 4096
+
+struct rl_config {
+	double rate;		/* 0: no limit */
+	unsigned burst;
+};
+
+enum rl_verdict {
+	RL_PASS,	/* answer */
+	RL_KOD,		/* over the limit: a kiss-o'-death may be sent */
+	RL_DROP,	/* over the limit: silence */
+};
+
+void rl_init(const struct rl_config *c, uint32_t seed);
+bool rl_enabled(void);
+/* Charge one request from peer at now_ms (a monotonic clock). */
+enum rl_verdict rl_check(const struct sockaddr *peer, int64_t now_ms);
+
+#endif

@@ -1,0 +1,140 @@
+/* udpload: NTP client requests per second with a window outstanding.
+ *   udpload HOST PORT WINDOW SECONDS
+ * Keeps WINDOW mode-3 requests in flight (a reply releases a slot; a
+ * window that stays silent for 20 ms counts as lost and is resent).
+ * Prints: replies rps rtt_p50_us rtt_p99_us lost */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXW 256
+#define SLOTS 65536
+#define MAX_SAMPLES 2000000
+
+static double now_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return x < y ? -1 : x > y;
+}
+
+static uint8_t req[MAXW][48], rep[MAXW][64];
+static double sent_at[SLOTS];
+static float rtt[MAX_SAMPLES];
+
+static void put_seq(uint8_t *p, uint32_t seq)
+{
+	memset(p, 0, 48);
+	p[0] = 0x23; /* LI 0, VN 4, mode 3 */
+	/* The transmit timestamp carries a sequence number; the server
+	 * copies it into the origin field of its reply. */
+	p[40] = 0xe0;
+	p[44] = (uint8_t)(seq >> 24);
+	p[45] = (uint8_t)(seq >> 16);
+	p[46] = (uint8_t)(seq >> 8);
+	p[47] = (uint8_t)seq;
+}
+
+static uint32_t get_seq(const uint8_t *p)
+{
+	return (uint32_t)p[28] << 24 | (uint32_t)p[29] << 16 |
+	       (uint32_t)p[30] << 8 | p[31];
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 5) {
+		fprintf(stderr, "usage: udpload HOST PORT WINDOW SECONDS\n");
+		return 2;
+	}
+	struct sockaddr_in dst = { .sin_family = AF_INET,
+				   .sin_port = htons((uint16_t)atoi(argv[2])) };
+	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1)
+		return 2;
+	int win = atoi(argv[3]);
+	double secs = atof(argv[4]);
+	if (win < 1 || win > MAXW || secs <= 0)
+		return 2;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&dst, sizeof dst) < 0) {
+		perror("udpload: socket");
+		return 1;
+	}
+	int big = 1 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+
+	struct mmsghdr out[MAXW], in[MAXW];
+	struct iovec oiov[MAXW], iiov[MAXW];
+	for (int i = 0; i < MAXW; i++) {
+		oiov[i] = (struct iovec){ req[i], 48 };
+		out[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &oiov[i],
+							.msg_iovlen = 1 } };
+		iiov[i] = (struct iovec){ rep[i], sizeof rep[i] };
+	}
+	uint32_t seq = 1;
+	long replies = 0, lost = 0, ns = 0;
+	int outstanding = 0;
+	double t0 = now_us(), end = t0 + secs * 1e6;
+	for (;;) {
+		double t = now_us();
+		if (t >= end)
+			break;
+		int want = win - outstanding;
+		for (int i = 0; i < want; i++) {
+			put_seq(req[i], seq);
+			sent_at[seq % SLOTS] = t;
+			seq++;
+		}
+		int done = 0;
+		while (done < want) {
+			int r = sendmmsg(fd, out + done, (unsigned)(want - done), 0);
+			if (r <= 0)
+				break;
+			done += r;
+		}
+		outstanding += done;
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 20) <= 0) {
+			lost += outstanding;
+			outstanding = 0;
+			continue;
+		}
+		for (int i = 0; i < win; i++)
+			in[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iiov[i],
+							       .msg_iovlen = 1 } };
+		int k = recvmmsg(fd, in, (unsigned)win, MSG_DONTWAIT, NULL);
+		if (k <= 0)
+			continue;
+		double tr = now_us();
+		for (int i = 0; i < k; i++) {
+			if (in[i].msg_len < 48)
+				continue;
+			uint32_t s = get_seq(rep[i]);
+			if (s == 0 || s >= seq || seq - s > SLOTS)
+				continue;
+			replies++;
+			if (outstanding > 0)
+				outstanding--;
+			if (ns < MAX_SAMPLES)
+				rtt[ns++] = (float)(tr - sent_at[s % SLOTS]);
+		}
+	}
+	double elapsed = (now_us() - t0) / 1e6;
+	qsort(rtt, (size_t)ns, sizeof(float), cmp);
+	printf("%ld %.0f %.1f %.1f %ld\n", replies, replies / elapsed,
+	       ns ? rtt[ns / 2] : 0.0, ns ? rtt[ns * 99 / 100] : 0.0, lost);
+	return 0;
+}
