@@ -29,32 +29,33 @@ $(FUZZ_DIR)/%: fuzz/%.c fuzz/input.h $(FUZZ_OBJS) common/*.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
 
-# One run: fuzz_run HARNESS SECONDS. New inputs go to build/fuzz/corpus,
+# Run each harness for $$secs s. New inputs go to build/fuzz/corpus,
 # never into the repository's seeds; findings to build/fuzz/artifacts.
-define fuzz_run
-	@mkdir -p $(FUZZ_DIR)/corpus/$(1) $(FUZZ_DIR)/artifacts
-	@echo "fuzz $(1): $(2) s"
-	@$(FUZZ_DIR)/$(1) $(FUZZ_RUN_FLAGS) -max_total_time=$(2) \
-		-artifact_prefix=$(FUZZ_DIR)/artifacts/$(1)- \
-		$(FUZZ_DIR)/corpus/$(1) fuzz/corpus/$(1) >$(FUZZ_DIR)/$(1).log 2>&1 || \
-		{ tail -n 40 $(FUZZ_DIR)/$(1).log; echo "fuzz $(1): FAILED (log: $(FUZZ_DIR)/$(1).log)"; exit 1; }
-	@awk -v h=$(1) -v s=$(2) '/number_of_executed_units/ { n = $$2 } \
-		/stat::peak_rss_mb/ { r = $$2 } \
+FUZZ_LOOP = for h in $(FUZZ_HARNESSES); do \
+	mkdir -p $(FUZZ_DIR)/corpus/$$h $(FUZZ_DIR)/artifacts; \
+	echo "fuzz $$h: $$secs s"; \
+	$(FUZZ_DIR)/$$h $(FUZZ_RUN_FLAGS) -max_total_time=$$secs \
+		-artifact_prefix=$(FUZZ_DIR)/artifacts/$$h- \
+		$(FUZZ_DIR)/corpus/$$h fuzz/corpus/$$h >$(FUZZ_DIR)/$$h.log 2>&1 || \
+	{ tail -n 40 $(FUZZ_DIR)/$$h.log; \
+	  echo "fuzz $$h: FAILED (log: $(FUZZ_DIR)/$$h.log)"; exit 1; }; \
+	awk -v h=$$h -v s=$$secs '/number_of_executed_units/ { n = $$2 } \
+		/peak_rss_mb/ { r = $$2 } \
 		END { printf "%-10s %12d runs in %s s, peak RSS %s MB\n", h, n, s, r }' \
-		$(FUZZ_DIR)/$(1).log | tee -a $(FUZZ_DIR)/counts.txt
-endef
+		$(FUZZ_DIR)/$$h.log | tee -a $(FUZZ_DIR)/counts.txt; \
+	done
 
 fuzz: $(FUZZ_BINS)
-	@mkdir -p $(FUZZ_DIR); date -u "+# make fuzz %FT%TZ, FUZZ_SECONDS=$(FUZZ_SECONDS)" >>$(FUZZ_DIR)/counts.txt
-	$(foreach h,$(FUZZ_HARNESSES),$(call fuzz_run,$(h),$(FUZZ_SECONDS))
-	)
+	@date -u "+# make fuzz %FT%TZ" >>$(FUZZ_DIR)/counts.txt
+	@secs=$(FUZZ_SECONDS); $(FUZZ_LOOP)
 
 # For make check: every seed must pass as is, then a few seconds each.
 check-fuzz: $(FUZZ_BINS)
 	@for h in $(FUZZ_HARNESSES); do \
-		$(FUZZ_DIR)/$$h -runs=0 fuzz/corpus/$$h >$(FUZZ_DIR)/$$h.replay.log 2>&1 || \
+		$(FUZZ_DIR)/$$h -runs=0 -artifact_prefix=$(FUZZ_DIR)/artifacts/$$h- \
+			fuzz/corpus/$$h >$(FUZZ_DIR)/$$h.replay.log 2>&1 || \
 		{ tail -n 40 $(FUZZ_DIR)/$$h.replay.log; echo "fuzz $$h: seed replay FAILED"; exit 1; }; \
 		echo "fuzz $$h: $$(ls fuzz/corpus/$$h | wc -l) seeds replayed"; \
 	done
-	$(foreach h,$(FUZZ_HARNESSES),$(call fuzz_run,$(h),$(FUZZ_CHECK_SECONDS))
-	)
+	@date -u "+# make check-fuzz %FT%TZ" >>$(FUZZ_DIR)/counts.txt
+	@secs=$(FUZZ_CHECK_SECONDS); $(FUZZ_LOOP)

@@ -3,6 +3,7 @@
  * Keeps WINDOW mode-3 requests in flight (a reply releases a slot; a
  * window that stays silent for 20 ms counts as lost and is resent).
  * Prints: replies rps rtt_p50_us rtt_p99_us lost */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>

@@ -3,6 +3,7 @@
  * (mode 4, origin = the request's transmit time, receive and transmit
  * from the clock), send them with sendmmsg. No validation, no state.
  *   udpref PORT SECONDS   (exits after SECONDS, a bound for the bench) */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>

@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""Write the seed corpus of each harness into fuzz/corpus/<harness>/.
+
+Run from anywhere; rewrites the seeds (deterministic, no clock read).
+The request seeds are a 40-byte prefix (source and server state, see
+fuzz/request.c) followed by the datagram: valid requests of every
+version and mode that is answered, and one of each drop class."""
+import os, struct
+
+TOP = os.path.dirname(os.path.abspath(__file__))
+XMT = struct.pack("!II", 0xED5B1B5E, 0x12345678)   # 2026, any fraction
+
+
+def ntp(vn, mode, length=48, leap=0):
+    pkt = struct.pack("!BBbb", leap << 6 | vn << 3 | mode, 0, 6, -20)
+    pkt += bytes(36) + XMT
+    return pkt + bytes(length - 48) if length >= 48 else pkt[:length]
+
+
+def prefix(addr=b"\x7f\0\0\x01", v6=False, port=40000, unknown=False,
+           sync=True, leap=0, stratum=15, rx=0x8000000000 // 2):
+    a = addr + bytes(16 - len(addr))
+    p = bytes([1 if v6 else 0]) + a + struct.pack("!H", port)
+    p += bytes([1 if unknown else 0, (1 if sync else 0) | leap << 1])
+    p += bytes([stratum, 0xEC]) + struct.pack("!III", 0, 0x0000041A, 0x7F7F0101)
+    p += (rx * 2).to_bytes(5, "big")[-5:]
+    assert len(p) == 40
+    return p
+
+
+def request_seeds():
+    s = {}
+    for vn in (1, 2, 3, 4):
+        s[f"ok-v{vn}-client"] = prefix() + ntp(vn, 3)
+        s[f"ok-v{vn}-symactive"] = prefix() + ntp(vn, 1)
+    s["ok-v1-mode0"] = prefix() + ntp(1, 0)
+    s["ok-v4-ext-1024"] = prefix() + ntp(4, 3, 1024)
+    s["ok-v4-mac-68"] = prefix() + ntp(4, 3, 68)
+    s["ok-v4-from-123"] = prefix(port=123) + ntp(4, 3)
+    s["ok-by-hand"] = prefix(unknown=True) + ntp(4, 3)
+    s["ok-unsync"] = prefix(sync=False) + ntp(4, 3)
+    s["ok-leap-insert"] = prefix(leap=1) + ntp(4, 3)
+    s["ok-ipv6"] = prefix(addr=b"\0" * 15 + b"\1", v6=True) + ntp(4, 3)
+    s["drop-v1-mode0-from-123"] = prefix(port=123) + ntp(1, 0)
+    s["drop-len-0"] = prefix()
+    s["drop-len-47"] = prefix() + ntp(4, 3, 47)
+    s["drop-len-50"] = prefix() + ntp(4, 3, 50)
+    s["drop-len-1"] = prefix() + b"\x1b"
+    s["drop-version-0"] = prefix() + ntp(0, 3)
+    for vn in (5, 6, 7):
+        s[f"drop-version-{vn}"] = prefix() + ntp(vn, 3)
+    for mode in (0, 2, 4, 5, 6, 7):
+        s[f"drop-mode-{mode}"] = prefix() + ntp(4, mode)
+    s["drop-mode-7-monlist"] = prefix() + bytes([0x17, 0, 3, 42]) + bytes(44)
+    s["drop-mode-6-readvar"] = prefix() + bytes([0x16, 2, 0, 1]) + bytes(8)
+    s["drop-src-port0"] = prefix(port=0) + ntp(4, 3)
+    s["drop-src-zero-net"] = prefix(addr=b"\0\0\0\0") + ntp(4, 3)
+    s["drop-src-multicast"] = prefix(addr=b"\xe0\0\0\x01") + ntp(4, 3)
+    s["drop-src-broadcast"] = prefix(addr=b"\xff\xff\xff\xff") + ntp(4, 3)
+    s["drop-src-v6-any"] = prefix(addr=b"", v6=True) + ntp(4, 3)
+    s["drop-src-v6-multicast"] = prefix(addr=b"\xff\x02" + bytes(13) + b"\1",
+                                        v6=True) + ntp(4, 3)
+    s["drop-src-v4mapped-bcast"] = prefix(
+        addr=bytes(10) + b"\xff\xff\xff\xff\xff\xff", v6=True) + ntp(4, 3)
+    s["drop-garbage"] = prefix() + bytes((i * 37 + 11) & 255 for i in range(64))
+    return s
+
+
+def daytime_seeds():
+    s = {}
+    times = {"now": 1795362341, "epoch": 0, "neg": -1, "y2038": 2**31,
+             "ntp-era1": 2085978496, "far": 67767976233316800,
+             "min": -2**63, "max": 2**63 - 1}
+    for tn, t in times.items():
+        for f in range(6):
+            z = (f * 3 + len(tn)) % 13
+            s[f"{tn}-f{f}-z{z}"] = (struct.pack("!q", t) + bytes([f, z]) +
+                                    struct.pack("!ii", f % 3, 0))
+    # Year 2147481748: tm_year + 1900 overflows int (found by fuzzing).
+    s["nist-year-near-int-max"] = struct.pack("!qBBii", 0x00F0C29D86BDBD1F,
+                                              5, 0, 0, 0)
+    s["nist-odd-clock"] = struct.pack("!qBBii", 1795362341, 5, 0, -2**31, 2**31 - 1)
+    return s
+
+
+def timestamp_seeds():
+    s = {}
+    for name, sec, nsec, off in [("now", 1795362341, 123456789, 1000),
+                                 ("era-edge", 2085978495, 999999999, 2),
+                                 ("before-1900", -2208988801, 1, -5),
+                                 ("far-past", -2**62, 500000000, 2**31 - 1),
+                                 ("far-future", 2**62, 0, -(2**31) + 1),
+                                 ("zero", 0, 0, 0)]:
+        s[name] = (struct.pack("!qIi", sec, nsec, off) +
+                   struct.pack("!Q", 0xFFFFFFFFFFFFFFFF))
+    return s
+
+
+def describe_seeds():
+    s = {}
+    reply = bytearray(ntp(4, 4))
+    reply[1] = 1
+    reply[12:16] = b"GPS\0"
+    s["reply-stratum1"] = struct.pack("!qH", 1795362341, 1024) + bytes(reply)
+    s["kiss-rate"] = struct.pack("!qH", 1795362341, 1024) + bytes(
+        [0xE4, 0, 6, 0xEC]) + bytes(8) + b"RATE" + bytes(32)
+    s["all-ones"] = struct.pack("!qH", -1, 50) + b"\xff" * 48
+    s["small-cap"] = struct.pack("!qH", 2**62, 0) + ntp(3, 3)
+    return s
+
+
+for harness, seeds in [("request", request_seeds()),
+                       ("daytime", daytime_seeds()),
+                       ("timestamp", timestamp_seeds()),
+                       ("describe", describe_seeds())]:
+    d = os.path.join(TOP, "corpus", harness)
+    os.makedirs(d, exist_ok=True)
+    for name, data in seeds.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)

@@ -1,0 +1,64 @@
+# Helpers for the core suites (byhand, activate, clients, drops,
+# root-netns). Load after helpers/common: `load helpers/core-lib`.
+
+NET="$TOP/tests/helpers/core-net.py"
+
+# core-net.py through Debian's python (see its docstring).
+net() {
+	$PY "$NET" "$@"
+}
+
+# PID of the last process started with start_bg/activate.
+last_pid() {
+	echo "${SERVER_PIDS[-1]}"
+}
+
+# True while PID is alive and not a zombie.
+alive() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	[[ $st != Z* ]]
+}
+
+# Wait up to SECS (fractions allowed) for PID to end; fails if it lives.
+wait_gone() {
+	local pid=$1 secs=$2 i n
+	n=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 20 + 0.5 }')
+	for ((i = 0; i < n; i++)); do
+		alive "$pid" || return 0
+		sleep 0.05
+	done
+	! alive "$pid"
+}
+
+# Wait up to SECS for an extended regex in $BATS_TEST_TMPDIR/bg.log.
+wait_log() {
+	local re=$1 secs=${2:-5} i n
+	n=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 20 + 0.5 }')
+	for ((i = 0; i < n; i++)); do
+		grep -Eq -- "$re" "$BATS_TEST_TMPDIR/bg.log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "not in bg.log within ${secs}s: $re" >&2
+	cat "$BATS_TEST_TMPDIR/bg.log" >&2
+	return 1
+}
+
+# The PID that owns the socket bound to local port (udp|tcp) now.
+socket_owner() {
+	ss -Hanp"${2:0:1}" "sport = :$1" |
+		grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+}
+
+# The daytime line over TCP / UDP from 127.0.0.1:PORT (CR LF kept).
+tcp_line() {
+	socat -T5 -u "TCP:127.0.0.1:$1" - </dev/null
+}
+udp_line() {
+	printf 'x' | socat -T2 - "UDP:${2:-127.0.0.1}:$1"
+}
+
+# Seconds since the epoch with fractions (monotonic enough here).
+now_s() {
+	date +%s.%N
+}
