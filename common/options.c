@@ -100,10 +100,16 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 		const char *why = NULL;
 		switch (o) {
 		case 'h':
-			usage(log_to_stderr() ? stdout : stderr, p);
-			return 0;
 		case 'V':
-			printf("%s (sockclock) %s\n", p->name, SOCKCLOCK_VERSION);
+			/* Under a superserver fds 0-2 are the client's socket. */
+			if (!log_to_stderr())
+				log_msg(LOG_INFO, NULL, "%s (sockclock) %s: see %s --help",
+					p->name, SOCKCLOCK_VERSION, p->name);
+			else if (o == 'h')
+				usage(stdout, p);
+			else
+				printf("%s (sockclock) %s\n", p->name,
+				       SOCKCLOCK_VERSION);
 			return 0;
 		case 'v':
 			c->verbose = true;
