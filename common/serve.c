@@ -365,7 +365,7 @@ static int serve_streams(const struct serve_handler *h,
 			};
 		}
 		int live = np;
-		if (live == 0 && (nl == 0 || now >= idle_end))
+		if (live == 0 && nl == 0)
 			return 0;
 		/* With every slot taken, leave new clients in the backlog. */
 		int nlp = live < MAX_CONNS ? nl : 0;
@@ -377,6 +377,9 @@ static int serve_streams(const struct serve_handler *h,
 			log_error("poll: %s", strerror(errno));
 			return 1;
 		}
+		/* Idle: nothing pending, nothing in progress, time is up. */
+		if (r == 0 && live == 0 && now_ms() >= idle_end)
+			return 0;
 		for (int j = 0; r > 0 && j < live; j++)
 			if (pfd[j].revents)
 				conn_progress(&conns[owner[j]], o);
