@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 		/* The first request may have to start the server. */
 		struct pollfd p = { fd, POLLIN, 0 };
 		bool got = false;
-		while (!got && poll(&p, 1, i == 0 ? 3000 : 1000) > 0) {
+		while (!got && poll(&p, 1, i == 0 ? 3000 : 200) > 0) {
 			char ctl[512];
 			struct iovec iov = { rep, sizeof rep };
 			struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,

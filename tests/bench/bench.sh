@@ -1,0 +1,307 @@
+#!/bin/bash
+# make bench: per-request cost, throughput and accuracy of sockclock
+# against the static one-line program, xinetd's builtin daytime,
+# systemd-socket-activate, chronyd and a minimal batching responder,
+# side by side on loopback. Prints one table of figures and ratios
+# against the goals of issues 3 and 4.
+#   tests/bench/bench.sh BENCHDIR   (BENCHDIR: the built clients)
+# Knobs (environment): BENCH_SECONDS (per load run, default 1),
+# BENCH_ROUNDS (default 3), BENCH_EXEC_N (default 400),
+# BENCH_ACC_N (accuracy requests per run, default 300). The programs run
+# with --rate-limit=0: chronyd has no limit unless configured either.
+set -u
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+bin=$1
+secs=${BENCH_SECONDS:-1}
+rounds=${BENCH_ROUNDS:-3}
+exec_n=${BENCH_EXEC_N:-400}
+acc_n=${BENCH_ACC_N:-300}
+PY=/usr/bin/python3
+
+tmp=$(mktemp -d /tmp/sockclock-bench.XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	if [ -s "$tmp/chronyd.pid" ]; then
+		kill "$(cat "$tmp/chronyd.pid")" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+die() { echo "bench: $*" >&2; exit 1; }
+for t in xinetd chronyd systemd-socket-activate ss; do
+	command -v $t >/dev/null || die "$t is missing (scripts/deps installs it)"
+done
+[ "$(id -u)" = 0 ] || echo "bench: not root: xinetd and chronyd may refuse; CI runs as root" >&2
+
+# N distinct free loopback ports of proto, held by the kernel until printed.
+free_ports() {
+	$PY - "$@" <<'PY'
+import socket, sys
+t = socket.SOCK_STREAM if sys.argv[1] == "tcp" else socket.SOCK_DGRAM
+ss = [socket.socket(socket.AF_INET, t) for _ in range(int(sys.argv[2]))]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))
+PY
+}
+
+wait_port() { # proto port
+	local i flag=-t
+	[ "$1" = udp ] && flag=-u
+	for i in $(seq 100); do
+		ss -Hln $flag "sport = :$2" | grep -q . && return 0
+		sleep 0.05
+	done
+	die "nothing listens on $1 port $2"
+}
+
+bg() { # name command...: run in the background, logged, PID remembered
+	local name=$1; shift
+	"$@" >"$tmp/$name.log" 2>&1 &
+	pids+=($!)
+}
+
+read -r p_builtin p_xdt p_xone p_accept p_listen <<<"$(free_ports tcp 5)"
+read -r p_ssa p_chrony p_ref p_xsntp p_acc_ssa <<<"$(free_ports udp 5)"
+
+# ---- servers ----
+user_line=""
+[ "$(id -u)" = 0 ] && user_line="user = root"
+cat >"$tmp/xinetd.conf" <<EOF
+defaults
+{
+	instances	= UNLIMITED
+	per_source	= UNLIMITED
+	cps		= 1000000 1
+	log_type	= FILE $tmp/xinetd-services.log
+	log_on_success	=
+	log_on_failure	=
+}
+service daytime
+{
+	type		= INTERNAL UNLISTED
+	id		= bench-daytime-builtin
+	socket_type	= stream
+	protocol	= tcp
+	wait		= no
+	bind		= 127.0.0.1
+	port		= $p_builtin
+	$user_line
+}
+service bench-daytime-tcp
+{
+	type		= UNLISTED
+	socket_type	= stream
+	protocol	= tcp
+	wait		= no
+	bind		= 127.0.0.1
+	port		= $p_xdt
+	server		= $top/daytime-tcp
+	$user_line
+}
+service bench-oneline
+{
+	type		= UNLISTED
+	socket_type	= stream
+	protocol	= tcp
+	wait		= no
+	bind		= 127.0.0.1
+	port		= $p_xone
+	server		= $bin/oneline
+	$user_line
+}
+service bench-sntp-udp
+{
+	type		= UNLISTED
+	socket_type	= dgram
+	protocol	= udp
+	wait		= yes
+	bind		= 127.0.0.1
+	port		= $p_xsntp
+	server		= $top/sntp-udp
+	server_args	= --idle-timeout=1 --rate-limit=0
+	$user_line
+}
+EOF
+bg xinetd xinetd -dontfork -f "$tmp/xinetd.conf" -pidfile "$tmp/xinetd.pid" \
+	-filelog "$tmp/xinetd-own.log"
+
+cat >"$tmp/chrony.conf" <<EOF
+local stratum 10
+allow 127.0.0.1
+bindaddress 127.0.0.1
+port $p_chrony
+cmdport 0
+pidfile $tmp/chronyd.pid
+driftfile $tmp/chrony.drift
+EOF
+# -x: never touch the system clock; -d: foreground.
+chr_user=()
+[ "$(id -u)" = 0 ] && chr_user=(-u root)
+bg chronyd chronyd -d -x "${chr_user[@]}" -f "$tmp/chrony.conf"
+
+bg accept systemd-socket-activate --accept -l "127.0.0.1:$p_accept" "$top/daytime-tcp"
+bg listen systemd-socket-activate -l "127.0.0.1:$p_listen" "$top/daytime-tcp" --idle-timeout=600
+bg ssa systemd-socket-activate --datagram -l "127.0.0.1:$p_ssa" "$top/sntp-udp" --idle-timeout=600 --rate-limit=0
+bg acc_ssa systemd-socket-activate --datagram -l "127.0.0.1:$p_acc_ssa" "$top/sntp-udp" --idle-timeout=600 --rate-limit=0
+bg udpref "$bin/udpref" "$p_ref" 600
+
+for p in $p_builtin $p_xdt $p_xone $p_accept $p_listen; do wait_port tcp "$p"; done
+for p in $p_ssa $p_chrony $p_ref $p_xsntp $p_acc_ssa; do wait_port udp "$p"; done
+
+# ---- 1. exec-to-exit and peak RSS, by hand, interleaved ----
+head -c 48 /dev/zero | { printf '\043'; head -c 47; } >"$tmp/req48"
+"$bin/execloop" "$exec_n" \
+	"static||$bin/oneline" \
+	"daytime-tcp||$top/daytime-tcp" \
+	"daytime-udp||$top/daytime-udp" \
+	"sntp-udp|$tmp/req48|$top/sntp-udp" >"$tmp/exec.out" ||
+	die "execloop failed"
+
+# ---- 5. accuracy first: cold requests need servers nobody has woken ----
+# (sntp-udp under xinetd: first activation, then one after idle exit)
+acc() { "$bin/ntpacc" 127.0.0.1 "$1" "$acc_n" 2 || echo "- - 0 - - - failed"; }
+acc "$p_acc_ssa" >"$tmp/acc.ssa"
+acc "$p_xsntp" >"$tmp/acc.xfirst"
+sleep 1.6 # --idle-timeout=1: the process exits, xinetd takes the socket back
+acc "$p_xsntp" >"$tmp/acc.xlater"
+acc "$p_chrony" >"$tmp/acc.chrony"
+
+# ---- 2, 3. load, competitors in turns, median round ----
+"$bin/ntpacc" 127.0.0.1 "$p_ssa" 1 0 >/dev/null || die "sntp-udp does not answer"
+printf '\r\n' | timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p_listen; cat <&3" >/dev/null
+
+tcp_targets="builtin:$p_builtin xone:$p_xone xdt:$p_xdt accept:$p_accept listen:$p_listen"
+udp_targets="chrony:$p_chrony ref:$p_ref ssa:$p_ssa"
+for r in $(seq "$rounds"); do
+	for c in 1 8; do
+		for t in $tcp_targets; do
+			"$bin/tcpload" 127.0.0.1 "${t#*:}" "$c" "$secs" \
+				>>"$tmp/tcp.${t%%:*}.$c"
+		done
+	done
+	for w in 1 32; do
+		for t in $udp_targets; do
+			"$bin/udpload" 127.0.0.1 "${t#*:}" "$w" "$secs" \
+				>>"$tmp/udp.${t%%:*}.$w"
+		done
+	done
+done
+
+# ---- the table ----
+# median round (by rate, field 2) of a results file
+med() { sort -n -k2 "$1" | sed -n "$(( ($(wc -l <"$1") + 1) / 2 ))p"; }
+field() { echo "$1" | awk -v f="$2" '{print $f}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else printf "-" }'; }
+# verdict VALUE OP LIMIT
+verdict() {
+	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
+		if (v == "-" || v == "") { print "n/a"; exit }
+		ok = (op == "<=") ? (v + 0 <= l + 0) : (v + 0 >= l + 0)
+		print ok ? "ok" : "MISS" }'
+}
+
+echo
+echo "sockclock make bench: loopback, $(nproc) cores, shared machine: read the ratios (same run)"
+echo "load runs: $rounds rounds x ${secs}s per target, median round; exec: $exec_n runs each, interleaved"
+echo
+echo "1+4. exec-to-exit by hand (fork/exec/wait) and peak RSS"
+printf "  %-28s %10s %10s %9s %14s %9s %9s\n" program "median us" "p90 us" ratio "goal <=1.2x" "RSS KiB" "<=2 MiB"
+static=$(awk '$1 == "static" { print $2 }' "$tmp/exec.out")
+while read -r name m p90 rss; do
+	rt=$(ratio "$m" "$static")
+	if [ "$name" = static ]; then
+		printf "  %-28s %10s %10s %9s %14s %9s %9s\n" "static one-line (cc -static)" "$m" "$p90" 1.00 "" "$rss" ""
+	else
+		printf "  %-28s %10s %10s %9s %14s %9s %9s\n" "$name" "$m" "$p90" "$rt" \
+			"$(verdict "$rt" '<=' 1.2)" "$rss" "$(verdict "$rss" '<=' 2048)"
+	fi
+done <"$tmp/exec.out"
+
+echo
+echo "2. TCP daytime: connect, read to EOF, close"
+printf "  %-34s %9s %8s %8s %9s %8s %8s\n" server "1c conn/s" "p50 us" "p99 us" "8c conn/s" "p50 us" "p99 us"
+declare -A cps1 cps8
+for t in builtin xone xdt accept listen; do
+	a=$(med "$tmp/tcp.$t.1"); b=$(med "$tmp/tcp.$t.8")
+	cps1[$t]=$(field "$a" 2); cps8[$t]=$(field "$b" 2)
+	case $t in
+	builtin) label="xinetd builtin daytime" ;;
+	xone) label="xinetd + static one-line" ;;
+	xdt) label="xinetd + daytime-tcp (nowait)" ;;
+	accept) label="s-s-activate --accept daytime-tcp" ;;
+	listen) label="s-s-activate daytime-tcp listening" ;;
+	esac
+	errs=$(( $(field "$a" 5) + $(field "$b" 5) ))
+	printf "  %-34s %9s %8s %8s %9s %8s %8s%s\n" "$label" "${cps1[$t]}" "$(field "$a" 3)" \
+		"$(field "$a" 4)" "${cps8[$t]}" "$(field "$b" 3)" "$(field "$b" 4)" \
+		"$([ "$errs" -gt 0 ] && echo "  ($errs errors)")"
+done
+
+echo
+echo "3. UDP NTP: replies/s one at a time (RTT) and with 32 outstanding"
+printf "  %-34s %9s %9s %9s %10s %9s\n" server "1 rep/s" "RTT p50" "RTT p99" "32 rep/s" lost
+declare -A u1 u32 rtt
+for t in chrony ref ssa; do
+	a=$(med "$tmp/udp.$t.1"); b=$(med "$tmp/udp.$t.32")
+	u1[$t]=$(field "$a" 2); u32[$t]=$(field "$b" 2); rtt[$t]=$(field "$a" 3)
+	case $t in
+	chrony) label="chronyd (local stratum 10)" ;;
+	ref) label="minimal recvmmsg/sendmmsg responder" ;;
+	ssa) label="sntp-udp warm (s-s-activate)" ;;
+	esac
+	printf "  %-34s %9s %9s %9s %10s %9s\n" "$label" "${u1[$t]}" "${rtt[$t]}" \
+		"$(field "$a" 4)" "${u32[$t]}" "$(( $(field "$a" 5) + $(field "$b" 5) ))"
+done
+
+echo
+echo "5. accuracy (kernel-stamped client; us): cold = the request that started the process"
+printf "  %-40s %9s %9s %6s %9s %9s %9s %5s\n" server "cold off" "cold dly" n "|off| med" "|off| p99" "dly med" tx
+for t in ssa xfirst xlater chrony; do
+	case $t in
+	ssa) label="sntp-udp s-s-activate --datagram" ;;
+	xfirst) label="sntp-udp xinetd, first activation" ;;
+	xlater) label="sntp-udp xinetd, activation after idle" ;;
+	chrony) label="chronyd (cold = first request, warm)" ;;
+	esac
+	read -r co cd n om op dm tx <"$tmp/acc.$t"
+	printf "  %-40s %9s %9s %6s %9s %9s %9s %5s\n" "$label" "$co" "$cd" "$n" "$om" "$op" "$dm" "$tx"
+done
+
+echo
+echo "goals (issue 4, issue 3)                                        figure       ratio  verdict"
+goal() { printf "  %-60s %10s %8s  %s\n" "$1" "$2" "$3" "$4"; }
+while read -r name m _ rss; do
+	[ "$name" = static ] && continue
+	rt=$(ratio "$m" "$static")
+	goal "$name exec-to-exit <= 1.2x static" "${m}us" "$rt" "$(verdict "$rt" '<=' 1.2)"
+	goal "$name peak RSS <= 2 MiB" "${rss}KiB" "" "$(verdict "$rss" '<=' 2048)"
+done <"$tmp/exec.out"
+rt=$(ratio "${cps1[xdt]}" "${cps1[xone]}")
+goal "xinetd+daytime-tcp >= 0.9x xinetd+static, 1 client" "${cps1[xdt]}/s" "$rt" "$(verdict "$rt" '>=' 0.9)"
+rt=$(ratio "${cps8[xdt]}" "${cps8[xone]}")
+goal "xinetd+daytime-tcp >= 0.9x xinetd+static, 8 clients" "${cps8[xdt]}/s" "$rt" "$(verdict "$rt" '>=' 0.9)"
+rt=$(ratio "${cps1[listen]}" "${cps1[builtin]}")
+goal "listening daytime-tcp >= 1.0x xinetd builtin, 1 client" "${cps1[listen]}/s" "$rt" "$(verdict "$rt" '>=' 1.0)"
+rt=$(ratio "${cps8[listen]}" "${cps8[builtin]}")
+goal "listening daytime-tcp >= 1.0x xinetd builtin, 8 clients" "${cps8[listen]}/s" "$rt" "$(verdict "$rt" '>=' 1.0)"
+rt=$(ratio "${u32[ssa]}" "${u32[chrony]}")
+goal "sntp-udp >= 1.3x chronyd, 32 outstanding" "${u32[ssa]}/s" "$rt" "$(verdict "$rt" '>=' 1.3)"
+rt=$(ratio "${u32[ssa]}" "${u32[ref]}")
+goal "sntp-udp >= 0.9x minimal responder, 32 outstanding" "${u32[ssa]}/s" "$rt" "$(verdict "$rt" '>=' 0.9)"
+rt=$(ratio "${rtt[ssa]}" "${rtt[chrony]}")
+goal "sntp-udp one-at-a-time RTT <= chronyd's" "${rtt[ssa]}us" "$rt" "$(verdict "$rt" '<=' 1.0)"
+read -r _ _ _ om op _ _ <"$tmp/acc.ssa"
+goal "warm |offset| median <= 1 us (s-s-activate)" "${om}us" "" "$(verdict "$om" '<=' 1)"
+goal "warm |offset| p99 <= 5 us (s-s-activate)" "${op}us" "" "$(verdict "$op" '<=' 5)"
+read -r co _ <"$tmp/acc.xlater"
+aco=$(awk -v v="$co" 'BEGIN { if (v == "-") print "-"; else printf "%.1f", (v < 0 ? -v : v) }')
+goal "cold |offset| <= 10 us, socket stamped before (xinetd later)" "${aco}us" "" "$(verdict "$aco" '<=' 10)"
+echo
+echo "servers stopped; logs were in $tmp (removed)"
