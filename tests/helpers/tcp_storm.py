@@ -1,0 +1,86 @@
+"""Open many TCP connections to a Daytime server and judge every answer.
+
+Usage: tcp_storm.py PORT [--count N] [--clients C] [--timeout S]
+                         [--format ctime|any]
+
+Each of C client threads opens connections one after another until N
+have been made, reads to the end, and classifies the result:
+  complete  exactly one line of the expected shape, ending CR LF
+  refused   the connection was refused or reset before any byte came
+  partial   some bytes, but not one complete well-formed line
+  hang      no end of the answer within --timeout seconds
+Prints "complete=.. refused=.. partial=.. hang=.. seconds=..", then up
+to five examples of anything partial or hung. Exit 0 always: the test
+judges the numbers."""
+import argparse, re, socket, threading, time
+
+CTIME = re.compile(rb"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) "
+                   rb"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                   rb"[ 123][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] [0-9]{4,}\r\n$")
+ANY = re.compile(rb"^[\x20-\x7e]+\r\n$")
+
+
+def one(port, timeout, shape):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    data = b""
+    try:
+        s.connect(("127.0.0.1", port))
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            data += b
+    except socket.timeout:
+        return "hang", data
+    except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
+        if not data:
+            return "refused", data
+        return ("complete" if shape.match(data) else "partial"), data
+    finally:
+        s.close()
+    if not data:
+        # Closed with nothing said: not a line, so a partial answer.
+        return "partial", data
+    return ("complete" if shape.match(data) else "partial"), data
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("port", type=int)
+    ap.add_argument("--count", type=int, default=1000)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("--format", default="ctime", choices=["ctime", "any"])
+    a = ap.parse_args()
+    shape = CTIME if a.format == "ctime" else ANY
+    counts = {"complete": 0, "refused": 0, "partial": 0, "hang": 0}
+    bad = []
+    left = [a.count]
+    lock = threading.Lock()
+
+    def client():
+        while True:
+            with lock:
+                if left[0] == 0:
+                    return
+                left[0] -= 1
+            kind, data = one(a.port, a.timeout, shape)
+            with lock:
+                counts[kind] += 1
+                if kind in ("partial", "hang") and len(bad) < 5:
+                    bad.append((kind, data))
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(a.clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(" ".join(f"{k}={v}" for k, v in counts.items()) +
+          f" seconds={time.monotonic() - t0:.2f}")
+    for kind, data in bad:
+        print(f"{kind}: {data!r}")
+
+
+main()
