@@ -26,9 +26,10 @@ unit-tests: $(UNIT_BINS) $(UNIT_ASAN_BINS)
 check-unit: unit-tests
 	@fail=0; \
 	for t in $(UNIT_BINS) $(UNIT_ASAN_BINS); do \
-		printf '%s: ' "$$t"; \
 		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-			"$$t" || { echo "$$t: FAILED"; fail=1; }; \
+			"$$t" >"$$t.out" 2>&1; rc=$$?; \
+		sed "s|^|$$t: |" "$$t.out"; \
+		[ $$rc = 0 ] || { echo "$$t: FAILED (exit $$rc)"; fail=1; }; \
 	done; \
 	exit $$fail

@@ -270,7 +270,7 @@ static void test_systemd_kinds(void)
 		expect("sixteen", &a, i, 3 + i, i % 2 ? AF_INET6 : AF_INET,
 		       ACT_DATAGRAM);
 	/* One more than that: refused with a reason, environment gone. */
-	fds[ACT_MAX_SOCKETS] = fcntl(3, F_DUPFD, 3 + ACT_MAX_SOCKETS);
+	fds[ACT_MAX_SOCKETS] = dup2(3, 3 + ACT_MAX_SOCKETS);
 	CHECK_EQ(fds[ACT_MAX_SOCKETS], 3 + ACT_MAX_SOCKETS, "17th fd placed");
 	set_env(my_pid(), num(ACT_MAX_SOCKETS + 1));
 	why = NULL;
