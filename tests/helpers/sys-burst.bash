@@ -1,0 +1,70 @@
+# tcp_burst HOST PORT N: N Daytime connections over TCP as fast as one
+# client can open them (all in flight at once, non-blocking), each read to
+# the end. Prints one line of counts:
+#   line=A closed=B refused=C partial=D hung=E other=F
+# line: a whole CRLF-terminated line then EOF; closed: EOF with nothing
+# (a superserver over its limits); refused: ECONNREFUSED or a reset before
+# any byte; partial: bytes without a whole line (must never happen);
+# hung: nothing within 15 s (must never happen). Uses $PY.
+tcp_burst() {
+	$PY - "$@" <<'PY'
+import errno, resource, selectors, socket, sys, time
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 64)), hard))
+window = min(n, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 64)
+fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+sel = selectors.DefaultSelector()
+counts = dict(line=0, closed=0, refused=0, partial=0, hung=0, other=0)
+started = 0
+open_ = {}
+
+def finish(s, what):
+    counts[what] += 1
+    sel.unregister(s)
+    del open_[s]
+    s.close()
+
+def start():
+    global started
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setblocking(False)
+    started += 1
+    e = s.connect_ex((host, port))
+    if e not in (0, errno.EINPROGRESS):
+        counts["refused" if e == errno.ECONNREFUSED else "other"] += 1
+        s.close()
+        return
+    open_[s] = [b"", time.monotonic()]
+    sel.register(s, selectors.EVENT_READ)
+
+while started < n or open_:
+    while started < n and len(open_) < window:
+        start()
+    for key, _ in sel.select(timeout=0.2):
+        s = key.fileobj
+        try:
+            data = s.recv(4096)
+        except OSError as e:
+            if open_[s][0]:
+                finish(s, "partial")
+            else:
+                finish(s, "refused" if e.errno in (errno.ECONNREFUSED, errno.ECONNRESET) else "other")
+            continue
+        if data:
+            open_[s][0] += data
+            continue
+        buf = open_[s][0]
+        if not buf:
+            finish(s, "closed")
+        elif buf.endswith(b"\r\n") and buf.count(b"\n") == 1:
+            finish(s, "line")
+        else:
+            finish(s, "partial")
+    now = time.monotonic()
+    for s, (buf, t0) in list(open_.items()):
+        if now - t0 > 15:
+            finish(s, "hung")
+print(" ".join(f"{k}={v}" for k, v in counts.items()))
+PY
+}

@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# The shipped units in a real systemd (PID 1 of private namespaces, see
+# helpers/sys-boot.bash), installed with make install DESTDIR=, queried
+# by real clients inside the namespace.
+load helpers/common
+load helpers/sys-boot
+load helpers/sys-burst
+
+UNITDIR=/usr/local/lib/systemd/system
+CTIME='^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}\r$'
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || return 0
+	# make install into the new root, before it boots; options through
+	# both routes: an environment file and a drop-in.
+	sys_boot "make -s -C '$TOP' install DESTDIR=\"\$ROOT\" INSTALL_BIN='$BIN'
+		echo 'OPTIONS=--verbose --idle-timeout=1' >\"\$ROOT/etc/default/sockclock-sntp-udp\"
+		mkdir -p \"\$ROOT/etc/systemd/system/daytime-udp.service.d\"
+		printf '[Service]\nEnvironment=\"OPTIONS=--verbose --idle-timeout=1 --format=iso8601 --utc\"\n' \
+			>\"\$ROOT/etc/systemd/system/daytime-udp.service.d/test.conf\""
+	sys systemctl start daytime-tcp.socket daytime-udp.socket sntp-udp.socket
+}
+
+teardown_file() {
+	sys_halt
+}
+
+setup() {
+	require_root
+}
+
+teardown() {
+	stop_servers
+}
+
+@test "the installed units pass systemd-analyze verify" {
+	run sys systemd-analyze verify $UNITDIR/daytime-tcp.socket \
+		$UNITDIR/daytime-tcp@.service $UNITDIR/daytime-udp.socket \
+		$UNITDIR/daytime-udp.service $UNITDIR/sntp-udp.socket \
+		$UNITDIR/sntp-udp.service $UNITDIR/daytime-tcp-listen.socket \
+		$UNITDIR/daytime-tcp-listen.service
+	assert_success
+	assert_output ""
+}
+
+@test "the three sockets listen on IPv4 and IPv6, dual-stack" {
+	run sys systemctl is-active daytime-tcp.socket daytime-udp.socket sntp-udp.socket
+	assert_success
+	run sys ss -Hlntu
+	assert_output --regexp 'tcp +LISTEN .*\*:13 '
+	assert_output --regexp 'udp .*\*:13 '
+	assert_output --regexp 'udp .*\*:123 '
+}
+
+@test "daytime-tcp answers over IPv4 and IPv6 (Accept=yes)" {
+	run sys socat -T5 - TCP4:127.0.0.1:13
+	assert_success
+	assert_output --regexp "$CTIME"
+	run sys socat -T5 - TCP6:[::1]:13
+	assert_success
+	assert_output --regexp "$CTIME"
+}
+
+@test "daytime-udp answers, with the options of its drop-in" {
+	run sys socat -T5 - UDP4:127.0.0.1:13 <<<"x"
+	assert_success
+	assert_output --regexp '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z'$'\r''$'
+	run sys socat -T5 - UDP6:[::1]:13 <<<"x"
+	assert_success
+	assert_output --regexp 'Z'$'\r''$'
+}
+
+@test "the UDP programs answer across several activations" {
+	local unit port i pids=()
+	for unit in daytime-udp sntp-udp; do
+		pids=()
+		for i in 1 2 3; do
+			if [ $unit = daytime-udp ]; then
+				run sys socat -T5 - UDP4:127.0.0.1:13 <<<"x"
+				assert_output --regexp 'Z'$'\r''$'
+			else
+				run sys $PY "$TOP/tests/helpers/ntp.py" 123
+				assert_output --partial "mode=4"
+			fi
+			pids+=("$(sys systemctl show -P ExecMainPID $unit.service)")
+			# --idle-timeout=1: the program exits and systemd listens again.
+			wait_inactive $unit.service
+		done
+		echo "$unit PIDs: ${pids[*]}"
+		[ "${pids[0]}" != "${pids[1]}" ] && [ "${pids[1]}" != "${pids[2]}" ] ||
+			fail "$unit: not three activations: ${pids[*]}"
+		run sys systemctl is-active $unit.socket
+		assert_output active
+	done
+}
+
+wait_inactive() {
+	local i
+	for i in $(seq 100); do
+		[ "$(sys systemctl is-active "$1")" = inactive ] && return 0
+		sleep 0.1
+	done
+	fail "$1 still running"
+}
+
+@test "sntp-udp reads the kernel state inside its sandbox (LI 3 here)" {
+	# This machine's clock is not kernel-synchronised: adjtimex says so.
+	run $PY -c 'import ctypes,ctypes.util;l=ctypes.CDLL(ctypes.util.find_library("c"));b=ctypes.create_string_buffer(512);print(l.adjtimex(b))'
+	assert_output 5 # TIME_ERROR: unsynchronised
+	run sys $PY "$TOP/tests/helpers/ntp.py" 123
+	assert_success
+	assert_output --partial "li=3"
+	assert_output --partial "stratum=0"
+	run sys journalctl -q --no-pager SYSLOG_IDENTIFIER=sntp-udp
+	refute_output --partial "cannot read the clock state"
+	refute_output --regexp "(SIGSYS|core-dump|status=31)"
+}
+
+@test "ntpdig and chronyd -Q get time from sntp-udp (options from the environment file)" {
+	sys sh -c "echo 'OPTIONS=--verbose --idle-timeout=1 --assume-synchronized --stratum=2' \
+		>/etc/default/sockclock-sntp-udp"
+	wait_inactive sntp-udp.service
+	run sys ntpdig -j -t 3 127.0.0.1
+	assert_success
+	assert_output --regexp '"stratum": ?2'
+	assert_output --regexp '"leap": ?"no-leap"'
+	run sys timeout 20 chronyd -Q -f /dev/null -t 15 'server 127.0.0.1 iburst maxsamples 4'
+	assert_success
+	assert_output --regexp 'System clock wrong by -?[0-9.]+ seconds'
+}
+
+@test "the journal has the programs' lines, with PEER_ADDRESS" {
+	sys socat -T5 - UDP4:127.0.0.1:13 <<<"x"
+	run sys journalctl -q --no-pager -o verbose SYSLOG_IDENTIFIER=daytime-udp
+	assert_output --partial "PEER_ADDRESS="
+	run sys journalctl -q --no-pager -o verbose SYSLOG_IDENTIFIER=sntp-udp
+	assert_output --regexp "MESSAGE=NTPv4 mode 3 request answered"
+	assert_output --regexp "PEER_ADDRESS=[^ ]*127\.0\.0\.1"
+}
+
+@test "2000 TCP connections at once leave daytime-tcp.socket listening" {
+	run sys bash -c "$(declare -f tcp_burst); PY=$PY tcp_burst 127.0.0.1 13 2000"
+	assert_success
+	echo "systemd burst: $output" >&3
+	[[ $output =~ line=([0-9]+)\ closed=([0-9]+)\ refused=([0-9]+)\ partial=([0-9]+)\ hung=([0-9]+)\ other=([0-9]+) ]] ||
+		fail "no counts: $output"
+	((BASH_REMATCH[1] > 0)) || fail "no line at all"
+	assert_equal "${BASH_REMATCH[4]}" 0 # partial
+	assert_equal "${BASH_REMATCH[5]}" 0 # hung
+	assert_equal "${BASH_REMATCH[6]}" 0 # other
+	assert_equal $((BASH_REMATCH[1] + BASH_REMATCH[2] + BASH_REMATCH[3])) 2000
+	run sys systemctl is-active daytime-tcp.socket
+	assert_output active
+	run sys socat -T5 - TCP4:127.0.0.1:13
+	assert_output --regexp "$CTIME"
+}
+
+@test "nothing failed" {
+	run sys systemctl --failed --no-legend --plain
+	assert_success
+	assert_output ""
+}
