@@ -93,6 +93,16 @@ def timestamp_seeds():
                                  ("zero", 0, 0, 0)]:
         s[name] = (struct.pack("!qIi", sec, nsec, off) +
                    struct.pack("!Q", 0xFFFFFFFFFFFFFFFF))
+    # A pivot at the end of time_t: the nearest instant overflows
+    # (found by fuzzing ntp_describe).
+    pmax = 2**63 - 1
+    near = ((pmax + 2208988800 + 1000) % 2**32) << 32
+    s["pivot-int64-max"] = (struct.pack("!qIi", 0, 0, 0) +
+                            struct.pack("!Qq", near, pmax))
+    pmin = -2**63
+    near = ((pmin + 2208988800 - 1000) % 2**32) << 32
+    s["pivot-int64-min"] = (struct.pack("!qIi", 0, 0, 0) +
+                            struct.pack("!Qq", near, pmin))
     return s
 
 
@@ -105,6 +115,10 @@ def describe_seeds():
     s["kiss-rate"] = struct.pack("!qH", 1795362341, 1024) + bytes(
         [0xE4, 0, 6, 0xEC]) + bytes(8) + b"RATE" + bytes(32)
     s["all-ones"] = struct.pack("!qH", -1, 50) + b"\xff" * 48
+    # Found by fuzzing: pivot INT64_MAX, timestamps an era ahead of it.
+    s["pivot-int64-max"] = bytes.fromhex(
+        "7ffffffffffffffffffffffffffffff6ffffffffffff4b7f8bd00e390000"
+        "7affffff48ffffffffffffff000000000000010000220000000000d0398b4bff7f0000ff")
     s["small-cap"] = struct.pack("!qH", 2**62, 0) + ntp(3, 3)
     return s
 

@@ -45,5 +45,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			CHECK(s == (uint32_t)(any >> 32));
 	}
+
+	/* Any timestamp, any pivot, to either end of time_t: no overflow,
+	 * a normalized result with the timestamp's era-relative second,
+	 * within 2^32 s of the pivot. */
+	time_t anyp = (time_t)(int64_t)take(&in, 8);
+	struct timespec u = ntp_ts_to_timespec(any, anyp);
+	CHECK(u.tv_nsec >= 0 && u.tv_nsec < 1000000000);
+	uint32_t us = (uint32_t)(ntp_ts_from_timespec(&u) >> 32);
+	CHECK(us == (uint32_t)(any >> 32) ||
+	      us == (uint32_t)(any >> 32) + 1 ||
+	      (u.tv_sec == INT64_MAX && u.tv_nsec == 999999999));
+	__int128 dist = (__int128)u.tv_sec - anyp;
+	CHECK(dist > -((__int128)1 << 32) && dist <= ((__int128)1 << 32));
 	return 0;
 }
