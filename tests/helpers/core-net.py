@@ -11,6 +11,11 @@ Usage: core-net.py COMMAND ARGS (run with /usr/bin/python3)
   udp PORT [--host H] [--src-port P] [--hex HEX] [--timeout S]
                            send one datagram (default: one byte), write the
                            reply's bytes to stdout, or "no reply" (exit 1)
+  pair PORT HEX            send HEX, then a good v4 client request from the
+                           same socket; the first reply must be the good
+                           one's (origin = its transmit) and no other may
+                           follow: prints "bad dropped, good answered"
+  burst PORT COUNT HEX...  send each HEX datagram COUNT times, read nothing
   ntplib PORT VERSION [--host H]
                            one query through python3-ntplib; prints
                            "version= mode= stratum= leap= offset= delay="
@@ -130,6 +135,39 @@ def udp(port, argv):
     return 0
 
 
+def pair(port, bad_hex):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    good = client_request()
+    s.sendto(bytes.fromhex(bad_hex), ("127.0.0.1", int(port)))
+    s.sendto(good, ("127.0.0.1", int(port)))
+    try:
+        first, _ = s.recvfrom(4096)
+    except socket.timeout:
+        print("no reply to the good request")
+        return 1
+    if len(first) != 48 or first[24:32] != good[40:48]:
+        print("the bad packet was answered:", first.hex())
+        return 1
+    s.settimeout(0.05)
+    try:
+        extra, _ = s.recvfrom(4096)
+        print("an extra reply:", extra.hex())
+        return 1
+    except socket.timeout:
+        pass
+    print("bad dropped, good answered")
+    return 0
+
+
+def burst(port, count, hexes):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for _ in range(int(count)):
+        for h in hexes:
+            s.sendto(bytes.fromhex(h), ("127.0.0.1", int(port)))
+    return 0
+
+
 def query_ntplib(port, version, argv):
     import ntplib
     host = argv[1] if argv[:1] == ["--host"] else "127.0.0.1"
@@ -187,6 +225,10 @@ def main(a):
         return flood(*a)
     if cmd == "udp":
         return udp(a[0], a[1:])
+    if cmd == "pair":
+        return pair(*a)
+    if cmd == "burst":
+        return burst(a[0], a[1], a[2:])
     if cmd == "ntplib":
         return query_ntplib(a[0], a[1], a[2:])
     if cmd == "kernel-clock":
