@@ -23,7 +23,7 @@ comma := ,
 
 BUILD    := build
 ASAN_DIR := $(BUILD)/asan
-SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_FLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 OBJS      = $(COMMON:%=$(BUILD)/common/%.o)
 ASAN_OBJS = $(COMMON:%=$(ASAN_DIR)/common/%.o)

@@ -11,49 +11,28 @@
 #include "common/peer.h"
 #include "common/serve.h"
 
-/* With --assume-synchronized on a kernel that keeps no error bound. */
-#define ASSUMED_DISPERSION 0.001
-/* chrony's refid for its "local" reference: 127.127.1.1. */
-#define DEFAULT_REFID 0x7f7f0101u
-
-static struct {
-	unsigned stratum;
-	double root_delay;
-	uint32_t refid;
-	bool assume_synchronized, dump;
-} cfg = { .stratum = 15, .refid = DEFAULT_REFID };
+static struct ntp_server_config cfg = { .stratum = 15,
+					.refid = NTP_DEFAULT_REFID };
+static bool dump;
 
 /* The kernel's state, read at most once a second of request time. */
 static void server_state(const struct timespec *rx, struct ntp_server_state *st)
 {
 	static struct ntp_server_state cached;
 	static time_t when = -1;
-	static bool have_precision;
-	static int8_t precision;
 
-	if (!have_precision) {
-		precision = ntp_precision_from_ns(clk_step_ns());
-		have_precision = true;
-	}
 	if (when != rx->tv_sec) {
-		struct clk_state k;
+		static int8_t precision = 1; /* 1: not measured yet */
+		if (precision == 1)
+			precision = ntp_precision_from_ns(clk_step_ns());
+		struct ntp_kernel_clock k;
 		if (!clk_state_read(&k))
 			log_warning("adjtimex: cannot read the clock state; "
 				    "serving as unsynchronised");
-		bool sync = k.synchronized || cfg.assume_synchronized;
-		cached = (struct ntp_server_state){
-			.synchronized = sync,
-			.leap = k.synchronized ? k.leap : NTP_LEAP_NONE,
-			.stratum = (uint8_t)cfg.stratum,
-			.rootdelay = ntp_short_from_seconds(cfg.root_delay),
-			.rootdisp = ntp_short_from_seconds(
-				k.synchronized ? k.maxerror : ASSUMED_DISPERSION),
-			.refid = cfg.refid,
-		};
+		ntp_server_state_make(&cfg, &k, precision, &cached);
 		when = rx->tv_sec;
 	}
 	*st = cached;
-	st->precision = precision;
 }
 
 static size_t answer(const uint8_t *req, size_t len,
@@ -126,7 +105,7 @@ static int by_hand(void)
 	clk_now(&tx);
 	ntp_reply_stamp(reply, &tx);
 
-	if (cfg.dump || isatty(1)) {
+	if (dump || isatty(1)) {
 		char text[1024];
 		struct ntp_packet r;
 		ntp_decode(reply, &r);
@@ -151,7 +130,7 @@ static bool take(int opt, const char *arg, const char **why)
 			*why = "--stratum: a whole number from 1 to 15";
 			return false;
 		}
-		cfg.stratum = (unsigned)s;
+		cfg.stratum = (uint8_t)s;
 		return true;
 	}
 	case OPT_ROOT_DELAY:
@@ -170,7 +149,7 @@ static bool take(int opt, const char *arg, const char **why)
 		cfg.assume_synchronized = true;
 		return true;
 	case OPT_DUMP:
-		cfg.dump = true;
+		dump = true;
 		return true;
 	}
 	return false;

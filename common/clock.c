@@ -4,13 +4,13 @@
 #include <string.h>
 #include <sys/timex.h>
 
-bool clk_state_read(struct clk_state *st)
+bool clk_state_read(struct ntp_kernel_clock *st)
 {
 	struct timex tx;
 	memset(&tx, 0, sizeof tx); /* modes 0: read only */
 	int r = adjtimex(&tx);
 	if (r < 0) {
-		*st = (struct clk_state){ .synchronized = false, .maxerror = 16 };
+		*st = (struct ntp_kernel_clock){ .synchronized = false, .maxerror = 16 };
 		return false;
 	}
 	st->synchronized = !(tx.status & STA_UNSYNC) && r != TIME_ERROR;

@@ -8,15 +8,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
-struct clk_state {
-	bool synchronized;	/* STA_UNSYNC clear */
-	int leap;		/* 0 none, 1 insert, 2 delete (armed) */
-	double maxerror;	/* seconds: the kernel's maximum error */
-};
+#include "ntp.h"
+
 
 /* Read the kernel's state with adjtimex(modes = 0), which needs no
  * privilege. False (state unsynchronised) when even that is refused. */
-bool clk_state_read(struct clk_state *st);
+bool clk_state_read(struct ntp_kernel_clock *st);
 /* The smallest step seen between clock readings, in nanoseconds. */
 long clk_step_ns(void);
 void clk_now(struct timespec *ts);

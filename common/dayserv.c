@@ -54,7 +54,7 @@ size_t dayserv_line(char *buf, time_t now)
 {
 	struct daytime_clock dc = { 0, 0 };
 	if (format == DAYTIME_NIST) {
-		struct clk_state st;
+		struct ntp_kernel_clock st;
 		clk_state_read(&st);
 		dc.leap = st.synchronized ? st.leap : 0;
 		/* NIST's health: 0 healthy, 1 error up to 5 s, 2 more. */

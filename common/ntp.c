@@ -132,12 +132,33 @@ void ntp_reply_build(const struct ntp_packet *req,
 		 * latest instant this server vouches for (never after xmt). */
 		struct timespec ref = { .tv_sec = rx->tv_sec, .tv_nsec = 0 };
 		r->reftime = ntp_ts_from_timespec(&ref);
+		/* 0 means "never synchronised": in the first second of an
+		 * era (2036-02-07 06:28:16) vouch for the second before. */
+		if (r->reftime == 0)
+			r->reftime = (uint64_t)UINT32_MAX << 32;
 	} else {
 		/* RFC 5905 §7.3: alarm condition, stratum 16 sent as 0. */
 		r->leap = NTP_LEAP_UNSYNC;
 		r->rootdelay = 1 << 16;
 		r->rootdisp = 1 << 16;
 	}
+}
+
+void ntp_server_state_make(const struct ntp_server_config *c,
+			   const struct ntp_kernel_clock *k, int8_t precision,
+			   struct ntp_server_state *st)
+{
+	*st = (struct ntp_server_state){
+		.synchronized = k->synchronized || c->assume_synchronized,
+		/* An unsynchronised kernel's leap bits are not to be trusted. */
+		.leap = k->synchronized ? (enum ntp_leap)k->leap : NTP_LEAP_NONE,
+		.stratum = c->stratum,
+		.precision = precision,
+		.rootdelay = ntp_short_from_seconds(c->root_delay),
+		.rootdisp = ntp_short_from_seconds(
+			k->synchronized ? k->maxerror : NTP_ASSUMED_DISPERSION),
+		.refid = c->refid,
+	};
 }
 
 void ntp_kod_build(const struct ntp_packet *req, const char code[4],
@@ -193,8 +214,10 @@ uint32_t ntp_short_from_seconds(double s)
 		return 0;
 	if (s >= 65536.0)
 		return 0xffffffffu;
-	/* Round up: delay and dispersion are error bounds. */
-	return (uint32_t)ceil(s * 65536.0);
+	/* Round up: delay and dispersion are error bounds. Just under
+	 * 65536 s that is 2^32 units, which no uint32_t holds. */
+	double units = ceil(s * 65536.0);
+	return units >= 4294967295.0 ? 0xffffffffu : (uint32_t)units;
 }
 
 double ntp_short_to_seconds(uint32_t v)

@@ -62,6 +62,33 @@ struct ntp_server_state {
 	uint32_t refid;
 };
 
+/* What the administrator chose (sntp-udp's options). */
+struct ntp_server_config {
+	uint8_t stratum;		/* 1..15 */
+	double root_delay;		/* seconds */
+	uint32_t refid;
+	bool assume_synchronized;
+};
+
+/* What the kernel says of the clock (adjtimex, see clock.h). */
+struct ntp_kernel_clock {
+	bool synchronized;	/* STA_UNSYNC clear */
+	int leap;		/* armed: 0 none, 1 insert, 2 delete */
+	double maxerror;	/* the kernel's maximum error, seconds */
+};
+
+/* Root dispersion served under --assume-synchronized when the kernel,
+ * which nothing disciplines, keeps no meaningful error bound. */
+#define NTP_ASSUMED_DISPERSION 0.001
+/* chrony's reference ID for its "local" reference: 127.127.1.1. */
+#define NTP_DEFAULT_REFID 0x7f7f0101u
+
+/* The state a reply is built from, out of the configuration and the
+ * kernel's word. */
+void ntp_server_state_make(const struct ntp_server_config *c,
+			   const struct ntp_kernel_clock *k, int8_t precision,
+			   struct ntp_server_state *st);
+
 void ntp_decode(const uint8_t *wire, struct ntp_packet *p);
 void ntp_encode(const struct ntp_packet *p, uint8_t wire[NTP_HEADER_LEN]);
 
