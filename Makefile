@@ -21,6 +21,10 @@ STATIC   ?= 1
 PROG_LDFLAGS = $(if $(STATIC),-static -Wl$(comma)--no-warnings)
 comma := ,
 
+# Quiet by default; make V=1 shows the commands.
+V ?= 0
+Q = $(if $(filter 1,$(V)),,@echo "  $(1) $@";)
+
 BUILD    := build
 ASAN_DIR := $(BUILD)/asan
 SAN_FLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -33,18 +37,18 @@ all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c common/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call Q,CC) $(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(ASAN_DIR)/%.o: %.c common/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+	$(call Q,CC) $(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 $(PROGRAMS): %: $(BUILD)/%.o $(OBJS)
-	$(CC) $(ALL_CFLAGS) $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 asan: $(PROGRAMS:%=$(ASAN_DIR)/%)
 $(ASAN_DIR)/%: $(ASAN_DIR)/%.o $(ASAN_OBJS)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 .SECONDARY:
 
 # Installs what the build and the tests need, where it can (root, apt).
