@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# Real NTP clients against sntp-udp under systemd-socket-activate
+# --datagram on a free loopback port: chronyd -Q and python3-ntplib.
+# (ntpdig only talks to port 123 and tshark needs root to capture: both
+# are in root-netns.bats.) What each client reported goes to the TAP
+# output as "# ..." lines.
+
+load helpers/common
+load helpers/core-lib
+
+teardown() {
+	stop_servers
+	if grep -Eq 'Sanitizer|runtime error' "$BATS_TEST_TMPDIR/bg.log" 2>/dev/null; then
+		cat "$BATS_TEST_TMPDIR/bg.log" >&2
+		return 1
+	fi
+}
+
+# sntp-udp on $port; a first request starts it so that later exchanges
+# do not include the start of the process.
+serve() {
+	local cold=
+	[ "$1" = cold ] && { cold=1; shift; }
+	port=$(free_port udp)
+	activate "$port" --datagram -- "$BIN/sntp-udp" --idle-timeout=20 "$@"
+	pid=$(last_pid)
+	[ -n "$cold" ] && return 0
+	ntp "$port" >/dev/null || fail "no answer to the first request"
+}
+
+# |x| < bound, both decimal numbers (exponents allowed).
+abs_below() {
+	awk -v x="$1" -v b="$2" 'BEGIN { if (x < 0) x = -x; exit !(x < b) }'
+}
+
+# chronyd -Q against 127.0.0.1:$port, one sample; sets $offset (from
+# "System clock wrong by X seconds") and $delay, $tests from its
+# measurements log.
+chrony_query() {
+	local d="$BATS_TEST_TMPDIR/chrony" user
+	mkdir -p "$d"
+	chmod 755 "$d"
+	user=$(id -un)
+	cat >"$d/conf" <<-EOF
+		server 127.0.0.1 port $port iburst maxsamples 1
+		pidfile $d/chronyd.pid
+		logdir $d
+		log measurements
+	EOF
+	run timeout 30 chronyd -Q -f "$d/conf" -u "$user"
+	assert_success
+	wrong=$(grep -o 'System clock wrong by [-0-9.e]* seconds' <<<"$output") ||
+		fail "no offset from chronyd: $output"
+	offset=$(awk '{ print $5 }' <<<"$wrong")
+	m=$(grep '^[0-9]' "$d/measurements.log" | tail -1)
+	[ -n "$m" ] || fail "no measurement: $(cat "$d/measurements.log")"
+	# Date Time IP L St 123 567 ABCD LP RP Score Offset Peer-delay ...
+	read -r _ _ ip leapc st t1 t2 t3 _ _ _ moffset delay _ <<<"$m"
+	tests="$t1 $t2 $t3"
+	echo "# chronyd: $wrong; measurement: leap $leapc stratum $st tests $tests offset $moffset delay $delay" >&3
+}
+
+@test "chronyd -Q: offset under 1 ms, every NTP test passed, stratum 15" {
+	serve --assume-synchronized
+	chrony_query
+	# chrony's packet tests (RFC 5905 TEST1-3, 5-7, A-D) all passed
+	[ "$tests" = "111 111 1111" ] || fail "tests $tests"
+	[ "$st" = 15 ] && [ "$leapc" = N ] || fail "stratum $st leap $leapc"
+	abs_below "$offset" 0.001 || fail "offset $offset"
+	awk -v o="$moffset" -v d="$delay" \
+		'BEGIN { if (o < 0) o = -o; exit !(o <= d / 2 + 1e-6) }' ||
+		fail "offset $moffset outside delay/2 ($delay)"
+}
+
+@test "chronyd -Q against a server it starts (first request): offset bounded" {
+	# The first request is queued before the program exists; under
+	# systemd-socket-activate there is no kernel timestamp for it, so the
+	# receive time is the program's start: bounded, not exact.
+	serve cold --assume-synchronized --stratum=3
+	chrony_query
+	[ "$st" = 3 ] || fail "stratum $st"
+	abs_below "$offset" 0.05 || fail "offset $offset"
+}
+
+@test "python3-ntplib versions 1-4: version echoed, mode 4, stratum 15, leap 0" {
+	serve --assume-synchronized
+	for v in 1 2 3 4; do
+		run net ntplib "$port" "$v"
+		assert_success
+		echo "# ntplib v$v: $output" >&3
+		[[ $output =~ ^version=$v\ mode=4\ stratum=15\ leap=0\ offset=([-0-9.]+)\ delay=([-0-9.]+)$ ]] ||
+			fail "$output"
+		# Same clock on both ends: a server whose receive and transmit
+		# times lie between the client's send and receive gives
+		# |offset| <= delay / 2 whatever the load (1 us of rounding).
+		awk -v o="${BASH_REMATCH[1]}" -v d="${BASH_REMATCH[2]}" \
+			'BEGIN { if (o < 0) o = -o; exit !(o <= d / 2 + 1e-6) }' ||
+			fail "offset outside delay/2: $output"
+		abs_below "${BASH_REMATCH[1]}" 0.05 || fail "offset: $output"
+	done
+	[ "$(socket_owner "$port" udp)" = "$pid" ]
+}
+
+@test "python3-ntplib sees --stratum, --refid and --root-delay" {
+	serve --assume-synchronized --stratum=1 --refid=GPS --root-delay=0.5
+	run $PY -c '
+import ntplib, sys
+r = ntplib.NTPClient().request("127.0.0.1", port=int(sys.argv[1]), version=4, timeout=3)
+print(r.stratum, "%08x" % r.ref_id, r.root_delay, r.leap)
+' "$port"
+	assert_success
+	assert_output "1 47505300 0.5 0"	# "GPS\0"
+	serve --assume-synchronized --refid=192.0.2.7
+	run $PY -c '
+import ntplib, sys
+r = ntplib.NTPClient().request("127.0.0.1", port=int(sys.argv[1]), version=3, timeout=3)
+print(ntplib.ref_id_to_text(r.ref_id, r.stratum))
+' "$port"
+	assert_output "192.0.2.7"
+}
+
+@test "without --assume-synchronized: the kernel's state (here LI 3, stratum 0)" {
+	read -r sync _ < <(net kernel-clock)
+	echo "# kernel clock: $sync" >&3
+	serve
+	run ntp "$port"
+	assert_success
+	run net ntplib "$port" 4
+	assert_success
+	echo "# ntplib, no --assume-synchronized: $output" >&3
+	if [ "$sync" = unsynchronized ]; then
+		assert_output --regexp '^version=4 mode=4 stratum=0 leap=3 '
+		run ntp "$port" --version 3
+		assert_output --regexp '^len=48 leap=3 version=3 mode=4 stratum=0 '
+		assert_output --partial 'rootdelay=65536 rootdisp=65536 refid=00000000 reftime=0000000000000000'
+	else
+		assert_output --regexp '^version=4 mode=4 stratum=15 leap=[012] '
+	fi
+}
