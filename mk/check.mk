@@ -1,9 +1,11 @@
-# make check: unit tests of common/ (normal and sanitizer builds), then
-# every bats suite against the normal programs and the ASan+UBSan ones.
+# make check: unit tests of common/ (normal and sanitizer builds), a short
+# fuzzing run of each harness, then every bats suite against the normal
+# programs and the ASan+UBSan ones.
 .PHONY: check check-bats check-asan
 check: deps
 	@$(MAKE) --no-print-directory all asan
 	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-bats
 	@$(MAKE) --no-print-directory check-asan
 
