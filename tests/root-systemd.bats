@@ -7,7 +7,7 @@ load helpers/sys-boot
 load helpers/sys-burst
 
 UNITDIR=/usr/local/lib/systemd/system
-CTIME='^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}\r$'
+CTIME='^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}'$'\r''$'
 
 setup_file() {
 	[ "$(id -u)" = 0 ] || return 0
@@ -61,6 +61,21 @@ teardown() {
 	assert_output --regexp "$CTIME"
 }
 
+@test "the default allow list: a private address may ask, a public one may not" {
+	sys ip addr add 192.168.77.1/32 dev lo
+	sys ip addr add 203.0.113.5/32 dev lo
+	run sys socat -T5 - TCP4:192.168.77.1:13,bind=192.168.77.1
+	assert_output --regexp "$CTIME"
+	run sys $PY "$TOP/tests/helpers/ntp.py" --host 192.168.77.1 123
+	assert_output --partial "mode=4"
+	# IPAddressDeny=any drops the public source's packets: no answer.
+	run sys timeout 5 socat -T2 - TCP4:203.0.113.5:13,bind=203.0.113.5,connect-timeout=2
+	assert_failure
+	assert_output --partial "timed out"
+	run sys $PY "$TOP/tests/helpers/ntp.py" --host 203.0.113.5 --timeout 1 123
+	assert_output "no reply"
+}
+
 @test "daytime-udp answers, with the options of its drop-in" {
 	run sys socat -T5 - UDP4:127.0.0.1:13 <<<"x"
 	assert_success
@@ -109,7 +124,7 @@ wait_inactive() {
 	assert_output 5 # TIME_ERROR: unsynchronised
 	run sys $PY "$TOP/tests/helpers/ntp.py" 123
 	assert_success
-	assert_output --partial "li=3"
+	assert_output --partial "leap=3"
 	assert_output --partial "stratum=0"
 	run sys journalctl -q --no-pager SYSLOG_IDENTIFIER=sntp-udp
 	refute_output --partial "cannot read the clock state"
