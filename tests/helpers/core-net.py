@@ -8,7 +8,7 @@ Usage: core-net.py COMMAND ARGS (run with /usr/bin/python3)
   silent PORT              connect, print "connected", never read or close
   flood PORT               connect, send without end; prints "cut after S"
                            once the server has ended the connection
-  udp PORT [--host H] [--src-port P] [--hex HEX] [--timeout S]
+  udp PORT [--host H] [--src-host A] [--src-port P] [--hex HEX] [--timeout S]
                            send one datagram (default: one byte), write the
                            reply's bytes to stdout, or "no reply" (exit 1)
   pair PORT HEX            send HEX, then a good v4 client request from the
@@ -110,10 +110,13 @@ def flood(port):
 
 def udp(port, argv):
     host, src, data, timeout = "127.0.0.1", 0, b"x", 2.0
+    src_host = None
     while argv:
         k, v = argv.pop(0), argv.pop(0)
         if k == "--host":
             host = v
+        elif k == "--src-host":
+            src_host = v
         elif k == "--src-port":
             src = int(v)
         elif k == "--hex":
@@ -123,7 +126,7 @@ def udp(port, argv):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", src))
+    s.bind((src_host or ("::" if fam == socket.AF_INET6 else "0.0.0.0"), src))
     s.settimeout(timeout)
     s.sendto(data, (host, int(port)))
     try:
