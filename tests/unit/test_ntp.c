@@ -663,6 +663,173 @@ static void test_describe(void)
 	      "describe into 40 bytes: %zu", n);
 }
 
+/* ntp_server_state_make: the kernel's word and the configuration. Short
+ * format values worked out by hand: ceil(s * 65536). */
+static void test_server_state(void)
+{
+	const struct ntp_server_config cfgs[] = {
+		{ .stratum = 1, .root_delay = 0, .refid = 0x47505300 },
+		{ .stratum = 2, .root_delay = 0.0005, .refid = 0xc0000201 },
+		{ .stratum = 15, .root_delay = 1.5, .refid = NTP_DEFAULT_REFID },
+	};
+	const uint32_t cfg_delay[] = { 0, 33 /* 32.768 */, 0x00018000 };
+	for (size_t c = 0; c < N(cfgs); c++)
+		for (int assume = 0; assume <= 1; assume++) {
+			struct ntp_server_config cfg = cfgs[c];
+			cfg.assume_synchronized = assume;
+			const char *a = assume ? "assume" : "no-assume";
+			/* Synchronised kernel: leap 0/1/2, its maxerror. */
+			for (int leap = 0; leap <= 2; leap++) {
+				struct ntp_kernel_clock k = { .synchronized = true,
+							      .leap = leap,
+							      .maxerror = 0.25 };
+				struct ntp_server_state st;
+				memset(&st, 0xee, sizeof st);
+				ntp_server_state_make(&cfg, &k, -23, &st);
+				CHECK(st.synchronized, "sync kernel %s leap %d: synchronised", a, leap);
+				CHECK_EQ(st.leap, leap, "sync kernel %s: leap", a);
+				CHECK_EQ(st.rootdisp, 16384, "sync kernel %s leap %d: dispersion = maxerror 0.25 s", a, leap);
+				CHECK_EQ(st.rootdelay, cfg_delay[c], "sync %s: root delay from config %zu", a, c);
+				CHECK_EQ(st.stratum, cfgs[c].stratum, "sync %s: stratum", a);
+				CHECK_EQ(st.refid, cfgs[c].refid, "sync %s: refid", a);
+				CHECK_EQ(st.precision, -23, "sync %s: precision", a);
+				/* And on the wire. */
+				struct ntp_packet req = request(4, 3, 6, TS(0xeead8ca5, 7)), rep;
+				struct timespec rx = { 1795362341, 250000000 };
+				ntp_reply_build(&req, &st, &rx, &rep);
+				uint8_t w[48];
+				ntp_encode(&rep, w);
+				CHECK_EQ(w[0], leap << 6 | 4 << 3 | 4, "sync %s leap %d: byte 0", a, leap);
+				CHECK_EQ(w[1], cfgs[c].stratum, "sync %s: stratum byte", a);
+				CHECK_EQ((int8_t)w[3], -23, "sync %s: precision byte", a);
+				CHECK_EQ((uint32_t)w[4] << 24 | w[5] << 16 | w[6] << 8 | w[7],
+					 cfg_delay[c], "sync %s: root delay on the wire", a);
+				CHECK(w[8] == 0 && w[9] == 0 && w[10] == 0x40 && w[11] == 0,
+				      "sync %s: root dispersion 0x00004000 on the wire", a);
+				CHECK_EQ((uint32_t)w[12] << 24 | w[13] << 16 | w[14] << 8 | w[15],
+					 cfgs[c].refid, "sync %s: refid on the wire", a);
+				CHECK_EQ(rep.reftime, TS(0xeead8ca5, 0), "sync %s: reftime", a);
+			}
+			/* Other maxerror values: rounded up, saturating. */
+			const struct {
+				double maxerror;
+				uint32_t want;
+			} errs[] = { { 0, 0 },
+				     { 0.0123, 807 },		/* 806.0928 */
+				     { 1.0 / 65536, 1 },
+				     { 16.0, 0x00100000 },	/* the kernel's cap */
+				     { 70000.0, 0xffffffff } };
+			for (size_t e = 0; e < N(errs); e++) {
+				struct ntp_kernel_clock k = { .synchronized = true,
+							      .maxerror = errs[e].maxerror };
+				struct ntp_server_state st;
+				ntp_server_state_make(&cfg, &k, -20, &st);
+				CHECK_EQ(st.rootdisp, errs[e].want, "%s maxerror %g", a,
+					 errs[e].maxerror);
+			}
+			/* Unsynchronised kernel, whatever leap bits it reports:
+			 * leap forced 0; synchronised only under assume. */
+			for (int leap = 0; leap <= 3; leap++) {
+				struct ntp_kernel_clock k = { .synchronized = false,
+							      .leap = leap,
+							      .maxerror = 16.0 };
+				struct ntp_server_state st;
+				memset(&st, 0xee, sizeof st);
+				ntp_server_state_make(&cfg, &k, -18, &st);
+				CHECK_EQ(st.synchronized, assume, "unsync kernel %s leap %d: synchronised", a, leap);
+				CHECK_EQ(st.leap, NTP_LEAP_NONE, "unsync kernel %s: leap bits %d ignored", a, leap);
+				CHECK_EQ(st.rootdisp, 66, "unsync kernel %s: assumed 1 ms dispersion", a);
+				CHECK_EQ(st.rootdelay, cfg_delay[c], "unsync %s: root delay", a);
+				CHECK_EQ(st.stratum, cfgs[c].stratum, "unsync %s: stratum", a);
+				CHECK_EQ(st.refid, cfgs[c].refid, "unsync %s: refid", a);
+				CHECK_EQ(st.precision, -18, "unsync %s: precision", a);
+				struct ntp_packet req = request(3, 1, 10, TS(1, 1)), rep;
+				struct timespec rx = { 2147483648, 0 };
+				ntp_reply_build(&req, &st, &rx, &rep);
+				uint8_t w[48];
+				ntp_encode(&rep, w);
+				if (assume) {
+					CHECK_EQ(w[0], 0 << 6 | 3 << 3 | 2, "assume leap %d: byte 0 (LI 0, v3, mode 2)", leap);
+					CHECK_EQ(w[1], cfgs[c].stratum, "assume: stratum byte");
+					CHECK(w[8] == 0 && w[9] == 0 && w[10] == 0 && w[11] == 66,
+					      "assume: root dispersion 66 units on the wire");
+					CHECK_EQ((uint32_t)w[12] << 24 | w[13] << 16 | w[14] << 8 | w[15],
+						 cfgs[c].refid, "assume: refid on the wire");
+					CHECK_EQ(rep.reftime, TS(0x03aa7e80, 0), "assume: reftime");
+				} else {
+					static const uint8_t zero[8];
+					CHECK_EQ(w[0], 3 << 6 | 3 << 3 | 2, "unsync leap %d: byte 0 (LI 3)", leap);
+					CHECK_EQ(w[1], 0, "unsync: stratum 0");
+					CHECK(memcmp(w + 12, zero, 4) == 0, "unsync: refid 0");
+					CHECK(memcmp(w + 16, zero, 8) == 0, "unsync: reftime 0");
+					CHECK(w[4] == 0 && w[5] == 1 && w[6] == 0 && w[7] == 0,
+					      "unsync: root delay 1 s");
+				}
+				CHECK_EQ(rep.org, TS(1, 1), "unsync %s: origin", a);
+			}
+		}
+}
+
+/* Kiss-o'-death: LI 3, stratum 0, refid the ASCII code, no time in it
+ * but the request's own transmit timestamp. */
+static void test_kod(void)
+{
+	const uint64_t xmts[] = { 0,
+				  1,
+				  0xffffffffffffffffu,
+				  0x8000000000000000u,
+				  0x0000000080000000u,
+				  0xdeadbeefcafebabeu,
+				  0xa5a5a5a55a5a5a5au };
+	const int polls[] = { -128, -6, 0, 6, 17, 127 };
+	int n = 0;
+	for (unsigned vn = 1; vn <= 4; vn++)
+		for (unsigned mode = 1; mode <= 3; mode += 2)
+			for (size_t x = 0; x < N(xmts); x++) {
+				int poll = polls[n++ % N(polls)];
+				struct ntp_packet req = request(vn, mode, poll, xmts[x]), rep;
+				req.leap = 2;
+				req.stratum = 9;
+				memset(&rep, 0xee, sizeof rep);
+				ntp_kod_build(&req, "RATE", &rep);
+				const char *c = "KoD";
+				CHECK_EQ(rep.leap, 3, "%s v%u mode %u: LI", c, vn, mode);
+				CHECK_EQ(rep.stratum, 0, "%s: stratum", c);
+				CHECK_EQ(rep.version, vn, "%s: version", c);
+				CHECK_EQ(rep.mode, mode == 1 ? 2 : 4, "%s: mode for %u", c, mode);
+				CHECK_EQ(rep.poll, poll, "%s: poll", c);
+				CHECK_EQ(rep.refid, 0x52415445, "%s: refid RATE", c);
+				CHECK_EQ(rep.org, xmts[x], "%s: origin", c);
+				CHECK_EQ(rep.rec, xmts[x], "%s: receive", c);
+				CHECK_EQ(rep.xmt, xmts[x], "%s: transmit", c);
+				CHECK(rep.reftime == 0 || rep.reftime == xmts[x],
+				      "%s: reference time carries no time: 0x%016llx", c,
+				      (unsigned long long)rep.reftime);
+				CHECK(rep.rootdelay != 0x1234 && rep.rootdisp != 0x5678,
+				      "%s: request's delay/dispersion not echoed", c);
+				uint8_t w[48];
+				ntp_encode(&rep, w);
+				CHECK_EQ(w[0], 0xc0 | vn << 3 | (mode == 1 ? 2 : 4), "%s v%u mode %u: byte 0", c, vn, mode);
+				CHECK_EQ(w[1], 0, "%s: stratum byte", c);
+				CHECK_EQ((int8_t)w[2], poll, "%s: poll byte", c);
+				CHECK(memcmp(w + 12, "RATE", 4) == 0, "%s: refid bytes", c);
+				for (int k = 0; k < 3; k++) {
+					uint64_t t = 0;
+					for (int b = 0; b < 8; b++)
+						t = t << 8 | w[24 + 8 * k + b];
+					CHECK_EQ(t, xmts[x], "%s: timestamp %d on the wire", c, k);
+				}
+			}
+	/* NTPv1 mode 0 is a client: answered in mode 4. Another code. */
+	struct ntp_packet req = request(1, 0, 4, TS(3, 4)), rep;
+	ntp_kod_build(&req, "DENY", &rep);
+	CHECK(rep.mode == 4 && rep.version == 1, "KoD to v1 mode 0: v1 mode 4");
+	CHECK_EQ(rep.refid, 0x44454e59, "KoD refid DENY");
+	/* Codes with high-bit bytes are taken as bytes, not sign-extended. */
+	ntp_kod_build(&req, "\xff\x80\x01\x00", &rep);
+	CHECK_EQ(rep.refid, 0xff800100, "KoD refid from raw bytes");
+}
+
 int main(void)
 {
 	test_ts_seconds();
@@ -677,5 +844,7 @@ int main(void)
 	test_codec();
 	test_stamp();
 	test_describe();
+	test_server_state();
+	test_kod();
 	return check_summary();
 }
