@@ -44,7 +44,10 @@ static int check_kinds(const struct serve_handler *h,
 		if (!ok) {
 			log_error("fd %d is %s%s; expected %s", s->fd,
 				  act_kind_name(s->kind),
-				  s->kind == ACT_DATAGRAM ? " (not UDP)" : "",
+				  s->kind == ACT_DATAGRAM &&
+						  h->sotype == SOCK_DGRAM ?
+					  " (not UDP)" :
+					  "",
 				  h->sotype == SOCK_DGRAM ?
 					  "a UDP (datagram) socket" :
 					  "a TCP (stream) socket, connected or listening");

@@ -1,7 +1,8 @@
 """Send one crafted NTP (or any) datagram and print what comes back.
 
 Usage: ntp.py PORT [--host H] [--version V] [--mode M] [--len N]
-              [--hex HEX] [--src-port P] [--timeout S] [--raw-src-port0]
+              [--hex HEX] [--src-port P] [--src-host A] [--timeout S]
+              [--raw-src-port0]
 
 Prints the reply decoded as "field=value" words on one line, or
 "no reply" (exit 1). --hex sends exactly those bytes. --raw-src-port0
@@ -45,6 +46,7 @@ def main():
     ap.add_argument("--len", type=int, default=48)
     ap.add_argument("--hex")
     ap.add_argument("--src-port", type=int, default=0)
+    ap.add_argument("--src-host")
     ap.add_argument("--timeout", type=float, default=2.0)
     ap.add_argument("--raw-src-port0", action="store_true")
     a = ap.parse_args()
@@ -53,7 +55,7 @@ def main():
     fam = socket.AF_INET6 if ":" in a.host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", a.src_port))
+    s.bind((a.src_host or ("::" if fam == socket.AF_INET6 else "0.0.0.0"), a.src_port))
     s.settimeout(a.timeout)
     if a.raw_src_port0:
         # UDP header with source port 0; replies could not come back to
