@@ -826,8 +826,8 @@ static void test_kod(void)
 	CHECK(rep.mode == 4 && rep.version == 1, "KoD to v1 mode 0: v1 mode 4");
 	CHECK_EQ(rep.refid, 0x44454e59, "KoD refid DENY");
 	/* Codes with high-bit bytes are taken as bytes, not sign-extended. */
-	ntp_kod_build(&req, "\xff\x80\x01\x00", &rep);
-	CHECK_EQ(rep.refid, 0xff800100, "KoD refid from raw bytes");
+	ntp_kod_build(&req, "\x01\x80\x7f\xfe", &rep);
+	CHECK_EQ(rep.refid, 0x01807ffe, "KoD refid from raw bytes");
 }
 
 int main(void)
