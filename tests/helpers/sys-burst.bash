@@ -1,11 +1,14 @@
 # tcp_burst HOST PORT N: N Daytime connections over TCP as fast as one
 # client can open them (all in flight at once, non-blocking), each read to
 # the end. Prints one line of counts:
-#   line=A closed=B refused=C partial=D hung=E other=F
+#   line=A closed=B refused=C partial=D hung=E unconnected=F other=G
 # line: a whole CRLF-terminated line then EOF; closed: EOF with nothing
 # (a superserver over its limits); refused: ECONNREFUSED or a reset before
 # any byte; partial: bytes without a whole line (must never happen);
-# hung: nothing within 15 s (must never happen). Uses $PY.
+# hung: connected, but neither a byte nor EOF within 15 s (must never
+# happen); unconnected: the handshake not done within 30 s (a full listen
+# queue drops SYNs; the kernel's retries back off: 1, 3, 7, 15, 31 s).
+# Uses $PY.
 tcp_burst() {
 	$PY - "$@" <<'PY'
 import errno, resource, selectors, socket, sys, time
@@ -15,7 +18,7 @@ resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 64)), hard))
 window = min(n, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 64)
 fam = socket.AF_INET6 if ":" in host else socket.AF_INET
 sel = selectors.DefaultSelector()
-counts = dict(line=0, closed=0, refused=0, partial=0, hung=0, other=0)
+counts = dict(line=0, closed=0, refused=0, partial=0, hung=0, unconnected=0, other=0)
 started = 0
 open_ = {}
 
@@ -35,14 +38,23 @@ def start():
         counts["refused" if e == errno.ECONNREFUSED else "other"] += 1
         s.close()
         return
-    open_[s] = [b"", time.monotonic()]
-    sel.register(s, selectors.EVENT_READ)
+    open_[s] = [b"", time.monotonic(), False]
+    sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
 
 while started < n or open_:
     while started < n and len(open_) < window:
         start()
-    for key, _ in sel.select(timeout=0.2):
+    for key, ev in sel.select(timeout=0.2):
         s = key.fileobj
+        if not open_[s][2]:
+            e = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if e:
+                finish(s, "refused" if e in (errno.ECONNREFUSED, errno.ECONNRESET) else "other")
+                continue
+            open_[s][1:] = [time.monotonic(), True]
+            sel.modify(s, selectors.EVENT_READ)
+            if not ev & selectors.EVENT_READ:
+                continue
         try:
             data = s.recv(4096)
         except OSError as e:
@@ -62,9 +74,11 @@ while started < n or open_:
         else:
             finish(s, "partial")
     now = time.monotonic()
-    for s, (buf, t0) in list(open_.items()):
-        if now - t0 > 15:
+    for s, (buf, t0, connected) in list(open_.items()):
+        if connected and now - t0 > 15:
             finish(s, "hung")
+        elif not connected and now - t0 > 30:
+            finish(s, "unconnected")
 print(" ".join(f"{k}={v}" for k, v in counts.items()))
 PY
 }

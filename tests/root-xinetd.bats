@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# The shipped xinetd files in the real xinetd: installed with make
+# install, copied with only the ports changed (and "disable = no"),
+# queried by real clients. Root: xinetd switches to user nobody.
+load helpers/common
+load helpers/sys-burst
+
+CTIME='^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}'$'\r''$'
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || return 0
+	# Readable by nobody, unlike the bats temporary directories.
+	X=$(mktemp -d /tmp/sockclock-xinetd.XXXXXX)
+	chmod 755 "$X"
+	make -s -C "$TOP" install PREFIX="$X" XINETDDIR="$X/installed" INSTALL_BIN="$BIN" >&3
+	TCP_PORT=$(free_port tcp) UDP_PORT=$(free_port udp) NTP_PORT=$(free_port udp)
+	BUILTIN_PORT=$(free_port tcp)
+	mkdir "$X/xinetd.d"
+	local f port
+	for f in daytime-tcp daytime-udp sntp-udp; do
+		case $f in
+		daytime-tcp) port=$TCP_PORT ;; daytime-udp) port=$UDP_PORT ;; sntp-udp) port=$NTP_PORT ;;
+		esac
+		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
+			"$X/installed/$f" >"$X/xinetd.d/$f"
+	done
+	# xinetd's own daytime, to compare with --format=xinetd.
+	cat >"$X/xinetd.conf" <<-CONF
+	defaults
+	{
+	}
+	service daytime
+	{
+		type		= INTERNAL UNLISTED
+		id		= daytime-stream
+		socket_type	= stream
+		protocol	= tcp
+		port		= $BUILTIN_PORT
+		user		= root
+		wait		= no
+	}
+	includedir $X/xinetd.d
+	CONF
+	export X TCP_PORT UDP_PORT NTP_PORT BUILTIN_PORT
+	xinetd -dontfork -filelog "$X/xinetd.log" -pidfile "$X/xinetd.pid" \
+		-f "$X/xinetd.conf" >"$X/xinetd.out" 2>&1 &
+	echo $! >"$X/xinetd.bgpid"
+	local p
+	for p in $TCP_PORT $UDP_PORT $NTP_PORT $BUILTIN_PORT; do
+		wait_listening "$p" || { cat "$X/xinetd.out" "$X/xinetd.log" >&2; return 1; }
+	done
+}
+
+teardown_file() {
+	[ -n "${X:-}" ] || return 0
+	local pid
+	pid=$(cat "$X/xinetd.bgpid" 2>/dev/null) || pid=
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$X"
+}
+
+setup() {
+	require_root
+}
+
+teardown() {
+	stop_servers
+}
+
+@test "the installed xinetd files name the installed programs and ship disabled" {
+	for f in daytime-tcp daytime-udp sntp-udp; do
+		run grep -E "^\s*(server|disable)\s" "$X/installed/$f"
+		assert_line --regexp "server\s+= $X/sbin/$f\$"
+		assert_line --regexp "disable\s+= yes"
+		assert_file_executable "$X/sbin/$f"
+	done
+}
+
+@test "daytime-tcp answers through xinetd over IPv4 and IPv6" {
+	run socat -T5 - TCP4:127.0.0.1:$TCP_PORT
+	assert_success
+	assert_output --regexp "$CTIME"
+	run socat -T5 - TCP6:[::1]:$TCP_PORT
+	assert_success
+	assert_output --regexp "$CTIME"
+}
+
+@test "--format=xinetd has the layout of xinetd's builtin daytime" {
+	run socat -T5 - TCP4:127.0.0.1:$BUILTIN_PORT
+	assert_success
+	local builtin=$output
+	run "$BIN/daytime-tcp" --format=xinetd
+	assert_success
+	local ours=$output re='^[0-9]{2} [A-Z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [A-Z+0-9-]+'$'\r''?$'
+	[[ $builtin =~ $re ]] || fail "builtin: $builtin"
+	[[ $ours =~ $re ]] || fail "ours: $ours"
+	# Same layout: the same characters, digits masked.
+	assert_equal "${ours//[0-9]/9}" "${builtin//[0-9]/9}"
+}
+
+@test "daytime-udp answers through xinetd over IPv4 and IPv6" {
+	run socat -T5 - UDP4:127.0.0.1:$UDP_PORT <<<"x"
+	assert_success
+	assert_output --regexp "$CTIME"
+	run socat -T5 - UDP6:[::1]:$UDP_PORT <<<"x"
+	assert_success
+	assert_output --regexp "$CTIME"
+}
+
+@test "sntp-udp answers through xinetd (ntplib, and LI 3 from the kernel)" {
+	run $PY -c "
+import ntplib, sys
+r = ntplib.NTPClient().request('127.0.0.1', port=$NTP_PORT, version=4, timeout=5)
+print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.version))"
+	assert_success
+	assert_output "leap=3 stratum=0 mode=4 version=4"
+	run ntp "$NTP_PORT" --host ::1
+	assert_output --partial "mode=4"
+}
+
+@test "the UDP programs answer across several activations (wait = yes)" {
+	local i f pids=()
+	for i in 1 2; do
+		run socat -T5 - UDP4:127.0.0.1:$UDP_PORT <<<"x"
+		assert_output --regexp "$CTIME"
+		run ntp "$NTP_PORT"
+		assert_output --partial "mode=4"
+		for f in daytime-udp sntp-udp; do
+			pids+=("$f:$(pgrep -u nobody -x $f | head -1)")
+		done
+		# Idle (10 s by default): the programs exit, xinetd listens again.
+		wait_gone daytime-udp 20
+		wait_gone sntp-udp 20
+	done
+	echo "${pids[*]}"
+	for i in 0 1; do
+		[[ ${pids[i]} =~ :[0-9]+$ ]] || fail "no process: ${pids[*]}"
+		[ "${pids[i]}" != "${pids[i + 2]}" ] || fail "not two activations: ${pids[*]}"
+	done
+}
+
+wait_gone() {
+	local i
+	for i in $(seq $(($2 * 10))); do
+		pgrep -u nobody -x "$1" >/dev/null || return 0
+		sleep 0.1
+	done
+	fail "$1 still running after $2 s"
+}
+
+@test "2000 TCP connections at once through xinetd: a line or a closed connection each" {
+	run tcp_burst 127.0.0.1 "$TCP_PORT" 2000
+	assert_success
+	echo "xinetd burst: $output" >&3
+	grep -v DEBUG "$X/xinetd.log" | cut -d" " -f2- | sort | uniq -c | sort -rn | head >&3
+	[[ $output =~ line=([0-9]+)\ closed=([0-9]+)\ refused=([0-9]+)\ partial=([0-9]+)\ hung=([0-9]+)\ unconnected=([0-9]+)\ other=([0-9]+) ]] ||
+		fail "no counts: $output"
+	((BASH_REMATCH[1] > 0)) || fail "no line at all"
+	assert_equal "${BASH_REMATCH[4]}" 0 # partial
+	assert_equal "${BASH_REMATCH[5]}" 0 # hung
+	assert_equal "${BASH_REMATCH[7]}" 0 # other
+	# unconnected (SYNs dropped by a full listen queue) is reported only.
+	assert_equal $((BASH_REMATCH[1] + BASH_REMATCH[2] + BASH_REMATCH[3] + BASH_REMATCH[6])) 2000
+	# Past cps xinetd stops listening for a while (10 s), then serves again.
+	local i
+	for i in $(seq 80); do
+		run socat -T5 - TCP4:127.0.0.1:$TCP_PORT
+		[[ $output =~ $CTIME ]] && break
+		sleep 0.2
+	done
+	assert_output --regexp "$CTIME"
+}
