@@ -7,10 +7,21 @@
 # (500 us) is generous on purpose: starting a process takes about 1 ms
 # here, so a receive time read after start-up is off by about half of
 # that and fails; noise cannot. The tight figures are in make bench.
+#
+# The kernel stamps a datagram on arrival only while some socket on the
+# host wants timestamps (a global switch, turned on a moment after the
+# first socket asks). A request that arrives before the program could
+# turn SO_TIMESTAMPNS on is therefore stamped on arrival only if the
+# switch was on: after the first activation under xinetd (the socket
+# keeps the option), with Timestamping=ns, or with any other stamping
+# socket on the host: here the client's own, given time to take effect
+# (SETTLE_MS). Without it the program can only bound the arrival by its
+# own start, about half a start-up off: checked with a looser bound.
 
 load helpers/common
 
 BOUND_US=500
+FIRST_BOUND_US=3000
 
 setup_file() {
 	export NTPACC="$BATS_FILE_TMPDIR/ntpacc"
@@ -21,19 +32,20 @@ teardown() {
 	stop_servers
 }
 
-# ntpacc PORT COUNT: sets cold (offset of the first request, us), warm
+# ntpacc PORT COUNT [SETTLE_MS]: sets cold (offset of the first request, us), warm
 # (|offset| median of the others or "-") and tx (kernel|user).
 measure() {
 	local out
-	out=$("$NTPACC" 127.0.0.1 "$1" "$2" 2) || fail "ntpacc: no reply from port $1"
+	out=$("$NTPACC" 127.0.0.1 "$1" "$2" 2 ${3:-}) || fail "ntpacc: no reply from port $1"
 	echo "ntpacc: $out" >&3
 	read -r cold _ _ warm _ _ tx <<<"$out"
 }
 
-# |value| <= BOUND_US
+# |value| <= bound (default BOUND_US)
 within_bound() {
-	awk -v v="$1" -v b="$BOUND_US" 'BEGIN { exit !(v != "-" && (v < 0 ? -v : v) <= b) }' ||
-		fail "offset $1 us is beyond +-$BOUND_US us"
+	local b=${2:-$BOUND_US}
+	awk -v v="$1" -v b="$b" 'BEGIN { exit !(v != "-" && (v < 0 ? -v : v) <= b) }' ||
+		fail "offset $1 us is beyond +-$b us"
 }
 
 @test "systemd-socket-activate --datagram: the spawning request's offset is within ${BOUND_US} us" {
@@ -43,14 +55,14 @@ within_bound() {
 	# Nothing started yet: systemd-socket-activate execs the program on
 	# the first datagram, in place.
 	[ "$(cat /proc/$pid/comm)" = systemd-socket- ] || fail "started before any request"
-	measure "$port" 20
+	measure "$port" 20 200
 	[ "$(cat /proc/$pid/comm)" = sntp-udp ] || fail "the request did not start sntp-udp"
 	[ "$tx" = kernel ] || fail "no kernel transmit timestamps for the client"
 	within_bound "$cold"
 	within_bound "$warm"
 }
 
-@test "xinetd wait=yes: the first activation and one after an idle exit are within ${BOUND_US} us" {
+@test "xinetd wait=yes: first activation within ${FIRST_BOUND_US} us, one after an idle exit within ${BOUND_US} us" {
 	command -v xinetd >/dev/null || fail "xinetd is missing"
 	port=$(free_port udp)
 	user=""
@@ -74,7 +86,7 @@ within_bound() {
 	wait_listening "$port"
 	pgrep -P "${SERVER_PIDS[-1]}" >/dev/null && fail "a server runs before any request"
 	measure "$port" 10
-	within_bound "$cold"
+	within_bound "$cold" "$FIRST_BOUND_US"
 	within_bound "$warm"
 	# Wait for the idle exit; xinetd takes the socket back, which now
 	# carries SO_TIMESTAMPNS from the first process.

@@ -4,7 +4,11 @@
  * the error queue; SO_TIMESTAMPNS on receive), so the only error left
  * is the server's. RFC 5905: offset = ((T2-T1)+(T3-T4))/2,
  * delay = (T4-T1)-(T3-T2).
- *   ntpacc HOST PORT COUNT INTERVAL_MS
+ *   ntpacc HOST PORT COUNT INTERVAL_MS [SETTLE_MS]
+ * SETTLE_MS: wait that long after turning timestamps on before the
+ * first request: Linux turns on arrival stamps for all sockets a moment
+ * after the first socket asks (a deferred static key), so a request sent
+ * at once may arrive unstamped where no other socket wanted stamps.
  * The first request is reported apart (cold: it may start the server).
  * Prints: cold_offset_us cold_delay_us warm_n absoff_med_us
  *         absoff_p99_us delay_med_us tx_stamp(kernel|user) */
@@ -107,8 +111,8 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: ntpacc HOST PORT COUNT INTERVAL_MS\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: ntpacc HOST PORT COUNT INTERVAL_MS [SETTLE_MS]\n");
 		return 2;
 	}
 	struct sockaddr_in dst = { .sin_family = AF_INET,
@@ -129,6 +133,9 @@ int main(int argc, char **argv)
 		    SOF_TIMESTAMPING_OPT_TSONLY;
 	bool kernel_tx = setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags,
 				    sizeof flags) == 0;
+
+	if (argc == 6)
+		usleep((useconds_t)atoi(argv[5]) * 1000);
 
 	double *off = calloc((size_t)count, sizeof *off);
 	double *del = calloc((size_t)count, sizeof *del);
