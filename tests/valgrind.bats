@@ -1,0 +1,214 @@
+#!/usr/bin/env bats
+# valgrind memcheck over each program in each way it can be started:
+# by hand, systemd-socket-activate --accept, --inetd, a listening socket
+# and --datagram; plus the error paths. Any memcheck error or leak fails.
+#
+# valgrind needs the programs linked dynamically (in a static program it
+# can neither replace malloc nor tell glibc's start-up apart from ours),
+# so this suite links the normal build's own objects (build/*.o, the
+# same compiled code as the shipped programs) without -static. It does
+# so for the ASan run too: valgrind cannot run a sanitizer build.
+
+load helpers/common
+
+setup_file() {
+	local prog mods
+	mods=$(sed -n 's/^COMMON *:= *//p' "$TOP/Makefile")
+	for prog in daytime-tcp daytime-udp sntp-udp; do
+		local objs=("$TOP/build/$prog.o")
+		local m
+		for m in $mods; do objs+=("$TOP/build/common/$m.o"); done
+		cc -o "$BATS_FILE_TMPDIR/$prog" "${objs[@]}" -lm -ldl
+	done
+}
+
+teardown() {
+	stop_servers
+}
+
+VG_ARGS=(--error-exitcode=99 --leak-check=full --track-fds=no)
+
+# vg PROGRAM ARGS...: the command line that runs PROGRAM under memcheck,
+# its report in $BATS_TEST_TMPDIR/vg.PID.log (never on standard error:
+# under inetd that is the client's socket).
+vg() {
+	local prog=$1
+	shift
+	echo valgrind "${VG_ARGS[@]}" --log-file="$BATS_TEST_TMPDIR/vg.%p.log" \
+		"$BATS_FILE_TMPDIR/$prog" "$@"
+}
+
+# Every report: ran, and not one error (leaks count as errors).
+vg_clean() {
+	local n=0 f
+	for f in "$BATS_TEST_TMPDIR"/vg.*.log; do
+		[ -e "$f" ] || continue
+		n=$((n + 1))
+		if ! grep -q "ERROR SUMMARY: 0 errors" "$f"; then
+			cat "$f"
+			return 1
+		fi
+	done
+	[ "$n" -ge 1 ] || { echo "no valgrind report"; return 1; }
+	! grep -q "died with code 99" "$BATS_TEST_TMPDIR/bg.log" 2>/dev/null
+}
+
+# Wait for the background servers' programs to finish (idle timeout 0).
+wait_servers_exit() {
+	local p
+	for p in "${SERVER_PIDS[@]}"; do
+		for _ in $(seq 100); do
+			kill -0 "$p" 2>/dev/null || break
+			[ "$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" = Z ] && break
+			sleep 0.1
+		done
+	done
+}
+
+tcp_line() {
+	$PY - "$1" <<-'PY'
+	import socket, sys
+	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+	data = b""
+	while True:
+	    b = s.recv(4096)
+	    if not b:
+	        break
+	    data += b
+	sys.stdout.write(repr(data))
+	PY
+}
+
+udp_line() {
+	$PY - "$1" <<-'PY'
+	import socket, sys
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.settimeout(20)
+	s.sendto(b"\n", ("127.0.0.1", int(sys.argv[1])))
+	sys.stdout.write(repr(s.recv(1024)))
+	PY
+}
+
+# Wait until the program under valgrind has gone, then judge.
+settle() {
+	sleep 0.5
+	local i
+	for i in $(seq 100); do
+		pgrep -f "$BATS_FILE_TMPDIR/" >/dev/null || break
+		sleep 0.1
+	done
+}
+
+@test "valgrind: daytime-tcp by hand" {
+	run $(vg daytime-tcp --format=nist)
+	assert_success
+	assert_output --regexp 'UTC\(sockclock\) \*'
+	vg_clean
+}
+
+@test "valgrind: daytime-udp by hand" {
+	run $(vg daytime-udp --format=iso8601)
+	assert_success
+	vg_clean
+}
+
+@test "valgrind: sntp-udp by hand, request on stdin and --dump" {
+	$PY -c 'import sys; sys.stdout.buffer.write(bytes([0x23]) + bytes(47))' >"$BATS_TEST_TMPDIR/req"
+	run bash -c "$(vg sntp-udp) <'$BATS_TEST_TMPDIR/req' | wc -c"
+	assert_success
+	assert_output 48
+	run bash -c "$(vg sntp-udp --dump) </dev/null"
+	assert_success
+	assert_output --partial "mode: 4 (server)"
+	vg_clean
+}
+
+@test "valgrind: bad option and wrong socket kind (exit 2, exit 1)" {
+	run $(vg sntp-udp --stratum=99)
+	assert_failure 2
+	port=$(free_port tcp)
+	activate "$port" -- $(vg sntp-udp)
+	# systemd-socket-activate starts the program on the first knock.
+	$PY -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])))' "$port"
+	# A TCP listening socket for a UDP program: a clear error, exit 1.
+	rc=0
+	timeout 60 tail --pid="${SERVER_PIDS[0]}" -f /dev/null
+	wait "${SERVER_PIDS[0]}" || rc=$?
+	SERVER_PIDS=()
+	[ "$rc" = 1 ]
+	grep -q "expected a UDP" "$BATS_TEST_TMPDIR/bg.log"
+	vg_clean
+}
+
+@test "valgrind: daytime-tcp under systemd-socket-activate --accept" {
+	port=$(free_port tcp)
+	activate "$port" --accept -- $(vg daytime-tcp --verbose)
+	run tcp_line "$port"
+	assert_output --regexp "\\\\r\\\\n'$"
+	settle
+	vg_clean
+}
+
+@test "valgrind: daytime-tcp under systemd-socket-activate --inetd" {
+	port=$(free_port tcp)
+	activate "$port" --inetd --accept -- $(vg daytime-tcp --format=rfc2822)
+	run tcp_line "$port"
+	assert_output --regexp "\\\\r\\\\n'$"
+	settle
+	vg_clean
+}
+
+@test "valgrind: daytime-tcp on a listening socket" {
+	port=$(free_port tcp)
+	activate "$port" -- $(vg daytime-tcp --idle-timeout=0.5 --verbose)
+	run tcp_line "$port"
+	assert_output --regexp "\\\\r\\\\n'$"
+	run tcp_line "$port"
+	assert_output --regexp "\\\\r\\\\n'$"
+	wait_servers_exit
+	vg_clean
+}
+
+@test "valgrind: daytime-udp under systemd-socket-activate --datagram" {
+	port=$(free_port udp)
+	activate "$port" --datagram -- $(vg daytime-udp --idle-timeout=0.5 --verbose)
+	run udp_line "$port"
+	assert_output --regexp "\\\\r\\\\n'$"
+	wait_servers_exit
+	vg_clean
+}
+
+@test "valgrind: daytime-udp under systemd-socket-activate --inetd --datagram" {
+	port=$(free_port udp)
+	activate "$port" --inetd --datagram -- $(vg daytime-udp --idle-timeout=0.5)
+	run udp_line "$port"
+	assert_output --regexp "\\\\r\\\\n'$"
+	wait_servers_exit
+	vg_clean
+}
+
+@test "valgrind: sntp-udp under systemd-socket-activate --datagram" {
+	port=$(free_port udp)
+	activate "$port" --datagram -- $(vg sntp-udp --idle-timeout=0.5 --verbose)
+	run ntp "$port" --timeout 20
+	assert_success
+	assert_output --partial "mode=4"
+	# Dropped classes go through the same code: a mode 7 and a short one.
+	run ntp "$port" --mode 7 --timeout 1
+	run ntp "$port" --len 20 --timeout 1
+	wait_servers_exit
+	vg_clean
+}
+
+@test "valgrind: sntp-udp under systemd-socket-activate --inetd --datagram" {
+	port=$(free_port udp)
+	activate "$port" --inetd --datagram -- $(vg sntp-udp --idle-timeout=0.5 --rate-limit=1 --rate-burst=1)
+	run ntp "$port" --timeout 20
+	assert_success
+	assert_output --partial "mode=4"
+	# Over the limit: the kiss-o'-death path.
+	run ntp "$port" --timeout 5
+	assert_output --partial "stratum=0"
+	wait_servers_exit
+	vg_clean
+}
