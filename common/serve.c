@@ -59,9 +59,29 @@ static int check_kinds(const struct serve_handler *h,
 
 /* ---- datagrams ---- */
 
+/* Only a socket bound to the wildcard address can be asked on several
+ * addresses; one bound to a single address answers from it anyway, and
+ * then the control messages are pure cost on every datagram. */
+static bool bound_to_wildcard(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return true;
+	if (ss.ss_family == AF_INET)
+		return ((struct sockaddr_in *)&ss)->sin_addr.s_addr ==
+		       htonl(INADDR_ANY);
+	if (ss.ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(
+			&((struct sockaddr_in6 *)&ss)->sin6_addr);
+	return true;
+}
+
 static void pktinfo_enable(int fd, int family)
 {
 	int on = 1;
+	if (!bound_to_wildcard(fd))
+		return;
 	if (family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
 	else
