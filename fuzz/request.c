@@ -147,10 +147,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(get32(out + 12) == st.refid);
 		CHECK(get32(out + 4) == st.rootdelay);
 		CHECK(get32(out + 8) == st.rootdisp);
-		/* Never after the transmit time (resolved near rx). */
+		/* Set (0 means never synchronised), a whole second, never
+		 * after the transmit time (resolved near rx): rx's second,
+		 * or the one before where that second would encode as 0. */
+		CHECK(ref != 0);
 		struct timespec rt = ntp_ts_to_timespec(ref, rx.tv_sec);
 		CHECK(rt.tv_sec <= tx.tv_sec && rt.tv_nsec == 0);
-		CHECK(rt.tv_sec == rx.tv_sec);
+		struct timespec whole = { .tv_sec = rx.tv_sec, .tv_nsec = 0 };
+		if (ntp_ts_from_timespec(&whole) == 0)
+			CHECK(rt.tv_sec == rx.tv_sec - 1);
+		else
+			CHECK(rt.tv_sec == rx.tv_sec);
 	}
 	/* The round trip through the codec is exact. */
 	struct ntp_packet back;

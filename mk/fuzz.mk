@@ -51,6 +51,7 @@ fuzz: $(FUZZ_BINS)
 
 # For make check: every seed must pass as is, then a few seconds each.
 check-fuzz: $(FUZZ_BINS)
+	@mkdir -p $(FUZZ_DIR)/artifacts
 	@for h in $(FUZZ_HARNESSES); do \
 		$(FUZZ_DIR)/$$h -runs=0 -artifact_prefix=$(FUZZ_DIR)/artifacts/$$h- \
 			fuzz/corpus/$$h >$(FUZZ_DIR)/$$h.replay.log 2>&1 || \
