@@ -55,7 +55,12 @@ size_t dayserv_line(char *buf, time_t now)
 	struct daytime_clock dc = { 0, 0 };
 	if (format == DAYTIME_NIST) {
 		struct ntp_kernel_clock st;
-		clk_state_read(&st);
+		static bool warned;
+		if (!clk_state_read(&st) && !warned) {
+			log_warning("adjtimex: cannot read the clock state; "
+				    "the nist line says unhealthy");
+			warned = true;
+		}
 		dc.leap = st.synchronized ? st.leap : 0;
 		/* NIST's health: 0 healthy, 1 error up to 5 s, 2 more. */
 		dc.health = st.synchronized ? 0 : st.maxerror <= 5 ? 1 : 2;

@@ -121,6 +121,7 @@ static size_t pktinfo_reply(struct msghdr *in, char *out)
 
 struct dgram_state {
 	const struct serve_handler *h;
+	struct clk_tx tx[ACT_MAX_SOCKETS];
 	const struct timespec *start;
 	bool first;		/* the request that started the process */
 	uint8_t req[BATCH][SERVE_REQUEST_MAX];
@@ -151,7 +152,8 @@ static void send_all(int fd, struct mmsghdr *out, int n)
 }
 
 /* Receive and answer one batch; returns how many came in, or -1. */
-static int dgram_batch(struct dgram_state *d, int fd, bool ts_before)
+static int dgram_batch(struct dgram_state *d, int fd, bool ts_before,
+		       struct clk_tx *txc)
 {
 	const struct serve_handler *h = d->h;
 	for (int i = 0; i < BATCH; i++) {
@@ -215,15 +217,26 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before)
 		n++;
 	}
 	if (n > 0) {
+		size_t asked = 0;
 		if (h->stamp) {
-			struct timespec tx;
-			clk_now(&tx); /* the transmit time: read last */
+			struct timespec read;
+			clk_now(&read); /* the transmit time: read last */
+			struct timespec tx = clk_tx_time(txc, &read);
 			for (int i = 0; i < n; i++)
 				if (d->stamp[i])
 					h->stamp(d->reply[i], d->iout[i].iov_len,
 						 &tx);
+			struct msghdr *m0 = &d->out[0].msg_hdr;
+			asked = clk_tx_ask(txc, &read,
+					   d->cout[0].buf + m0->msg_controllen);
+			if (asked) {
+				m0->msg_control = d->cout[0].buf;
+				m0->msg_controllen += asked;
+			}
 		}
 		send_all(fd, d->out, n);
+		if (asked)
+			clk_tx_collect(fd, txc);
 	}
 	return k;
 }
@@ -247,12 +260,20 @@ static int serve_datagrams(const struct serve_handler *h,
 				       clk_rx_timestamps_enable(a->s[i].fd) :
 				       true;
 		pktinfo_enable(a->s[i].fd, a->s[i].family);
+		if (h->stamp)
+			clk_tx_enable(a->s[i].fd, &d.tx[i]);
 	}
 	int idle = (int)ms(o->idle_timeout);
 	for (;;) {
 		int r = poll(pfd, (nfds_t)a->n, idle);
-		if (r == 0)
+		if (r == 0) {
+			/* Leave no transmit stamp behind on the superserver's
+			 * socket: it would wake it for nothing. */
+			for (int i = 0; i < a->n; i++)
+				if (d.tx[i].enabled)
+					clk_tx_collect(pfd[i].fd, &d.tx[i]);
 			return 0;
+		}
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -266,9 +287,12 @@ static int serve_datagrams(const struct serve_handler *h,
 			}
 			if (!pfd[i].revents)
 				continue;
+			if (pfd[i].revents & POLLERR)
+				clk_tx_collect(pfd[i].fd, &d.tx[i]);
 			/* A few batches per socket, then the next: fairness. */
 			for (int b = 0; b < 8; b++)
-				if (dgram_batch(&d, pfd[i].fd, ts_before[i]) < BATCH)
+				if (dgram_batch(&d, pfd[i].fd, ts_before[i],
+						&d.tx[i]) < BATCH)
 					break;
 		}
 	}
