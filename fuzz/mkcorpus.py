@@ -39,6 +39,9 @@ def request_seeds():
     s["ok-v4-from-123"] = prefix(port=123) + ntp(4, 3)
     s["ok-by-hand"] = prefix(unknown=True) + ntp(4, 3)
     s["ok-unsync"] = prefix(sync=False) + ntp(4, 3)
+    kod = bytearray(prefix() + ntp(4, 3))
+    kod[20] |= 8
+    s["ok-kod-rate"] = bytes(kod)
     s["ok-leap-insert"] = prefix(leap=1) + ntp(4, 3)
     s["ok-ipv6"] = prefix(addr=b"\0" * 15 + b"\1", v6=True) + ntp(4, 3)
     s["drop-v1-mode0-from-123"] = prefix(port=123) + ntp(1, 0)

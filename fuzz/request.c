@@ -5,7 +5,7 @@
  *   0      family: even IPv4, odd IPv6
  *   1..16  source address (IPv4 uses 1..4)
  *   17..18 source port; 19 bit 0: unknown source (by hand, port -1)
- *   20     bit 0 synchronized, bits 1-2 leap
+ *   20     bit 0 synchronized, bits 1-2 leap, bit 3 also build a KoD
  *   21 stratum, 22 precision
  *   23..26 root delay, 27..30 root dispersion, 31..34 refid
  *   35..39 receive time: 5 bytes of seconds, signed around now-ish
@@ -159,6 +159,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			CHECK(rt.tv_sec == rx.tv_sec);
 	}
+	/* Over the rate limit: the kiss-o'-death to the same request is
+	 * no larger, says RATE, and carries no time but the request's. */
+	if (flags & 8) {
+		struct ntp_packet kod;
+		uint8_t k[NTP_HEADER_LEN];
+		ntp_kod_build(&q, "RATE", &kod);
+		ntp_encode(&kod, k);
+		CHECK(sizeof k <= len);
+		CHECK(k[0] >> 6 == 3 && k[1] == 0 && memcmp(k + 12, "RATE", 4) == 0);
+		CHECK(((k[0] >> 3) & 7) == ((req[0] >> 3) & 7));
+		CHECK((k[0] & 7) == (qmode == 1 ? 2 : 4));
+		CHECK(memcmp(k + 24, req + 40, 8) == 0);
+		CHECK(memcmp(k + 32, req + 40, 8) == 0 && memcmp(k + 40, req + 40, 8) == 0);
+		CHECK(get64(k + 16) == 0);
+	}
+
 	/* The round trip through the codec is exact. */
 	struct ntp_packet back;
 	uint8_t again[NTP_HEADER_LEN];
