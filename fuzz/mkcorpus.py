@@ -126,7 +126,28 @@ def describe_seeds():
     return s
 
 
+def ratelimit_seeds():
+    s = {}
+    # ntpdate-like: a burst of 8, then one every 64 s (capped steps).
+    steps = [(0, 0)] * 8 + [(0, 65535)] * 4
+    s["client-burst-then-slow"] = bytes([3, 31]) + b"".join(
+        struct.pack("!BH", src, ms) for src, ms in steps)
+    # One source flooding, one good one, spoofed sources around them.
+    flood = []
+    for i in range(300):
+        flood.append((1, 1))
+        if i % 50 == 0:
+            flood.append((2, 0))
+        if i % 3 == 0:
+            flood.append((0x80 | (i % 128), 0))
+    s["flood-with-spoofed"] = bytes([3, 31]) + b"".join(
+        struct.pack("!BH", src, ms) for src, ms in flood)
+    s["one-per-second"] = bytes([0, 0]) + struct.pack("!BH", 0, 1000) * 40
+    return s
+
+
 for harness, seeds in [("request", request_seeds()),
+                       ("ratelimit", ratelimit_seeds()),
                        ("daytime", daytime_seeds()),
                        ("timestamp", timestamp_seeds()),
                        ("describe", describe_seeds())]:

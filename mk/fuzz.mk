@@ -1,14 +1,16 @@
-# libFuzzer harnesses (fuzz/*.c) over the pure parts of common/.
+# libFuzzer harnesses (fuzz/*.c) over the pure parts of common/:
+# request validation and replies, the daytime formatter, timestamps,
+# --dump's description and the rate limit. Seeds: fuzz/mkcorpus.py.
 #   make fuzz [FUZZ_SECONDS=N]   each harness for N s (default 300: well
 #                                over 10 million runs each on one core)
 #   make check-fuzz              replay the seed corpus, then a short run
-#                                of each (FUZZ_CHECK_SECONDS, default 6)
+#                                of each (FUZZ_CHECK_SECONDS, default 5)
 # Counts of each run: build/fuzz/<harness>.log, summed up in
 # build/fuzz/counts.txt.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
-FUZZ_CHECK_SECONDS ?= 6
-FUZZ_HARNESSES := request daytime timestamp describe
+FUZZ_CHECK_SECONDS ?= 5
+FUZZ_HARNESSES := request daytime timestamp describe ratelimit
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
