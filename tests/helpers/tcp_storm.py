@@ -7,9 +7,11 @@ Each of C client threads opens connections one after another until N
 have been made, reads to the end, and classifies the result:
   complete  exactly one line of the expected shape, ending CR LF
   refused   the connection was refused or reset before any byte came
+  empty     accepted, then closed without a byte (a superserver's
+            limit: xinetd's cps, instances, per_source)
   partial   some bytes, but not one complete well-formed line
   hang      no end of the answer within --timeout seconds
-Prints "complete=.. refused=.. partial=.. hang=.. seconds=..", then up
+Prints "complete=.. refused=.. empty=.. partial=.. hang=.. seconds=..", then up
 to five examples of anything partial or hung. Exit 0 always: the test
 judges the numbers."""
 import argparse, re, socket, threading, time
@@ -40,8 +42,7 @@ def one(port, timeout, shape):
     finally:
         s.close()
     if not data:
-        # Closed with nothing said: not a line, so a partial answer.
-        return "partial", data
+        return "empty", data
     return ("complete" if shape.match(data) else "partial"), data
 
 
@@ -54,7 +55,8 @@ def main():
     ap.add_argument("--format", default="ctime", choices=["ctime", "any"])
     a = ap.parse_args()
     shape = CTIME if a.format == "ctime" else ANY
-    counts = {"complete": 0, "refused": 0, "partial": 0, "hang": 0}
+    counts = {"complete": 0, "refused": 0, "empty": 0, "partial": 0,
+              "hang": 0}
     bad = []
     left = [a.count]
     lock = threading.Lock()
