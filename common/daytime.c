@@ -39,14 +39,14 @@ static long days_from_civil(long y, int m, int d)
 }
 
 /* Day of the month of the n-th Sunday of y-m. */
-static int nth_sunday(int y, int m, int n)
+static int nth_sunday(long y, int m, int n)
 {
 	long days = days_from_civil(y, m, 1);
 	int wday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
 	return 1 + (7 - wday) % 7 + 7 * (n - 1);
 }
 
-int daytime_nist_dst(int year, int month, int mday)
+int daytime_nist_dst(long year, int month, int mday)
 {
 	/* US rules since 2007: DST from the second Sunday of March to the
 	 * first Sunday of November. In the month of a change the code
@@ -76,7 +76,7 @@ static int nist_line(char *buf, time_t now, const struct daytime_clock *clk)
 			day + 40587, ((tm.tm_year % 100) + 100) % 100,
 			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 			tm.tm_sec,
-			daytime_nist_dst(tm.tm_year + 1900, tm.tm_mon + 1,
+			daytime_nist_dst(tm.tm_year + 1900L, tm.tm_mon + 1,
 					 tm.tm_mday),
 			clk ? clk->leap : 0, clk ? clk->health : 0, 0.0);
 }

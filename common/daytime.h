@@ -35,6 +35,6 @@ size_t daytime_format(char *buf, enum daytime_format f, time_t now, bool utc,
 		      const struct daytime_clock *clk);
 
 /* NIST's TT code: US daylight saving on the UTC date y-m-d. */
-int daytime_nist_dst(int year, int month, int mday);
+int daytime_nist_dst(long year, int month, int mday);
 
 #endif

@@ -195,16 +195,20 @@ struct timespec ntp_ts_to_timespec(uint64_t ntp, time_t pivot)
 	uint32_t sec = ntp >> 32;
 	uint32_t pivot_ntp = (uint32_t)((uint64_t)pivot + NTP_UNIX_OFFSET);
 	/* The signed era-relative distance from the pivot picks the era. */
-	int32_t delta = (int32_t)(sec - pivot_ntp);
+	int64_t delta = (int32_t)(sec - pivot_ntp);
 	struct timespec ts = {
-		.tv_sec = pivot + delta,
 		.tv_nsec = (long)(((ntp & 0xffffffffu) * 1000000000u +
 				   0x80000000u) >> 32),
 	};
 	if (ts.tv_nsec >= 1000000000) {
 		ts.tv_nsec -= 1000000000;
-		ts.tv_sec++;
+		delta++;
 	}
+	/* At the ends of time_t the nearest era does not exist: take the
+	 * one on the other side of the pivot. */
+	if (__builtin_add_overflow(pivot, delta, &ts.tv_sec))
+		ts.tv_sec = pivot + (delta < 0 ? delta + 0x100000000LL :
+						 delta - 0x100000000LL);
 	return ts;
 }
 
