@@ -84,15 +84,15 @@ void clk_tx_enable(int fd, struct clk_tx *t)
 
 size_t clk_tx_ask(struct clk_tx *t, const struct timespec *tx, void *buf)
 {
+	if (!t->enabled)
+		return 0;
+	unsigned n = t->sent++;
+	if (t->pending && n - t->asked_at > 64)
+		t->pending = false; /* its stamp never came */
 	/* The first replies, then one in 16: enough to follow the path's
 	 * delay, at one extra system call per sample. */
-	if (t->pending && t->sent - t->asked_at > 64)
-		t->pending = false; /* its stamp never came */
-	if (!t->enabled || t->pending || (t->sent >= 8 && t->sent % 16 != 0)) {
-		t->sent += t->enabled && !t->pending;
+	if (t->pending || (n >= 8 && n % 16 != 0))
 		return 0;
-	}
-	t->sent++;
 	struct cmsghdr *c = buf;
 	int flags = SOF_TIMESTAMPING_TX_SOFTWARE;
 	c->cmsg_level = SOL_SOCKET;
@@ -100,7 +100,7 @@ size_t clk_tx_ask(struct clk_tx *t, const struct timespec *tx, void *buf)
 	c->cmsg_len = CMSG_LEN(sizeof flags);
 	memcpy(CMSG_DATA(c), &flags, sizeof flags);
 	t->asked = *tx;
-	t->asked_at = t->sent;
+	t->asked_at = n;
 	t->pending = true;
 	return CLK_TX_CMSG_SPACE;
 }
@@ -126,12 +126,12 @@ void clk_tx_collect(int fd, struct clk_tx *t)
 			long d = (st.ts[0].tv_sec - t->asked.tv_sec) * 1000000000L +
 				 (st.ts[0].tv_nsec - t->asked.tv_nsec);
 			t->pending = false;
-			if (d <= 0 || d > 1000000)
-				continue; /* not ours, or queued: no measure */
-			if (t->n < 8)
-				t->delay_ns[t->n++] = d;
-			else
-				t->delay_ns[t->sent / 16 % 8] = d;
+			/* The first reply of a process is slow (cold caches);
+			 * a delay past 1 ms was queued: neither measures the
+			 * path. */
+			if (t->asked_at == 0 || d <= 0 || d > 1000000)
+				continue;
+			t->delay_ns[t->kept++ % CLK_TX_KEEP] = d;
 		}
 	}
 }
@@ -139,13 +139,14 @@ void clk_tx_collect(int fd, struct clk_tx *t)
 struct timespec clk_tx_time(const struct clk_tx *t, const struct timespec *now)
 {
 	struct timespec tx = *now;
-	if (t->n == 0)
+	if (t->kept < CLK_TX_MIN_SAMPLES)
 		return tx;
+	unsigned n = t->kept < CLK_TX_KEEP ? t->kept : CLK_TX_KEEP;
 	/* The shortest delay seen: never claim a reply left later than it
 	 * could have (a stamp after the client's receive would break the
 	 * causality every NTP client relies on: |offset| <= delay / 2). */
 	long least = t->delay_ns[0];
-	for (int i = 1; i < t->n; i++)
+	for (unsigned i = 1; i < n; i++)
 		if (t->delay_ns[i] < least)
 			least = t->delay_ns[i];
 	tx.tv_nsec += least;

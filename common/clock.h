@@ -29,11 +29,12 @@ bool clk_rx_timestamp(struct msghdr *msg, struct timespec *ts);
  * microseconds later, an asymmetry every client would see as offset.
  * Some replies ask the kernel for their software transmit timestamp;
  * the median of the last few delays is added to later transmit stamps. */
+#define CLK_TX_KEEP 8
 struct clk_tx {
 	bool enabled;
-	unsigned sent;		/* sampled replies so far */
-	int n;			/* delays kept */
-	long delay_ns[8];
+	unsigned sent;		/* batches of replies so far */
+	unsigned kept;		/* delays measured so far */
+	long delay_ns[CLK_TX_KEEP];	/* the last ones */
 	struct timespec asked;	/* the stamp of the reply in flight */
 	unsigned asked_at;	/* sent, when it was asked */
 	bool pending;
@@ -44,6 +45,9 @@ void clk_tx_enable(int fd, struct clk_tx *t);
 /* Whether the next reply should carry a request for its timestamp; if
  * so, writes that control message at cmsg (CLK_TX_CMSG_SPACE bytes). */
 #define CLK_TX_CMSG_SPACE CMSG_SPACE(sizeof(int))
+/* Delays seen before any is trusted: one slow send must not push
+ * transmit stamps past the reply's real departure. */
+#define CLK_TX_MIN_SAMPLES 4
 size_t clk_tx_ask(struct clk_tx *t, const struct timespec *tx, void *cmsg);
 /* Read the kernel's transmit timestamps waiting on fd's error queue. */
 void clk_tx_collect(int fd, struct clk_tx *t);

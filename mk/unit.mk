@@ -14,11 +14,11 @@ $(BUILD)/unit/test_activation $(ASAN_DIR)/unit/test_activation: UNIT_LIBS = $(SY
 
 $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/check.h $(OBJS) common/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) $(LDFLAGS) -o $@ $< $(OBJS) $(UNIT_LIBS) $(LDLIBS)
+	$(call Q,CC) $(CC) $(UNIT_CFLAGS) $(LDFLAGS) -o $@ $< $(OBJS) $(UNIT_LIBS) $(LDLIBS)
 
 $(ASAN_DIR)/unit/test_%: tests/unit/test_%.c tests/unit/check.h $(ASAN_OBJS) common/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $< $(ASAN_OBJS) $(UNIT_LIBS) $(LDLIBS)
+	$(call Q,CC) $(CC) $(UNIT_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $< $(ASAN_OBJS) $(UNIT_LIBS) $(LDLIBS)
 
 .PHONY: check-unit unit-tests
 unit-tests: $(UNIT_BINS) $(UNIT_ASAN_BINS)
