@@ -65,8 +65,6 @@ within_bound() {
 @test "xinetd wait=yes: first activation within ${FIRST_BOUND_US} us, one after an idle exit within ${BOUND_US} us" {
 	command -v xinetd >/dev/null || fail "xinetd is missing"
 	port=$(free_port udp)
-	user=""
-	[ "$(id -u)" = 0 ] && user="user = root"
 	cat >"$BATS_TEST_TMPDIR/xinetd.conf" <<-EOF
 	service sockclock-accuracy
 	{
@@ -78,7 +76,7 @@ within_bound() {
 		port		= $port
 		server		= $BIN/sntp-udp
 		server_args	= --idle-timeout=1 --rate-limit=0
-		$user
+		user		= $(id -un)
 	}
 	EOF
 	start_bg xinetd -dontfork -f "$BATS_TEST_TMPDIR/xinetd.conf" \
