@@ -10,10 +10,7 @@ load helpers/core-lib
 
 teardown() {
 	stop_servers
-	if grep -Eq 'Sanitizer|runtime error' "$BATS_TEST_TMPDIR/bg.log" 2>/dev/null; then
-		cat "$BATS_TEST_TMPDIR/bg.log" >&2
-		return 1
-	fi
+	no_sanitizer_report
 }
 
 # sntp-udp on $port; a first request starts it so that later exchanges

@@ -24,10 +24,7 @@ teardown() {
 		for p in $(ip netns pids "$NS"); do kill -9 "$p" 2>/dev/null || true; done
 		ip netns del "$NS"
 	fi
-	if grep -Eq 'Sanitizer|runtime error' "$BATS_TEST_TMPDIR/bg.log" 2>/dev/null; then
-		cat "$BATS_TEST_TMPDIR/bg.log" >&2
-		return 1
-	fi
+	no_sanitizer_report
 }
 
 nsx() {

@@ -62,3 +62,11 @@ udp_line() {
 now_s() {
 	date +%s.%N
 }
+
+# A sanitizer report in the log fails the test (the ASan build).
+no_sanitizer_report() {
+	if grep -Eq 'Sanitizer|runtime error' "$BATS_TEST_TMPDIR/bg.log" 2>/dev/null; then
+		cat "$BATS_TEST_TMPDIR/bg.log" >&2
+		return 1
+	fi
+}
