@@ -143,6 +143,24 @@ wait_inactive() {
 	refute_output --regexp "(SIGSYS|core-dump|status=31)"
 }
 
+@test "the UDP programs run with no capabilities, under a dynamic user" {
+	local svc pid
+	for svc in sntp-udp daytime-udp; do
+		run sys $PY "$TOP/tests/helpers/ntp.py" "$([ $svc = sntp-udp ] && echo 123 || echo 13)"
+		assert_success
+		run sys systemctl show -p MainPID --value "$svc.service"
+		pid=$output
+		((pid > 0)) || fail "$svc is not running after a request"
+		run sys cat "/proc/$pid/status"
+		assert_output --regexp $'\nCapEff:\t0000000000000000\n'
+		assert_output --regexp $'\nCapPrm:\t0000000000000000\n'
+		assert_output --regexp $'\nCapBnd:\t0000000000000000\n'
+		assert_output --regexp $'\nNoNewPrivs:\t1\n'
+		refute_output --regexp $'\nUid:\t0\t'
+		refute_output --regexp $'\nGid:\t0\t'
+	done
+}
+
 @test "ntpdig and chronyd -Q get time from sntp-udp (options from the environment file)" {
 	sys sh -c "echo 'OPTIONS=--verbose --idle-timeout=1 --assume-synchronized --stratum=2' \
 		>/etc/default/sockclock-sntp-udp"
