@@ -282,42 +282,48 @@ accept_child() {
 	return 1
 }
 
-@test "a silent client never holds an --accept handler past --io-timeout" {
+# hostile_accept KIND: an --accept daytime-tcp --io-timeout=1 on a free
+# $port and a core-net.py KIND client on it; sets $child, its handler.
+hostile_accept() {
 	port=$(free_port tcp)
 	activate "$port" --accept -- "$BIN/daytime-tcp" --io-timeout=1
 	apid=$(last_pid)
-	start_bg $PY "$NET" silent "$port"
+	start_bg $PY "$NET" "$1" "$port"
 	child=$(accept_child "$apid") || fail "no handler appeared"
+}
+
+# hostile_listening KIND: a listening daytime-tcp --io-timeout=1
+# --idle-timeout=0.5 on a free $port, its PID in $pid, and a core-net.py
+# KIND client on it.
+hostile_listening() {
+	port=$(free_port tcp)
+	activate "$port" -- "$BIN/daytime-tcp" --io-timeout=1 --idle-timeout=0.5
+	pid=$(last_pid)
+	start_bg $PY "$NET" "$1" "$port"
+}
+
+@test "a silent client never holds an --accept handler past --io-timeout" {
+	hostile_accept silent
 	# 1 s io-timeout, generous margin for a loaded machine
 	wait_gone "$child" 6 || fail "handler $child still there after 6 s"
 	wait_log "Child $child died with code 0" 3
 }
 
 @test "a silent client never holds a listening process past --io-timeout" {
-	port=$(free_port tcp)
-	activate "$port" -- "$BIN/daytime-tcp" --io-timeout=1 --idle-timeout=0.5
-	pid=$(last_pid)
-	start_bg $PY "$NET" silent "$port"
+	hostile_listening silent
 	wait_log connected 5
 	wait_gone "$pid" 7 || fail "server $pid still there: held by a silent client"
 	[ "$(exit_status "$pid")" = 0 ]
 }
 
 @test "a client that sends without end is cut off after --io-timeout" {
-	port=$(free_port tcp)
-	activate "$port" --accept -- "$BIN/daytime-tcp" --io-timeout=1
-	apid=$(last_pid)
-	start_bg $PY "$NET" flood "$port"
-	child=$(accept_child "$apid") || fail "no handler appeared"
+	hostile_accept flood
 	wait_gone "$child" 7 || fail "handler $child still there after 7 s"
 	wait_log 'cut after' 5
 	run grep -o 'cut after [0-9.]*' "$BATS_TEST_TMPDIR/bg.log"
 	secs=${output#cut after }
 	awk -v s="$secs" 'BEGIN { exit !(s < 7) }' || fail "cut after $secs s"
-	port2=$(free_port tcp)
-	activate "$port2" -- "$BIN/daytime-tcp" --io-timeout=1 --idle-timeout=0.5
-	pid=$(last_pid)
-	start_bg $PY "$NET" flood "$port2"
+	hostile_listening flood
 	wait_gone "$pid" 7 || fail "listening server held by a flooding client"
 }
 
