@@ -89,6 +89,19 @@ udp_line() {
 	PY
 }
 
+# lines_then_clean tcp|udp PORT N WAIT: N requests to PORT, each answered
+# with a line ending in CR LF; then WAIT (settle or wait_servers_exit)
+# and a clean memcheck report.
+lines_then_clean() {
+	local i
+	for ((i = 0; i < $3; i++)); do
+		run "$1_line" "$2"
+		assert_output --regexp "\\\\r\\\\n'$"
+	done
+	"$4"
+	vg_clean
+}
+
 # Wait until the program under valgrind has gone, then judge.
 settle() {
 	sleep 0.5
@@ -143,48 +156,31 @@ settle() {
 @test "valgrind: daytime-tcp under systemd-socket-activate --accept" {
 	port=$(free_port tcp)
 	activate "$port" --accept -- $(vg daytime-tcp --verbose)
-	run tcp_line "$port"
-	assert_output --regexp "\\\\r\\\\n'$"
-	settle
-	vg_clean
+	lines_then_clean tcp "$port" 1 settle
 }
 
 @test "valgrind: daytime-tcp under systemd-socket-activate --inetd" {
 	port=$(free_port tcp)
 	activate "$port" --inetd --accept -- $(vg daytime-tcp --format=rfc2822)
-	run tcp_line "$port"
-	assert_output --regexp "\\\\r\\\\n'$"
-	settle
-	vg_clean
+	lines_then_clean tcp "$port" 1 settle
 }
 
 @test "valgrind: daytime-tcp on a listening socket" {
 	port=$(free_port tcp)
 	activate "$port" -- $(vg daytime-tcp --idle-timeout=0.5 --verbose)
-	run tcp_line "$port"
-	assert_output --regexp "\\\\r\\\\n'$"
-	run tcp_line "$port"
-	assert_output --regexp "\\\\r\\\\n'$"
-	wait_servers_exit
-	vg_clean
+	lines_then_clean tcp "$port" 2 wait_servers_exit
 }
 
 @test "valgrind: daytime-udp under systemd-socket-activate --datagram" {
 	port=$(free_port udp)
 	activate "$port" --datagram -- $(vg daytime-udp --idle-timeout=0.5 --verbose)
-	run udp_line "$port"
-	assert_output --regexp "\\\\r\\\\n'$"
-	wait_servers_exit
-	vg_clean
+	lines_then_clean udp "$port" 1 wait_servers_exit
 }
 
 @test "valgrind: daytime-udp under systemd-socket-activate --inetd --datagram" {
 	port=$(free_port udp)
 	activate "$port" --inetd --datagram -- $(vg daytime-udp --idle-timeout=0.5)
-	run udp_line "$port"
-	assert_output --regexp "\\\\r\\\\n'$"
-	wait_servers_exit
-	vg_clean
+	lines_then_clean udp "$port" 1 wait_servers_exit
 }
 
 @test "valgrind: sntp-udp under systemd-socket-activate --datagram" {
