@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -241,6 +242,40 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before,
 	return k;
 }
 
+/* SIGTERM (systemctl stop) and SIGINT end the loop between batches, so
+ * that the socket goes back with no transmit stamp left in its error
+ * queue: systemd fails a socket unit that reports an error event. */
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void catch_stop(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop }; /* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* Collect the transmit stamps still due (waiting briefly for one in
+ * flight) and leave the error queues empty. */
+static void dgram_finish(struct dgram_state *d, const struct act_sockets *a)
+{
+	for (int i = 0; i < a->n; i++) {
+		if (!d->tx[i].enabled)
+			continue;
+		if (d->tx[i].pending) {
+			struct pollfd p = { .fd = a->s[i].fd, .events = 0 };
+			poll(&p, 1, 20);
+		}
+		clk_tx_collect(a->s[i].fd, &d->tx[i]);
+	}
+}
+
 static int serve_datagrams(const struct serve_handler *h,
 			   const struct act_sockets *a,
 			   const struct opt_common *o,
@@ -263,17 +298,12 @@ static int serve_datagrams(const struct serve_handler *h,
 		if (h->stamp)
 			clk_tx_enable(a->s[i].fd, &d.tx[i]);
 	}
+	catch_stop();
 	int idle = (int)ms(o->idle_timeout);
-	for (;;) {
+	while (!stopping) {
 		int r = poll(pfd, (nfds_t)a->n, idle);
-		if (r == 0) {
-			/* Leave no transmit stamp behind on the superserver's
-			 * socket: it would wake it for nothing. */
-			for (int i = 0; i < a->n; i++)
-				if (d.tx[i].enabled)
-					clk_tx_collect(pfd[i].fd, &d.tx[i]);
-			return 0;
-		}
+		if (r == 0)
+			break; /* idle */
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -290,12 +320,14 @@ static int serve_datagrams(const struct serve_handler *h,
 			if (pfd[i].revents & POLLERR)
 				clk_tx_collect(pfd[i].fd, &d.tx[i]);
 			/* A few batches per socket, then the next: fairness. */
-			for (int b = 0; b < 8; b++)
+			for (int b = 0; b < 8 && !stopping; b++)
 				if (dgram_batch(&d, pfd[i].fd, ts_before[i],
 						&d.tx[i]) < BATCH)
 					break;
 		}
 	}
+	dgram_finish(&d, a);
+	return 0;
 }
 
 /* ---- connections ---- */
