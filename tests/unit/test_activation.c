@@ -189,6 +189,28 @@ static void expect(const char *c, const struct act_sockets *a, int i, int fd,
 	      act_kind_name(a->s[i].kind), act_kind_name(kind));
 }
 
+/* The family and kind wanted of each passed socket, from fd 3 on. */
+struct want {
+	int family;
+	enum act_kind kind;
+};
+
+/* Places fds[0..n-1] as LISTEN_FDS=n for this process; act_find must
+ * find all n as systemd's, in order, as wanted; then unplaces them. */
+static void expect_placed(const char *c, int *fds, int n, const struct want *w)
+{
+	struct act_sockets a;
+	const char *why;
+
+	place(fds, n);
+	int rc = find_and_compare(c, my_pid(), num(n), n, &a, &why);
+	CHECK(rc == 0 && a.origin == ACT_SYSTEMD && a.n == n,
+	      "%s: rc %d origin %d n %d", c, rc, a.origin, a.n);
+	for (int i = 0; i < n; i++)
+		expect(c, &a, i, 3 + i, w[i].family, w[i].kind);
+	unplace(n);
+}
+
 static void test_systemd_kinds(void)
 {
 	struct act_sockets a;
@@ -198,12 +220,8 @@ static void test_systemd_kinds(void)
 	/* One datagram socket. */
 	int fds[ACT_MAX_SOCKETS + 2];
 	fds[0] = udp(AF_INET);
-	place(fds, 1);
-	rc = find_and_compare("one datagram", my_pid(), "1", 1, &a, &why);
-	CHECK(rc == 0 && a.origin == ACT_SYSTEMD && a.n == 1,
-	      "one datagram: rc %d origin %d n %d", rc, a.origin, a.n);
-	expect("one datagram", &a, 0, 3, AF_INET, ACT_DATAGRAM);
-	unplace(1);
+	expect_placed("one datagram", fds, 1,
+		      (const struct want[]){ { AF_INET, ACT_DATAGRAM } });
 
 	/* Close-on-exec is set on what was passed (children must not
 	 * inherit the sockets), as sd_listen_fds does. */
@@ -224,15 +242,11 @@ static void test_systemd_kinds(void)
 	fds[1] = listener(AF_INET6);
 	fds[2] = udp(AF_INET);
 	fds[3] = udp(AF_INET6);
-	place(fds, 4);
-	rc = find_and_compare("four", my_pid(), "4", 4, &a, &why);
-	CHECK(rc == 0 && a.origin == ACT_SYSTEMD && a.n == 4,
-	      "four: rc %d origin %d n %d", rc, a.origin, a.n);
-	expect("four", &a, 0, 3, AF_INET, ACT_STREAM_LISTENING);
-	expect("four", &a, 1, 4, AF_INET6, ACT_STREAM_LISTENING);
-	expect("four", &a, 2, 5, AF_INET, ACT_DATAGRAM);
-	expect("four", &a, 3, 6, AF_INET6, ACT_DATAGRAM);
-	unplace(4);
+	expect_placed("four", fds, 4,
+		      (const struct want[]){ { AF_INET, ACT_STREAM_LISTENING },
+					     { AF_INET6, ACT_STREAM_LISTENING },
+					     { AF_INET, ACT_DATAGRAM },
+					     { AF_INET6, ACT_DATAGRAM } });
 
 	/* Connected streams: both ends of a TCP loopback connection, a
 	 * socketpair; and a datagram socketpair, a seqpacket (other). */
@@ -245,16 +259,12 @@ static void test_systemd_kinds(void)
 	fds[2] = sp[0];
 	fds[3] = dp[0];
 	fds[4] = qp[0];
-	place(fds, 5);
-	rc = find_and_compare("connected", my_pid(), "5", 5, &a, &why);
-	CHECK(rc == 0 && a.origin == ACT_SYSTEMD && a.n == 5,
-	      "connected: rc %d origin %d n %d", rc, a.origin, a.n);
-	expect("connected", &a, 0, 3, AF_INET, ACT_STREAM_CONNECTED);
-	expect("connected", &a, 1, 4, AF_INET, ACT_STREAM_CONNECTED);
-	expect("connected", &a, 2, 5, AF_UNIX, ACT_STREAM_CONNECTED);
-	expect("connected", &a, 3, 6, AF_UNIX, ACT_DATAGRAM);
-	expect("connected", &a, 4, 7, AF_UNIX, ACT_OTHER);
-	unplace(5);
+	expect_placed("connected", fds, 5,
+		      (const struct want[]){ { AF_INET, ACT_STREAM_CONNECTED },
+					     { AF_INET, ACT_STREAM_CONNECTED },
+					     { AF_UNIX, ACT_STREAM_CONNECTED },
+					     { AF_UNIX, ACT_DATAGRAM },
+					     { AF_UNIX, ACT_OTHER } });
 	close(sp[1]);
 	close(dp[1]);
 	close(qp[1]);
