@@ -19,6 +19,7 @@
 # own start, about half a start-up off: checked with a looser bound.
 
 load helpers/common
+load helpers/xinetd-conf
 
 BOUND_US=500
 FIRST_BOUND_US=3000
@@ -65,20 +66,9 @@ within_bound() {
 @test "xinetd wait=yes: first activation within ${FIRST_BOUND_US} us, one after an idle exit within ${BOUND_US} us" {
 	command -v xinetd >/dev/null || fail "xinetd is missing"
 	port=$(free_port udp)
-	cat >"$BATS_TEST_TMPDIR/xinetd.conf" <<-EOF
-	service sockclock-accuracy
-	{
-		type		= UNLISTED
-		socket_type	= dgram
-		protocol	= udp
-		wait		= yes
-		bind		= 127.0.0.1
-		port		= $port
-		server		= $BIN/sntp-udp
-		server_args	= --idle-timeout=1 --rate-limit=0
-		user		= $(id -un)
-	}
-	EOF
+	xinetd_service sockclock-accuracy dgram "$port" server="$BIN/sntp-udp" \
+		"server_args=--idle-timeout=1 --rate-limit=0" "user=$(id -un)" \
+		>"$BATS_TEST_TMPDIR/xinetd.conf"
 	start_bg xinetd -dontfork -f "$BATS_TEST_TMPDIR/xinetd.conf" \
 		-pidfile "$BATS_TEST_TMPDIR/xinetd.pid" -filelog "$BATS_TEST_TMPDIR/xinetd.log"
 	wait_listening "$port"

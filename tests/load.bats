@@ -7,6 +7,7 @@
 # --show-output-of-passing-tests, the runner log keeps them).
 
 load helpers/common
+load helpers/xinetd-conf
 
 HELPERS="$TOP/tests/helpers"
 CONNECTIONS=${LOAD_CONNECTIONS:-1000}
@@ -78,30 +79,14 @@ storm_ok() {
 @test "tcp storm: $CONNECTIONS connections, 50 clients, xinetd nowait" {
 	port=$(free_port tcp)
 	conf="$BATS_TEST_TMPDIR/xinetd.conf"
-	cat >"$conf" <<-EOF
-	defaults
 	{
-	}
-	service sockclock-daytime-load
-	{
-		type        = UNLISTED
-		id          = sockclock-daytime-load
-		socket_type = stream
-		protocol    = tcp
-		port        = $port
-		bind        = 127.0.0.1
-		wait        = no
-		user        = $(id -un)
-		server      = $BIN/daytime-tcp
-		server_args = --io-timeout=3
-		cps         = 100000 1
-		instances   = UNLIMITED
-		per_source  = UNLIMITED
-		passenv     = ASAN_OPTIONS UBSAN_OPTIONS
-		log_on_failure =
-		log_on_success =
-	}
-	EOF
+		printf 'defaults\n{\n}\n'
+		xinetd_service sockclock-daytime-load stream "$port" \
+			id=sockclock-daytime-load "user=$(id -un)" server="$BIN/daytime-tcp" \
+			server_args=--io-timeout=3 "cps=100000 1" instances=UNLIMITED \
+			per_source=UNLIMITED "passenv=ASAN_OPTIONS UBSAN_OPTIONS" \
+			log_on_failure= log_on_success=
+	} >"$conf"
 	xinetd -dontfork -f "$conf" -pidfile "$BATS_TEST_TMPDIR/xinetd.pid" \
 		>"$BATS_TEST_TMPDIR/xinetd.log" 2>&1 &
 	XINETD_PID=$!
@@ -321,22 +306,40 @@ flood() {
 	[ "$rss_growth_kb" -lt 1024 ]
 }
 
-amplify_ok() {
-	figure "$(tail -n1 <<<"$output")"
-	# Every class: bytes received back never exceed the bytes sent.
-	run awk '$1 != "total" && $2 ~ /^sent=/ {
-		split($2, s, "="); split($3, r, "=");
-		if (r[2] + 0 > s[2] + 0) { print "amplified:", $0; bad = 1 } }
+# amplify PROGRAM ARGS... -- AMPLIFY-ARGS...: PROGRAM under
+# systemd-socket-activate --datagram on a free port, then amplify.py
+# against it with AMPLIFY-ARGS; asserts it succeeded ($output: its lines).
+amplify() {
+	local prog=() port env
+	while [ "$1" != -- ]; do prog+=("$1"); shift; done
+	shift
+	port=$(free_port udp)
+	mapfile -t env < <(san_env)
+	activate "$port" --datagram "${env[@]}" -- "${prog[@]}"
+	run $PY "$HELPERS/amplify.py" "$port" "$@"
+	assert_success
+}
+
+# no_class CONDITION LABEL: no class line of amplify.py's $output meets the
+# awk CONDITION over s[2] (bytes sent), r[2] (received back), k[2]
+# (replies) and m[2] (longest reply); each one that does is printed
+# after LABEL.
+no_class() {
+	run awk -v label="$2" '$1 != "total" && $2 ~ /^sent=/ {
+		split($2, s, "="); split($3, r, "="); split($4, k, "="); split($5, m, "=");
+		if ('"$1"') { print label, $0; bad = 1 } }
 		END { exit bad }' <<<"$output"
 	assert_success
 }
 
+amplify_ok() {
+	figure "$(tail -n1 <<<"$output")"
+	# Every class: bytes received back never exceed the bytes sent.
+	no_class 'r[2] + 0 > s[2] + 0' amplified:
+}
+
 @test "amplification: sntp-udp never sends more bytes than it received, any class" {
-	port=$(free_port udp)
-	mapfile -t env < <(san_env)
-	activate "$port" --datagram "${env[@]}" -- "$BIN/sntp-udp" --rate-limit=0
-	run $PY "$HELPERS/amplify.py" "$port" --copies 2
-	assert_success
+	amplify "$BIN/sntp-udp" --rate-limit=0 -- --copies 2
 	# The answered classes really were answered (v1-4, modes 1 and 3).
 	assert_line --regexp '^v4m3l48 sent=96 received=96 replies=2 maxlen=48$'
 	assert_line --regexp '^v1m0l1024 sent=2048 received=96 '
@@ -345,29 +348,17 @@ amplify_ok() {
 }
 
 @test "amplification: sntp-udp over its rate limit (kiss-o'-death) never amplifies" {
-	port=$(free_port udp)
-	mapfile -t env < <(san_env)
 	# Every class from one address: the limit is hit after 4 requests;
 	# 6 valid requests lead, so that the 5th draws the kiss-o'-death.
-	activate "$port" --datagram "${env[@]}" -- "$BIN/sntp-udp" --rate-limit=1 --rate-burst=4
-	run $PY "$HELPERS/amplify.py" "$port" --copies 3 --lead 6
-	assert_success
+	amplify "$BIN/sntp-udp" --rate-limit=1 --rate-burst=4 -- --copies 3 --lead 6
 	assert_line --regexp '^lead sent=288 received=240 replies=5 maxlen=48$'
 	amplify_ok
 }
 
 @test "amplification: daytime-udp answers one line per datagram (reported ratio)" {
-	port=$(free_port udp)
-	mapfile -t env < <(san_env)
-	activate "$port" --datagram "${env[@]}" -- "$BIN/daytime-udp" --rate-limit=0
-	run $PY "$HELPERS/amplify.py" "$port" --copies 2
-	assert_success
+	amplify "$BIN/daytime-udp" --rate-limit=0 -- --copies 2
 	figure "$(tail -n1 <<<"$output")"
 	figure "1-byte request: $(grep '^len1 ' <<<"$output")"
 	# RFC 867: one line (at most 160 bytes) per datagram, never more.
-	run awk '$1 != "total" && $2 ~ /^sent=/ {
-		split($4, k, "="); split($5, m, "=");
-		if (k[2] > 2 || m[2] > 160) { print "too much:", $0; bad = 1 } }
-		END { exit bad }' <<<"$output"
-	assert_success
+	no_class 'k[2] > 2 || m[2] > 160' "too much:"
 }
