@@ -51,11 +51,13 @@ $(ASAN_DIR)/%: $(ASAN_DIR)/%.o $(ASAN_OBJS)
 	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 .SECONDARY:
 
-# Installs what the build and the tests need, where it can (root, apt).
+# Installs what the build and the tests need, where it can (root, apt);
+# make run needs only the build's share.
 deps:
 	@scripts/deps
 
-run: deps
+run:
+	@scripts/deps build
 	@$(MAKE) --no-print-directory all
 	@scripts/run
 
