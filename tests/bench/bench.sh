@@ -73,9 +73,11 @@ read -r p_builtin p_xdt p_xone p_accept p_listen <<<"$(free_ports tcp 5)"
 read -r p_ssa p_chrony p_ref p_xsntp p_acc_ssa <<<"$(free_ports udp 5)"
 
 # ---- servers ----
-user_line=""
-[ "$(id -u)" = 0 ] && user_line="user = root"
-cat >"$tmp/xinetd.conf" <<EOF
+. "$top/tests/helpers/xinetd-conf.bash"
+x_user=()
+[ "$(id -u)" = 0 ] && x_user=(user=root)
+{
+	cat <<EOF
 defaults
 {
 	instances	= UNLIMITED
@@ -85,52 +87,14 @@ defaults
 	log_on_success	=
 	log_on_failure	=
 }
-service daytime
-{
-	type		= INTERNAL UNLISTED
-	id		= bench-daytime-builtin
-	socket_type	= stream
-	protocol	= tcp
-	wait		= no
-	bind		= 127.0.0.1
-	port		= $p_builtin
-	$user_line
-}
-service bench-daytime-tcp
-{
-	type		= UNLISTED
-	socket_type	= stream
-	protocol	= tcp
-	wait		= no
-	bind		= 127.0.0.1
-	port		= $p_xdt
-	server		= $top/daytime-tcp
-	$user_line
-}
-service bench-oneline
-{
-	type		= UNLISTED
-	socket_type	= stream
-	protocol	= tcp
-	wait		= no
-	bind		= 127.0.0.1
-	port		= $p_xone
-	server		= $bin/oneline
-	$user_line
-}
-service bench-sntp-udp
-{
-	type		= UNLISTED
-	socket_type	= dgram
-	protocol	= udp
-	wait		= yes
-	bind		= 127.0.0.1
-	port		= $p_xsntp
-	server		= $top/sntp-udp
-	server_args	= --idle-timeout=1 --rate-limit=0
-	$user_line
-}
 EOF
+	xinetd_service daytime stream "$p_builtin" "type=INTERNAL UNLISTED" \
+		id=bench-daytime-builtin "${x_user[@]}"
+	xinetd_service bench-daytime-tcp stream "$p_xdt" server="$top/daytime-tcp" "${x_user[@]}"
+	xinetd_service bench-oneline stream "$p_xone" server="$bin/oneline" "${x_user[@]}"
+	xinetd_service bench-sntp-udp dgram "$p_xsntp" server="$top/sntp-udp" \
+		"server_args=--idle-timeout=1 --rate-limit=0" "${x_user[@]}"
+} >"$tmp/xinetd.conf"
 bg xinetd xinetd -dontfork -f "$tmp/xinetd.conf" -pidfile "$tmp/xinetd.pid" \
 	-filelog "$tmp/xinetd-own.log"
 
@@ -309,37 +273,41 @@ while read -r name m _ rss; do
 	goal "$name exec-to-exit <= 1.2x static" "${m}us" "$rt" "$(verdict "$rt" '<=' 1.2)"
 	goal "$name peak RSS <= 2 MiB" "${rss}KiB" "" "$(verdict "$rss" '<=' 2048)"
 done <"$tmp/exec.out"
-rt=$(ratio "${cps1[xdt]}" "${cps1[xone]}")
-goal "xinetd+daytime-tcp >= 0.9x xinetd+static, 1 client" "${cps1[xdt]}/s" "$rt" "$(verdict "$rt" '>=' 0.9)"
-rt=$(ratio "${cps8[xdt]}" "${cps8[xone]}")
-goal "xinetd+daytime-tcp >= 0.9x xinetd+static, 8 clients" "${cps8[xdt]}/s" "$rt" "$(verdict "$rt" '>=' 0.9)"
-rt=$(ratio "${cps1[listen]}" "${cps1[builtin]}")
-goal "listening daytime-tcp >= 1.0x xinetd builtin, 1 client" "${cps1[listen]}/s" "$rt" "$(verdict "$rt" '>=' 1.0)"
-rt=$(ratio "${cps8[listen]}" "${cps8[builtin]}")
-goal "listening daytime-tcp >= 1.0x xinetd builtin, 8 clients" "${cps8[listen]}/s" "$rt" "$(verdict "$rt" '>=' 1.0)"
-rt=$(ratio "${tcpu[builtin]}" "${tcpu[listen]}")
-goal "  (same, by server CPU per connection: xinetd / daytime-tcp)" "${tcpu[listen]}us" "$rt" "$(verdict "$rt" '>=' 1.0)"
-rt=$(ratio "${u32[ssa]}" "${u32[chrony]}")
-goal "sntp-udp >= 1.3x chronyd, 32 outstanding" "${u32[ssa]}/s" "$rt" "$(verdict "$rt" '>=' 1.3)"
-rt=$(ratio "${u32[ssa]}" "${u32[ref]}")
-goal "sntp-udp >= 0.9x minimal responder, 32 outstanding" "${u32[ssa]}/s" "$rt" "$(verdict "$rt" '>=' 0.9)"
-rt=$(ratio "${ucpu[chrony]}" "${ucpu[ssa]}")
-goal "  (same, by server CPU per reply at 32: chronyd / sntp-udp)" "${ucpu[ssa]}us" "$rt" "$(verdict "$rt" '>=' 1.3)"
-rt=$(ratio "${ucpu[ref]}" "${ucpu[ssa]}")
-goal "  (same, by server CPU per reply at 32: responder / sntp-udp)" "${ucpu[ssa]}us" "$rt" "$(verdict "$rt" '>=' 0.9)"
-rt=$(ratio "${rtt[ssa]}" "${rtt[chrony]}")
-goal "sntp-udp one-at-a-time RTT <= chronyd's" "${rtt[ssa]}us" "$rt" "$(verdict "$rt" '<=' 1.0)"
 read -r _ _ _ om op _ _ <"$tmp/acc.ssa"
-goal "warm |offset| median <= 1 us (s-s-activate)" "${om}us" "" "$(verdict "$om" '<=' 1)"
-goal "warm |offset| p99 <= 5 us (s-s-activate)" "${op}us" "" "$(verdict "$op" '<=' 5)"
 read -r _ _ _ cm cp _ _ <"$tmp/acc.chrony"
-goal "  (chronyd in the same run: |offset| median, p99)" "${cm}us" "${cp}us" ""
-rt=$(ratio "$om" "$cm")
-goal "warm |offset| median no worse than chronyd's (ratio <= 1)" "${om}us" "$rt" "$(verdict "$rt" '<=' 1.0)"
-rt=$(ratio "$op" "$cp")
-goal "warm |offset| p99 no worse than 1.5x chronyd's" "${op}us" "$rt" "$(verdict "$rt" '<=' 1.5)"
 read -r co _ <"$tmp/acc.xlater"
 aco=$(awk -v v="$co" 'BEGIN { if (v == "-") print "-"; else printf "%.1f", (v < 0 ? -v : v) }')
-goal "cold |offset| <= 10 us, socket stamped before (xinetd later)" "${aco}us" "" "$(verdict "$aco" '<=' 10)"
+# goals: a goal row for each line on stdin, fields split by ";":
+# LABEL;FIGURE;UNIT;VALUE;BASE;OP;LIMIT, where FIGURE, VALUE and BASE
+# name variables (array elements too). With a BASE the ratio VALUE/BASE
+# is held to OP LIMIT, without one VALUE itself is.
+goals() {
+	local _l _f _u _v _b _o _m _rt _x
+	while IFS=';' read -r _l _f _u _v _b _o _m; do
+		_rt="" _x=${!_v}
+		[ -n "$_b" ] && { _rt=$(ratio "$_x" "${!_b}"); _x=$_rt; }
+		goal "$_l" "${!_f}$_u" "$_rt" "$(verdict "$_x" "$_o" "$_m")"
+	done
+}
+goals <<'EOF'
+xinetd+daytime-tcp >= 0.9x xinetd+static, 1 client;cps1[xdt];/s;cps1[xdt];cps1[xone];>=;0.9
+xinetd+daytime-tcp >= 0.9x xinetd+static, 8 clients;cps8[xdt];/s;cps8[xdt];cps8[xone];>=;0.9
+listening daytime-tcp >= 1.0x xinetd builtin, 1 client;cps1[listen];/s;cps1[listen];cps1[builtin];>=;1.0
+listening daytime-tcp >= 1.0x xinetd builtin, 8 clients;cps8[listen];/s;cps8[listen];cps8[builtin];>=;1.0
+  (same, by server CPU per connection: xinetd / daytime-tcp);tcpu[listen];us;tcpu[builtin];tcpu[listen];>=;1.0
+sntp-udp >= 1.3x chronyd, 32 outstanding;u32[ssa];/s;u32[ssa];u32[chrony];>=;1.3
+sntp-udp >= 0.9x minimal responder, 32 outstanding;u32[ssa];/s;u32[ssa];u32[ref];>=;0.9
+  (same, by server CPU per reply at 32: chronyd / sntp-udp);ucpu[ssa];us;ucpu[chrony];ucpu[ssa];>=;1.3
+  (same, by server CPU per reply at 32: responder / sntp-udp);ucpu[ssa];us;ucpu[ref];ucpu[ssa];>=;0.9
+sntp-udp one-at-a-time RTT <= chronyd's;rtt[ssa];us;rtt[ssa];rtt[chrony];<=;1.0
+warm |offset| median <= 1 us (s-s-activate);om;us;om;;<=;1
+warm |offset| p99 <= 5 us (s-s-activate);op;us;op;;<=;5
+EOF
+goal "  (chronyd in the same run: |offset| median, p99)" "${cm}us" "${cp}us" ""
+goals <<'EOF'
+warm |offset| median no worse than chronyd's (ratio <= 1);om;us;om;cm;<=;1.0
+warm |offset| p99 no worse than 1.5x chronyd's;op;us;op;cp;<=;1.5
+cold |offset| <= 10 us, socket stamped before (xinetd later);aco;us;aco;;<=;10
+EOF
 echo
 echo "servers stopped; logs were in $tmp (removed)"
