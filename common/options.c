@@ -36,9 +36,9 @@ static const char common_help[] =
 
 static const char datagram_help[] =
 	"      --rate-limit=N       requests per second a source (IPv6: a /64)\n"
-	"                           may sustain (default 2; 0: no limit)\n"
+	"                           may sustain (default 16; 0: no limit)\n"
 	"      --rate-burst=N       requests a source may send at once\n"
-	"                           (default 32)\n";
+	"                           (default 64)\n";
 
 static void usage(FILE *f, const struct opt_program *p)
 {

@@ -9,9 +9,11 @@
 #include <sys/socket.h>
 
 /* Defaults: far above a client's burst of 4-8 requests and one every
- * 64 s or more, far below a flood. */
-#define RL_DEFAULT_RATE 2.0	/* requests per second, sustained */
-#define RL_DEFAULT_BURST 32	/* requests at once */
+ * 64 s or more (and a person's scripted loop of queries), far below a
+ * flood of thousands a second; at most 64 x 48 bytes at once, then
+ * 768 bytes a second, towards a spoofed victim. */
+#define RL_DEFAULT_RATE 16.0	/* requests per second, sustained */
+#define RL_DEFAULT_BURST 64	/* requests at once */
 #define RL_KOD_INTERVAL_MS 8000	/* at most one KoD per source this often */
 #define RL_SLOTS 4096
 
