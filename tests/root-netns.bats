@@ -192,15 +192,19 @@ tshark_read() {
 @test "tshark decodes the replies as well-formed NTP server replies" {
 	STRATUM=2 sntp_on_123 --stratum=2 --refid=GPS
 	cap="$BATS_TEST_TMPDIR/ntp.pcapng"
-	start_bg ip netns exec "$NS" tshark -i lo -f "udp port 123" -c 8 -a duration:20 -w "$cap"
+	start_bg ip netns exec "$NS" tshark -i lo -f "udp port 123" -a duration:60 -w "$cap"
 	tpid=$(last_pid)
 	wait_log "Capturing on" 5
 	nsntp 123 --version 4 >/dev/null
 	nsntp 123 --version 3 >/dev/null
 	nsntp 123 --version 2 --mode 1 >/dev/null
 	nsx timeout 20 ntpdig -t 3 127.0.0.1 >/dev/null
+	# Stop the capture once the exchanges are done (tshark writes its
+	# file out on SIGINT).
+	sleep 0.5
+	kill -INT "$tpid"
 	wait_gone "$tpid" 10 || fail "tshark did not stop"
-	# 4 requests, 4 replies: tshark stops after 8 packets
+	# 4 requests, 4 replies
 	run tshark_read -Y ntp -T fields -e ntp.flags.li -e ntp.flags.vn \
 		-e ntp.flags.mode -e ntp.stratum -e ntp.refid -e ntp.org -E separator=,
 	assert_success
