@@ -154,7 +154,7 @@ static void send_all(int fd, struct mmsghdr *out, int n)
 
 /* Receive and answer one batch; returns how many came in, or -1. */
 static int dgram_batch(struct dgram_state *d, int fd, bool ts_before,
-		       struct clk_tx *txc)
+		       struct clk_tx *txc, bool wait)
 {
 	const struct serve_handler *h = d->h;
 	for (int i = 0; i < BATCH; i++) {
@@ -168,8 +168,10 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before,
 			.msg_controllen = CMSG_MAX,
 		};
 	}
-	/* MSG_TRUNC: msg_len is the datagram's true length. */
-	int k = recvmmsg(fd, d->in, BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	/* MSG_TRUNC: msg_len is the datagram's true length. Waiting, the
+	 * socket's SO_RCVTIMEO bounds the wait for the first datagram. */
+	int k = recvmmsg(fd, d->in, BATCH,
+			 (wait ? MSG_WAITFORONE : MSG_DONTWAIT) | MSG_TRUNC, NULL);
 	if (k <= 0)
 		return -1;
 
@@ -276,6 +278,18 @@ static void dgram_finish(struct dgram_state *d, const struct act_sockets *a)
 	}
 }
 
+/* Bound blocking receives on fd to ms (0: no bound again); false when
+ * fd does not block (its description is shared with the superserver,
+ * so it is not changed) or the bound cannot be set. */
+static bool wait_in_receive(int fd, int ms)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_NONBLOCK))
+		return false;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0;
+}
+
 static int serve_datagrams(const struct serve_handler *h,
 			   const struct act_sockets *a,
 			   const struct opt_common *o,
@@ -300,6 +314,24 @@ static int serve_datagrams(const struct serve_handler *h,
 	}
 	catch_stop();
 	int idle = (int)ms(o->idle_timeout);
+	if (a->n == 1 && idle > 0 && wait_in_receive(a->s[0].fd, idle)) {
+		/* One socket, the usual case: wait in recvmmsg itself, one
+		 * system call per wake-up instead of poll and receive. */
+		int fd = a->s[0].fd;
+		while (!stopping) {
+			if (dgram_batch(&d, fd, ts_before[0], &d.tx[0], true) >= 0)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break; /* idle */
+			if (errno != EINTR) {
+				log_error("recvmmsg: %s", strerror(errno));
+				return 1;
+			}
+		}
+		wait_in_receive(fd, 0); /* the socket goes back as it came */
+		dgram_finish(&d, a);
+		return 0;
+	}
 	while (!stopping) {
 		int r = poll(pfd, (nfds_t)a->n, idle);
 		if (r == 0)
@@ -322,7 +354,7 @@ static int serve_datagrams(const struct serve_handler *h,
 			/* A few batches per socket, then the next: fairness. */
 			for (int b = 0; b < 8 && !stopping; b++)
 				if (dgram_batch(&d, pfd[i].fd, ts_before[i],
-						&d.tx[i]) < BATCH)
+						&d.tx[i], false) < BATCH)
 					break;
 		}
 	}
