@@ -122,7 +122,7 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 	assert_output --partial "mode=4"
 }
 
-@test "the UDP programs answer across several activations (wait = yes)" {
+@test "the UDP programs answer across several activations (wait = yes), as nobody with no capability" {
 	local i f pids=()
 	for i in 1 2; do
 		run socat -T5 - UDP4:127.0.0.1:$UDP_PORT <<<"x"
@@ -131,6 +131,11 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 		assert_output --partial "mode=4"
 		for f in daytime-udp sntp-udp; do
 			pids+=("$f:$(pgrep -u nobody -x $f | head -1)")
+			# user = nobody: no capability left after xinetd's setuid.
+			run cat "/proc/${pids[-1]#*:}/status"
+			assert_output --regexp $'\nCapEff:\t0000000000000000\n'
+			assert_output --regexp $'\nCapPrm:\t0000000000000000\n'
+			refute_output --regexp $'\nUid:\t0\t'
 		done
 		# Idle (10 s by default): the programs exit, xinetd listens again.
 		wait_gone daytime-udp 20
