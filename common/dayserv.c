@@ -28,8 +28,10 @@ static bool take(int opt, const char *arg, const char **why)
 	}
 	if (opt == OPT_FORMAT && daytime_format_parse(arg, &format))
 		return true;
-	*why = "--format: unknown format; the formats are ctime, xinetd, "
-	       "rfc867, rfc2822, iso8601, nist";
+	static char msg[128];
+	snprintf(msg, sizeof msg, "--format: unknown format '%s'; the formats are %s",
+		 arg, daytime_format_names);
+	*why = msg;
 	return false;
 }
 
