@@ -35,13 +35,19 @@ static void server_state(const struct timespec *rx, struct ntp_server_state *st)
 	*st = cached;
 }
 
+/* The drop rules of SPEC.md for a request from peer (NULL by hand). */
+static enum ntp_verdict verdict(const uint8_t *req, size_t len,
+				const struct sockaddr *peer)
+{
+	return ntp_request_check(req, len, peer ? peer_port(peer) : -1,
+				 peer && peer_addr_is_bad(peer));
+}
+
 static size_t answer(const uint8_t *req, size_t len,
 		     const struct sockaddr *peer, const struct timespec *rx,
 		     uint8_t *reply)
 {
-	enum ntp_verdict v = ntp_request_check(
-		req, len, peer ? peer_port(peer) : -1,
-		peer && peer_addr_is_bad(peer));
+	enum ntp_verdict v = verdict(req, len, peer);
 	if (v != NTP_OK) {
 		log_request(peer, "%s", ntp_verdict_name(v));
 		return 0;
@@ -60,8 +66,7 @@ static size_t answer(const uint8_t *req, size_t len,
 static size_t limited(const uint8_t *req, size_t len,
 		      const struct sockaddr *peer, uint8_t *reply)
 {
-	if (ntp_request_check(req, len, peer_port(peer),
-			      peer_addr_is_bad(peer)) != NTP_OK)
+	if (verdict(req, len, peer) != NTP_OK)
 		return 0;
 	struct ntp_packet q, r;
 	ntp_decode(req, &q);
@@ -95,12 +100,11 @@ static int by_hand(void)
 		ntp_client_request(&rx, req);
 		len = NTP_HEADER_LEN;
 	}
-	enum ntp_verdict v = ntp_request_check(req, len, -1, false);
-	if (v != NTP_OK) {
-		log_error("request of %zu bytes %s", len, ntp_verdict_name(v));
+	if (answer(req, len, NULL, &rx, reply) == 0) {
+		log_error("request of %zu bytes %s", len,
+			  ntp_verdict_name(verdict(req, len, NULL)));
 		return 1;
 	}
-	answer(req, len, NULL, &rx, reply);
 	struct timespec tx;
 	clk_now(&tx);
 	ntp_reply_stamp(reply, &tx);
@@ -109,13 +113,10 @@ static int by_hand(void)
 		char text[1024];
 		struct ntp_packet r;
 		ntp_decode(reply, &r);
-		size_t n = ntp_describe(&r, tx.tv_sec, text, sizeof text);
-		return fwrite(text, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : 1;
+		return serve_print(text,
+				   ntp_describe(&r, tx.tv_sec, text, sizeof text));
 	}
-	return fwrite(reply, 1, NTP_HEADER_LEN, stdout) == NTP_HEADER_LEN &&
-			       fflush(stdout) == 0 ?
-		       0 :
-		       1;
+	return serve_print(reply, NTP_HEADER_LEN);
 }
 
 enum { OPT_STRATUM = 300, OPT_ROOT_DELAY, OPT_REFID, OPT_ASSUME, OPT_DUMP };

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "daytime.h"
 #include "log.h"
+#include "serve.h"
 
 static enum daytime_format format = DAYTIME_CTIME;
 static bool utc;
@@ -81,5 +82,5 @@ int dayserv_print(void)
 	size_t n = dayserv_line(line, now.tv_sec);
 	if (n == 0)
 		return 1;
-	return fwrite(line, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : 1;
+	return serve_print(line, n);
 }

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -545,4 +546,11 @@ int serve_main(int argc, char **argv, const struct opt_program *p,
 	if (a.origin == ACT_BY_HAND)
 		return by_hand();
 	return serve(h, &a, &o, &start);
+}
+
+int serve_print(const void *buf, size_t n)
+{
+	return n > 0 && fwrite(buf, 1, n, stdout) == n && fflush(stdout) == 0 ?
+		       0 :
+		       1;
 }

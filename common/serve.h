@@ -56,4 +56,7 @@ int serve(const struct serve_handler *h, const struct act_sockets *a,
 int serve_main(int argc, char **argv, const struct opt_program *p,
 	       const struct serve_handler *h, int (*by_hand)(void));
 
+/* By hand: write the answer on standard output; the exit code. */
+int serve_print(const void *buf, size_t n);
+
 #endif
