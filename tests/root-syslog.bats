@@ -41,12 +41,24 @@ in_private_syslog() {
 	' _ "$O" "$port" "$BIN"
 }
 
-@test "inetd: daytime-tcp --verbose logs to syslog (daemon.info) and sends the client the line alone" {
-	port=$(free_port tcp)
-	in_private_syslog "$port" '
-		server "$BIN/daytime-tcp" --verbose --idle-timeout=0.5
-		socat -T3 - TCP:127.0.0.1:$PORT </dev/null >"$O/client"
+# One TCP connection to daytime-tcp ARGS... under inetd: the client's
+# bytes in $O/client, the syslog in $O/syslog, the exit code in $O/exit.
+tcp_once() {
+	local args
+	printf -v args '%q ' "$@"
+	in_private_syslog "$(free_port tcp)" '
+		server "$BIN/daytime-tcp" '"$args"'
+		socat -T3 - TCP:127.0.0.1:$PORT </dev/null >"$O/client" || true
 		for i in $(seq 30); do [ -s "$O/exit" ] && break; sleep 0.1; done'
+}
+
+# The client got no byte: nothing went to descriptors 0-2.
+client_got_nothing() {
+	[ ! -s "$O/client" ] || fail "client got: $(od -c "$O/client")"
+}
+
+@test "inetd: daytime-tcp --verbose logs to syslog (daemon.info) and sends the client the line alone" {
+	tcp_once --verbose --idle-timeout=0.5
 	# One CTIME line, CR LF, nothing else.
 	run od -An -c "$O/client"
 	[ "$(wc -c <"$O/client")" = 26 ] || fail "client got: $output"
@@ -57,12 +69,8 @@ in_private_syslog() {
 }
 
 @test "inetd: a bad option goes to syslog (daemon.err), exit 2, and the client gets nothing" {
-	port=$(free_port tcp)
-	in_private_syslog "$port" '
-		server "$BIN/daytime-tcp" --bogus
-		socat -T3 - TCP:127.0.0.1:$PORT </dev/null >"$O/client" || true
-		for i in $(seq 30); do [ -s "$O/exit" ] && break; sleep 0.1; done'
-	[ ! -s "$O/client" ] || fail "client got: $(od -c "$O/client")"
+	tcp_once --bogus
+	client_got_nothing
 	run cat "$O/syslog"
 	assert_output --regexp "<27>.* daytime-tcp\[[0-9]+\]: unknown option '--bogus'"
 	assert_output --partial "see daytime-tcp --help"
@@ -70,12 +78,8 @@ in_private_syslog() {
 }
 
 @test "inetd: --help goes to syslog, never to the client" {
-	port=$(free_port tcp)
-	in_private_syslog "$port" '
-		server "$BIN/daytime-tcp" --help
-		socat -T3 - TCP:127.0.0.1:$PORT </dev/null >"$O/client" || true
-		for i in $(seq 30); do [ -s "$O/exit" ] && break; sleep 0.1; done'
-	[ ! -s "$O/client" ] || fail "client got: $(od -c "$O/client")"
+	tcp_once --help
+	client_got_nothing
 	run cat "$O/syslog"
 	assert_output --regexp "daytime-tcp\[[0-9]+\]: daytime-tcp \(sockclock\) [0-9.]+: see daytime-tcp --help"
 	assert_equal "$(cat "$O/exit")" 0
