@@ -22,7 +22,7 @@ setup_file() {
 		daytime-tcp) port=$TCP_PORT ;; daytime-udp) port=$UDP_PORT ;; sntp-udp) port=$NTP_PORT ;;
 		esac
 		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
-			"$X/installed/$f" >"$X/xinetd.d/$f"
+			"$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-$f"
 	done
 	# xinetd's own daytime, to compare with --format=xinetd.
 	cat >"$X/xinetd.conf" <<-CONF
@@ -73,7 +73,8 @@ teardown() {
 
 @test "the installed xinetd files name the installed programs and ship disabled" {
 	for f in daytime-tcp daytime-udp sntp-udp; do
-		run grep -E "^\s*(server|disable)\s" "$X/installed/$f"
+		run grep -E "^\s*(server|disable|id)\s" "$X/installed/sockclock-$f"
+		assert_line --regexp "id\s+= sockclock-$f\$"
 		assert_line --regexp "server\s+= $X/sbin/$f\$"
 		assert_line --regexp "disable\s+= yes"
 		assert_file_executable "$X/sbin/$f"
