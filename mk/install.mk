@@ -1,6 +1,7 @@
 # make install / make uninstall: the programs, the systemd units, the
-# xinetd files (with the installed program paths substituted for
-# @SBINDIR@) and the man pages. DESTDIR stages; uninstall removes exactly
+# xinetd files and the man pages. The units and xinetd files in the
+# tree are valid as they stand for the default SBINDIR
+# (/usr/local/sbin); install writes the real SBINDIR in its place. DESTDIR stages; uninstall removes exactly
 # the files install puts there (directories are left in place).
 # The xinetd files are the administrator's configuration: an existing
 # one that differs from ours is never overwritten; ours goes next to it
@@ -18,7 +19,7 @@ INSTALL_BIN ?= .
 UNITS      := $(notdir $(wildcard units/*.socket units/*.service))
 XINETD     := $(PROGRAMS:%=sockclock-%)
 MANPAGES   := $(PROGRAMS:%=%.8)
-SUBST       = sed -e 's|@SBINDIR@|$(SBINDIR)|g'
+SUBST       = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g'
 
 INSTALLED = $(PROGRAMS:%=$(DESTDIR)$(SBINDIR)/%) \
 	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \

@@ -35,8 +35,6 @@ teardown() {
 	assert_line 'ExecStart=/usr/local/sbin/sntp-udp $OPTIONS'
 	run grep -rh 'server\s*=' "$STAGE/etc/xinetd.d"
 	assert_line --regexp 'server\s+= /usr/local/sbin/daytime-udp$'
-	run grep -rl '@SBINDIR@' "$STAGE"
-	assert_output ""
 	run "$STAGE/usr/local/sbin/daytime-tcp" --version
 	assert_success
 }
@@ -51,6 +49,8 @@ teardown() {
 	assert_file_exists "$STAGE/opt/sc/man/man8/sntp-udp.8"
 	run grep -h '^ExecStart=' "$STAGE/etc/systemd/system/sntp-udp.service"
 	assert_output 'ExecStart=/opt/sc/bin/sntp-udp $OPTIONS'
+	run grep -rl /usr/local/sbin "$STAGE/etc"
+	assert_output ""
 	run make -s -C "$TOP" uninstall DESTDIR="$STAGE" PREFIX=/opt/sc SBINDIR=/opt/sc/bin \
 		UNITDIR=/etc/systemd/system XINETDDIR=/etc/xi MANDIR=/opt/sc/man
 	assert_success
@@ -90,6 +90,27 @@ teardown() {
 	run bash -c "cd '$STAGE' && find . -type f | sort"
 	assert_output ./etc/xinetd.d/sockclock-sntp-udp
 	cmp "$x/sockclock-sntp-udp" "$BATS_TEST_TMPDIR/edited"
+}
+
+# What a user copies: a file of units/ as it stands, after make install
+# with the defaults. Installed for real (PREFIX=/usr/local, no DESTDIR)
+# on a tmpfs over /usr/local in a private mount namespace, so that the
+# host's /usr/local is untouched; verify checks the programs and the man
+# pages the units name.
+@test "the units in units/, as they stand, pass systemd-analyze verify after make install" {
+	local ns=(unshare -m --propagation private)
+	[ "$(id -u)" = 0 ] || ns=(unshare -r -m --propagation private)
+	run "${ns[@]}" bash -c '
+		set -e
+		mount -t tmpfs tmpfs /usr/local
+		make -s -C "$1" install-files XINETDDIR=/usr/local/xinetd.d >/dev/null
+		cd "$1/units"
+		systemd-analyze verify *.socket *.service' verify "$TOP"
+	assert_success
+	assert_output ""
+	run ls "$TOP/units"
+	assert_line daytime-tcp@.service
+	assert_line sntp-udp.socket
 }
 
 @test "systemd-analyze security: daytime services <= 0.3, sntp-udp <= 0.6" {
