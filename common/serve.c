@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allow.h"
 #include "clock.h"
 #include "log.h"
 #include "peer.h"
@@ -196,6 +197,8 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before,
 			rx = *d->start;
 		d->first = false;
 		struct sockaddr *peer = (struct sockaddr *)&d->peer[i];
+		if (!allow_peer(peer))
+			continue; /* --allow: silence, not charged to the limit */
 		enum rl_verdict v = rl_check(peer, mono_ms);
 		size_t len = 0;
 		if (v == RL_PASS)

@@ -24,6 +24,19 @@ setup_file() {
 		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
 			"$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-$f"
 	done
+	# The shipped UDP files again, with only 127.0.0.1 in their --allow
+	# (only_from unchanged: 127.0.0.2 may start the program).
+	ALLOW_UDP_PORT=$(free_port udp) ALLOW_NTP_PORT=$(free_port udp)
+	for f in daytime-udp sntp-udp; do
+		case $f in
+		daytime-udp) port=$ALLOW_UDP_PORT ;; sntp-udp) port=$ALLOW_NTP_PORT ;;
+		esac
+		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
+			-e "s/sockclock-$f/sockclock-allow-$f/" \
+			-e 's|^\(\tserver_args\t= --allow=\)[^ ]*|\1127.0.0.1/32|' \
+			"$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-allow-$f"
+		grep -q "allow=127.0.0.1/32\$" "$X/xinetd.d/sockclock-allow-$f" || return 1
+	done
 	# xinetd's own daytime, to compare with --format=xinetd.
 	cat >"$X/xinetd.conf" <<-CONF
 	defaults
@@ -41,12 +54,12 @@ setup_file() {
 	}
 	includedir $X/xinetd.d
 	CONF
-	export X TCP_PORT UDP_PORT NTP_PORT BUILTIN_PORT
+	export X TCP_PORT UDP_PORT NTP_PORT BUILTIN_PORT ALLOW_UDP_PORT ALLOW_NTP_PORT
 	xinetd -dontfork -filelog "$X/xinetd.log" -pidfile "$X/xinetd.pid" \
 		-f "$X/xinetd.conf" >"$X/xinetd.out" 2>&1 &
 	echo $! >"$X/xinetd.bgpid"
 	local p
-	for p in $TCP_PORT $UDP_PORT $NTP_PORT $BUILTIN_PORT; do
+	for p in $TCP_PORT $UDP_PORT $NTP_PORT $BUILTIN_PORT $ALLOW_UDP_PORT $ALLOW_NTP_PORT; do
 		wait_listening "$p" || { cat "$X/xinetd.out" "$X/xinetd.log" >&2; return 1; }
 	done
 }
@@ -147,6 +160,54 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 		[[ ${pids[i]} =~ :[0-9]+$ ]] || fail "no process: ${pids[*]}"
 		[ "${pids[i]}" != "${pids[i + 2]}" ] || fail "not two activations: ${pids[*]}"
 	done
+}
+
+# xinetd's only_from sees only the datagram that starts a wait = yes
+# program; --allow sees every one. 127.0.0.2 starts the program (only_from
+# lets it) and gets silence; 127.0.0.1 is answered by that same process;
+# 127.0.0.2 straight after gets silence again.
+@test "--allow in the xinetd UDP files: a denied source gets no reply, before and after an allowed one" {
+	local daytime=(socat -T1 - "UDP4:127.0.0.1:$ALLOW_UDP_PORT")
+	run "${daytime[@]},bind=127.0.0.2" <<<"x"
+	assert_output ""
+	local pid
+	pid=$(pgrep -u nobody -f -- "daytime-udp --allow=127.0.0.1/32") ||
+		fail "the denied datagram did not start daytime-udp"
+	run "${daytime[@]},bind=127.0.0.1" <<<"x"
+	assert_output --regexp "$CTIME"
+	run "${daytime[@]},bind=127.0.0.2" <<<"x"
+	assert_output ""
+	assert_equal "$(pgrep -u nobody -f -- "daytime-udp --allow=127.0.0.1/32")" "$pid"
+
+	run ntp "$ALLOW_NTP_PORT" --src-host 127.0.0.2 --timeout 1
+	assert_failure
+	assert_output --partial "no reply"
+	pid=$(pgrep -u nobody -f -- "sntp-udp --allow=127.0.0.1/32") ||
+		fail "the denied request did not start sntp-udp"
+	run ntp "$ALLOW_NTP_PORT" --src-host 127.0.0.1 --timeout 2
+	assert_success
+	assert_output --partial "mode=4"
+	run ntp "$ALLOW_NTP_PORT" --src-host 127.0.0.2 --timeout 1
+	assert_failure
+	assert_output --partial "no reply"
+	assert_equal "$(pgrep -u nobody -f -- "sntp-udp --allow=127.0.0.1/32")" "$pid"
+}
+
+@test "the shipped UDP files carry --allow with the systemd sockets' ranges" {
+	local want ranges r
+	# IPAddressAllow= of the sockets, with systemd's names spelled out
+	# (systemd.resource-control(5): localhost, link-local).
+	ranges=$(grep -h '^IPAddressAllow=' "$TOP/units/sntp-udp.socket" | cut -d= -f2- | tr ' ' '\n' |
+		sed -e 's|^localhost$|127.0.0.0/8\n::1|' -e 's|^link-local$|169.254.0.0/16\nfe80::/64|')
+	want=$(sort <<<"$ranges" | tr '\n' ' ')
+	for f in daytime-udp sntp-udp; do
+		r=$(sed -n 's/^\tserver_args\t= .*--allow=\([^ ]*\).*/\1/p' "$X/installed/sockclock-$f")
+		assert_equal "$(tr ',' '\n' <<<"$r" | sort | tr '\n' ' ')" "$want"
+		r=$(sed -n 's/^\tonly_from\t= //p' "$X/installed/sockclock-$f")
+		assert_equal "$(tr ' ' '\n' <<<"$r" | sort | tr '\n' ' ')" "$want"
+	done
+	cmp <(grep '^IPAddressAllow=' "$TOP/units/sntp-udp.socket") \
+		<(grep '^IPAddressAllow=' "$TOP/units/daytime-udp.socket")
 }
 
 wait_gone() {
