@@ -52,12 +52,12 @@ $(ASAN_DIR)/%: $(ASAN_DIR)/%.o $(ASAN_OBJS)
 .SECONDARY:
 
 # Installs what the build and the tests need, where it can (root, apt);
-# make run needs only the build's share.
+# make run needs the build's share and its queries' clients.
 deps:
 	@scripts/deps
 
 run:
-	@scripts/deps build
+	@scripts/deps run
 	@$(MAKE) --no-print-directory all
 	@scripts/run
 
