@@ -121,9 +121,12 @@ static ssize_t pktinfo_reply(struct msghdr *in, char *out)
 		}
 	}
 	/* The kernel gives as ipi_spec_dst the local address to answer
-	 * from: the destination itself when it was a local unicast one. */
+	 * from: the destination itself when it was a local unicast one. It
+	 * is 0 for a datagram queued before IP_PKTINFO was on (the one
+	 * that started the process): then only the address can tell. */
 	if (have4 && (v4_is_group(v4.ipi_addr) ||
-		      v4.ipi_addr.s_addr != v4.ipi_spec_dst.s_addr))
+		      (v4.ipi_spec_dst.s_addr != INADDR_ANY &&
+		       v4.ipi_addr.s_addr != v4.ipi_spec_dst.s_addr)))
 		return -1;
 	struct cmsghdr *o = (struct cmsghdr *)out;
 	if (have6) {
@@ -141,7 +144,7 @@ static ssize_t pktinfo_reply(struct msghdr *in, char *out)
 		return CMSG_SPACE(sizeof v6);
 	}
 	if (have4) {
-		v4 = (struct in_pktinfo){ .ipi_spec_dst = v4.ipi_spec_dst };
+		v4 = (struct in_pktinfo){ .ipi_spec_dst = v4.ipi_addr };
 		o->cmsg_level = IPPROTO_IP;
 		o->cmsg_type = IP_PKTINFO;
 		o->cmsg_len = CMSG_LEN(sizeof v4);
