@@ -24,6 +24,15 @@ setup_file() {
 		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
 			"$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-$f"
 	done
+	# The sanitizer build: LeakSanitizer's scan at exit keeps each
+	# daytime-tcp alive some 10-50 ms after the client has its line and
+	# has closed, so xinetd counts more than per_source (16) servers for
+	# a client with 8 connections in flight and closes the rest. Leaks
+	# are checked in the other suites (xinetd passes no ASAN_OPTIONS, so
+	# a leak here would go unseen anyway); here the scan is off.
+	if [[ $BIN == */build/asan ]]; then
+		sed -i 's/^}$/\tenv\t\t= ASAN_OPTIONS=detect_leaks=0\n}/' "$X/xinetd.d/sockclock-daytime-tcp"
+	fi
 	# The shipped UDP files again, with only 127.0.0.1 in their --allow
 	# (only_from unchanged: 127.0.0.2 may start the program).
 	ALLOW_UDP_PORT=$(free_port udp) ALLOW_NTP_PORT=$(free_port udp)
