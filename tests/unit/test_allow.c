@@ -6,29 +6,11 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "addr.h"
 #include "allow.h"
 #include "check.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-
-/* An AF_INET or AF_INET6 address from text. */
-static const struct sockaddr *addr(const char *host)
-{
-	static struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof ss);
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-	} else {
-		fprintf(stderr, "test bug: bad address %s\n", host);
-		abort();
-	}
-	in->sin_port = htons(40000); /* same offset in both */
-	return (const struct sockaddr *)&ss;
-}
 
 static bool parse(struct allow_list *l, const char *spec)
 {
@@ -153,12 +135,12 @@ static void test_match(void)
 	for (size_t i = 0; i < N(cases); i++) {
 		struct allow_list l;
 		CHECK(parse(&l, cases[i].spec), "\"%s\" parses", cases[i].spec);
-		CHECK_EQ(allow_match(&l, addr(cases[i].host)), cases[i].want,
+		CHECK_EQ(allow_match(&l, addr(cases[i].host, 40000)), cases[i].want,
 			 "\"%s\" lets %s ask", cases[i].spec, cases[i].host);
 	}
 	/* No list: everyone; a list: nothing that is not IP. */
 	struct allow_list empty = { 0 };
-	CHECK(allow_match(&empty, addr("203.0.113.1")), "no list, any source");
+	CHECK(allow_match(&empty, addr("203.0.113.1", 40000)), "no list, any source");
 	struct allow_list l;
 	CHECK(parse(&l, "0.0.0.0/0,::/0"), "everything");
 	struct sockaddr_un un = { .sun_family = AF_UNIX, .sun_path = "/x" };
@@ -170,14 +152,14 @@ static void test_process_list(void)
 {
 	const char *why;
 	allow_clear();
-	CHECK(allow_peer(addr("203.0.113.1")), "empty process list: anyone");
+	CHECK(allow_peer(addr("203.0.113.1", 40000)), "empty process list: anyone");
 	CHECK(allow_add("127.0.0.1", &why), "add");
-	CHECK(allow_peer(addr("127.0.0.1")) && !allow_peer(addr("127.0.0.2")),
+	CHECK(allow_peer(addr("127.0.0.1", 40000)) && !allow_peer(addr("127.0.0.2", 40000)),
 	      "process list in force");
-	CHECK(!allow_add("bad", &why) && allow_peer(addr("127.0.0.1")),
+	CHECK(!allow_add("bad", &why) && allow_peer(addr("127.0.0.1", 40000)),
 	      "a bad add keeps the list");
 	allow_clear();
-	CHECK(allow_peer(addr("127.0.0.2")), "cleared");
+	CHECK(allow_peer(addr("127.0.0.2", 40000)), "cleared");
 }
 
 int main(void)
