@@ -12,8 +12,8 @@
 
 static enum daytime_format format = DAYTIME_CTIME;
 static bool utc;
-/* --format=+FORMAT: checked when given and again if --utc follows (the
- * longest case depends on the zone), never per request. */
+/* --format=+FORMAT: checked once all options are in (the longest case
+ * depends on --utc), never per request. */
 static const char *custom_fmt;
 static struct daytime_custom custom;
 
@@ -27,6 +27,8 @@ static const struct option dayserv_opts[] = {
 
 static bool custom_check(const char **why)
 {
+	if (!custom_fmt)
+		return true;
 	const char *bad = daytime_custom_compile(&custom, custom_fmt, utc);
 	if (!bad)
 		return true;
@@ -51,11 +53,11 @@ static bool take(int opt, const char *arg, const char **why)
 {
 	if (opt == OPT_UTC) {
 		utc = true;
-		return !custom_fmt || custom_check(why);
+		return true;
 	}
 	if (arg[0] == '+') {
 		custom_fmt = arg + 1;
-		return custom_check(why);
+		return true;
 	}
 	custom_fmt = NULL;
 	if (daytime_format_parse(arg, &format))
@@ -82,6 +84,7 @@ struct opt_program dayserv_program(const char *name, const char *purpose,
 			"      --utc                UTC instead of the local time"
 			" zone (TZ)\n",
 		.take = take,
+		.done = custom_check,
 		.datagram = datagram,
 	};
 }
