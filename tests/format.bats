@@ -134,61 +134,61 @@ BAD_WHY=('the format is empty' 'the line can be 220 characters long'
 }
 
 # Through systemd-socket-activate: TCP with --accept (a connected socket
-# per connection), UDP with --datagram.
-@test "daytime-tcp through a socket: the three examples" {
+# per connection), UDP with --datagram. PROTO: tcp or udp.
+socket_examples() {
+	local proto=$1 ex args
+	args=(--accept)
+	[ "$proto" = udp ] && args=(--datagram)
 	for ex in guide week epoch; do
-		port=$(free_port tcp)
-		activate "$port" --accept -- "$BIN/daytime-tcp" --utc --format="$(format_of $ex)"
+		port=$(free_port "$proto")
+		activate "$port" "${args[@]}" -- "$BIN/daytime-$proto" --utc \
+			--format="$(format_of $ex)" --idle-timeout=0
 		t0=$(date +%s)
-		tcp_line "$port" >"$BATS_TEST_TMPDIR/line"
+		"${proto}_line" "$port" >"$BATS_TEST_TMPDIR/line"
 		t1=$(date +%s)
 		check_line "$ex" "$(crlf_line "$BATS_TEST_TMPDIR/line")"
 		stop_servers
 	done
 }
 
+@test "daytime-tcp through a socket: the three examples" {
+	socket_examples tcp
+}
+
 @test "daytime-udp through a socket: the three examples" {
-	for ex in guide week epoch; do
-		port=$(free_port udp)
-		activate "$port" --datagram -- "$BIN/daytime-udp" --utc \
-			--format="$(format_of $ex)" --idle-timeout=0
-		t0=$(date +%s)
-		udp_line "$port" >"$BATS_TEST_TMPDIR/line"
-		t1=$(date +%s)
-		check_line "$ex" "$(crlf_line "$BATS_TEST_TMPDIR/line")"
-		stop_servers
-	done
+	socket_examples udp
 }
 
 # One format of each class: empty, too long, a control character, an
 # unknown conversion. The program is exec'ed on the socket (no --accept,
-# so that its exit status is ours to see) and must exit 2 unanswered.
+# so that its exit status is ours to see) and must exit 2 with no byte
+# (TCP) or datagram (UDP) sent. PROTO: tcp or udp.
 SOCK_BAD=('+' '+%B %A %200Y' '+%F%n' '+%q')
 
-@test "daytime-tcp through a socket: each bad class exits 2, the client reads nothing" {
+socket_bad() {
+	local proto=$1 f args=() got=$BATS_TEST_TMPDIR/line
+	[ "$proto" = udp ] && args=(--datagram)
 	for f in "${SOCK_BAD[@]}"; do
-		port=$(free_port tcp)
-		activate "$port" -- "$BIN/daytime-tcp" --utc --format="$f"
+		port=$(free_port "$proto")
+		activate "$port" "${args[@]}" -- "$BIN/daytime-$proto" --utc --format="$f"
 		pid=$(last_pid)
-		socat -T2 -u "TCP:127.0.0.1:$port" - </dev/null >"$BATS_TEST_TMPDIR/line" 2>/dev/null || true
+		if [ "$proto" = tcp ]; then
+			socat -T2 -u "TCP:127.0.0.1:$port" - </dev/null >"$got" 2>/dev/null || true
+		else
+			printf 'x' | socat -T1 - "UDP:127.0.0.1:$port" >"$got" 2>/dev/null || true
+		fi
 		rc=0
 		wait "$pid" || rc=$?
-		[ "$rc" = 2 ] || fail "'$f': exit $rc"
-		[ ! -s "$BATS_TEST_TMPDIR/line" ] || fail "'$f': got $(xxd "$BATS_TEST_TMPDIR/line")"
 		SERVER_PIDS=()
+		[ "$rc" = 2 ] || fail "$proto '$f': exit $rc"
+		[ ! -s "$got" ] || fail "$proto '$f': got $(xxd "$got")"
 	done
 }
 
+@test "daytime-tcp through a socket: each bad class exits 2, the client reads nothing" {
+	socket_bad tcp
+}
+
 @test "daytime-udp through a socket: each bad class exits 2, no datagram comes back" {
-	for f in "${SOCK_BAD[@]}"; do
-		port=$(free_port udp)
-		activate "$port" --datagram -- "$BIN/daytime-udp" --utc --format="$f"
-		pid=$(last_pid)
-		printf 'x' | socat -T1 - "UDP:127.0.0.1:$port" >"$BATS_TEST_TMPDIR/line" 2>/dev/null || true
-		rc=0
-		wait "$pid" || rc=$?
-		[ "$rc" = 2 ] || fail "'$f': exit $rc"
-		[ ! -s "$BATS_TEST_TMPDIR/line" ] || fail "'$f': got $(xxd "$BATS_TEST_TMPDIR/line")"
-		SERVER_PIDS=()
-	done
+	socket_bad udp
 }
