@@ -19,7 +19,8 @@
 static struct sockaddr_in dst;
 static double deadline;
 static atomic_long errors;
-static atomic_long tickets = -1; /* connections left to try; -1: no count */
+static atomic_long tickets; /* connections left to try, with COUNT */
+static int counted;
 
 struct worker {
 	pthread_t t;
@@ -61,7 +62,7 @@ static void *run(void *arg)
 		double t0 = now_us();
 		if (t0 >= deadline)
 			break;
-		if (atomic_load(&tickets) >= 0 && atomic_fetch_sub(&tickets, 1) <= 0)
+		if (counted && atomic_fetch_sub(&tickets, 1) <= 0)
 			break;
 		if (one() < 0) {
 			atomic_fetch_add(&errors, 1);
@@ -93,7 +94,7 @@ int main(int argc, char **argv)
 	double secs = atof(argv[4]);
 	if (nt < 1 || nt > 64 || secs <= 0)
 		return 2;
-	if (argc == 6 && (tickets = atol(argv[5])) < 1)
+	if (argc == 6 && (counted = 1, tickets = atol(argv[5])) < 1)
 		return 2;
 	struct worker *w = calloc((size_t)nt, sizeof *w);
 	double t0 = now_us();
