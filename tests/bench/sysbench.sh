@@ -76,32 +76,30 @@ shipped_lines() {
 	sed -n '/^StandardError=/,$p' "units/$1" | sed -e 1d -e '/^#/d' -e '/^$/d'
 }
 
-variant bare "bare (no hardening)" </dev/null
-variant user "User=nobody" <<<"User=nobody"
-variant dynuser "DynamicUser=yes (implies ProtectSystem=strict, PrivateTmp...)" <<<"DynamicUser=yes"
-variant caps "CapabilityBoundingSet= AmbientCapabilities= NoNewPrivileges" <<'EOF'
-CapabilityBoundingSet=
+# The groups of options that the sets below combine.
+G_caps='CapabilityBoundingSet=
 AmbientCapabilities=
-NoNewPrivileges=yes
-EOF
-variant scf "SystemCallFilter (@system-service ~@privileged @resources)" <<'EOF'
-SystemCallArchitectures=native
+NoNewPrivileges=yes'
+G_scf='SystemCallArchitectures=native
 SystemCallFilter=@system-service
 SystemCallFilter=~@privileged @resources
-SystemCallErrorNumber=EPERM
-EOF
-variant restrict "Restrict*, LockPersonality, MemoryDenyWriteExecute" <<'EOF'
-RestrictAddressFamilies=AF_UNIX
+SystemCallErrorNumber=EPERM'
+G_restrict='RestrictAddressFamilies=AF_UNIX
 RestrictNamespaces=yes
 RestrictRealtime=yes
 RestrictSUIDSGID=yes
 LockPersonality=yes
-MemoryDenyWriteExecute=yes
-EOF
-variant umask "RemoveIPC, UMask=0077" <<'EOF'
-RemoveIPC=yes
-UMask=0077
-EOF
+MemoryDenyWriteExecute=yes'
+G_umask='RemoveIPC=yes
+UMask=0077'
+
+variant bare "bare (no hardening)" </dev/null
+variant user "User=nobody" <<<"User=nobody"
+variant dynuser "DynamicUser=yes (implies ProtectSystem=strict, PrivateTmp...)" <<<"DynamicUser=yes"
+variant caps "CapabilityBoundingSet= AmbientCapabilities= NoNewPrivileges" <<<"$G_caps"
+variant scf "SystemCallFilter (@system-service ~@privileged @resources)" <<<"$G_scf"
+variant restrict "Restrict*, LockPersonality, MemoryDenyWriteExecute" <<<"$G_restrict"
+variant umask "RemoveIPC, UMask=0077" <<<"$G_umask"
 variant ipdeny "IPAddressDeny=any (BPF per service cgroup)" <<<"IPAddressDeny=any"
 variant clock "ProtectClock (device policy)" <<<"ProtectClock=yes"
 variant devpol "DevicePolicy=closed" <<<"DevicePolicy=closed"
@@ -130,24 +128,8 @@ variant privmnt "PrivateMounts" <<<"PrivateMounts=yes"
 variant hostname "ProtectHostname" <<<"ProtectHostname=yes"
 variant privusers "PrivateUsers" <<<"PrivateUsers=yes"
 variant privnet "PrivateNetwork" <<<"PrivateNetwork=yes"
-variant nomount "user+caps+scf+restrict+umask (no namespace)" <<'EOF'
-User=nobody
-CapabilityBoundingSet=
-AmbientCapabilities=
-NoNewPrivileges=yes
-SystemCallArchitectures=native
-SystemCallFilter=@system-service
-SystemCallFilter=~@privileged @resources
-SystemCallErrorNumber=EPERM
-RestrictAddressFamilies=AF_UNIX
-RestrictNamespaces=yes
-RestrictRealtime=yes
-RestrictSUIDSGID=yes
-LockPersonality=yes
-MemoryDenyWriteExecute=yes
-RemoveIPC=yes
-UMask=0077
-EOF
+variant nomount "user+caps+scf+restrict+umask (no namespace)" \
+	<<<"$(printf '%s\n' User=nobody "$G_caps" "$G_scf" "$G_restrict" "$G_umask")"
 variant copy "copy of the shipped daytime-tcp@.service lines" < <(shipped_lines daytime-tcp@.service)
 # Sets that can be shipped: the shipped lines without those matching
 # REGEX (the options whose rows cost most or add nothing to the score).
@@ -224,19 +206,11 @@ for r in $(seq "$rounds"); do
 done
 
 # ---- UDP: the request that starts the service, after each idle exit ----
-wait_inactive() {
-	local i
-	for i in $(seq 100); do
-		[ "$(sys systemctl is-active "$1")" = inactive ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 for u in sntp-udp:123:ntp daytime-udp:13:daytime; do
 	IFS=: read -r unit p kind <<<"$u"
 	: >"$tmp/udp.$unit"
 	for i in $(seq "$udp_n"); do
-		wait_inactive "$unit.service" || die "$unit.service did not exit when idle"
+		sys_wait_inactive "$unit.service" || die "$unit.service did not exit when idle"
 		sys "$bin/udpfirst" 127.0.0.1 "$p" "$kind" >>"$tmp/udp.$unit"
 	done
 done
