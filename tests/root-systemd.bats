@@ -153,12 +153,7 @@ PY
 }
 
 wait_inactive() {
-	local i
-	for i in $(seq 100); do
-		[ "$(sys systemctl is-active "$1")" = inactive ] && return 0
-		sleep 0.1
-	done
-	fail "$1 still running"
+	sys_wait_inactive "$1" || fail "$1 still running"
 }
 
 @test "sntp-udp reads the kernel state inside its sandbox (the host's LI and stratum)" {
