@@ -1,6 +1,11 @@
 # sockclock: make all | run | check | install | uninstall | clean | bench | fuzz
-PROGRAMS := daytime-tcp daytime-udp sntp-udp
-COMMON   := activation clock daytime dayserv log ntp options peer ratelimit serve
+STATIC_PROGRAMS := daytime-tcp daytime-udp sntp-udp
+PROGRAMS := $(STATIC_PROGRAMS) nts-ke-tcp
+COMMON   := activation clock daytime dayserv log ntp ntske options peer ratelimit serve
+# The TLS rooms: linked into nts-ke-tcp only, which is dynamic (GnuTLS
+# has no static build on Debian: p11-kit ships no .a).
+TLS_COMMON := tls tlsserve
+GNUTLS_LIBS := $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -43,12 +48,17 @@ $(ASAN_DIR)/%.o: %.c common/*.h
 	@mkdir -p $(dir $@)
 	$(call Q,CC) $(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
-$(PROGRAMS): %: $(BUILD)/%.o $(OBJS)
+$(STATIC_PROGRAMS): %: $(BUILD)/%.o $(OBJS)
 	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+nts-ke-tcp: $(BUILD)/nts-ke-tcp.o $(OBJS) $(TLS_COMMON:%=$(BUILD)/common/%.o)
+	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(GNUTLS_LIBS) $(LDLIBS)
 
 asan: $(PROGRAMS:%=$(ASAN_DIR)/%)
 $(ASAN_DIR)/%: $(ASAN_DIR)/%.o $(ASAN_OBJS)
 	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(ASAN_DIR)/nts-ke-tcp: $(ASAN_DIR)/nts-ke-tcp.o $(ASAN_OBJS) $(TLS_COMMON:%=$(ASAN_DIR)/common/%.o)
+	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(GNUTLS_LIBS) $(LDLIBS)
 .SECONDARY:
 
 # Installs what the build and the tests need, where it can (root, apt);

@@ -41,6 +41,9 @@ struct serve_handler {
 	void (*stamp)(uint8_t *reply, size_t len, const struct timespec *tx);
 	/* Stream: the line for a new connection from peer; 0 to close. */
 	size_t (*line)(char *buf, const struct sockaddr *peer);
+	/* Stream, optional, instead of line: serve the connections with a
+	 * loop of the program's own (a TLS exchange); the exit code. */
+	int (*streams)(const struct act_sockets *a, const struct opt_common *o);
 };
 
 /* Serve the sockets until idle. start is when the process started (the
