@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -47,8 +46,8 @@ static bool make_cookies(struct tls_session *s, const struct sockaddr *peer,
 	}
 	const struct nts_master *m = ntskeys_current(&ks);
 	for (int i = 0; i < NTSKE_COOKIES; i++) {
-		uint8_t nonce[16];
-		if (getrandom(nonce, sizeof nonce, 0) != sizeof nonce) {
+		uint8_t nonce[NTS_COOKIE_NONCE_LEN];
+		if (!ntskeys_random(nonce, sizeof nonce)) {
 			log_msg(LOG_ERR, peer, "getrandom: no nonce");
 			return false;
 		}

@@ -18,3 +18,9 @@ $(BENCH_DIR)/%: tests/bench/%.c
 $(BENCH_DIR)/oneline: tests/bench/oneline.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -static -o $@ $<
+
+# The NTS-KE load client: GnuTLS, with the record codec and cookie
+# opening of common/ (it checks the cookies it is given).
+$(BENCH_DIR)/keclient: tests/bench/keclient.c common/ntske.c common/ntskeys.c common/ntscookie.c common/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -std=gnu11 -D_GNU_SOURCE -pthread -o $@ $(filter %.c,$^) $(GNUTLS_LIBS) -lnettle
