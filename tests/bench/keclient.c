@@ -8,6 +8,8 @@
  * to those very keys. Exit 0 after a response, 1 when the handshake or
  * the exchange failed (the reason on standard error), 2 on bad usage.
  *   --tls12        offer TLS 1.2 only;  --alpn=NAME (empty: no ALPN)
+ *   --half-close   send close_notify after the request (a request that
+ *                  is never ended must still get its answer)
  *   --dribble=S    send the request one byte every S seconds; prints
  *                  when the server closed
  * Load (--seconds=S): T threads (--threads=T, default 4) each do whole
@@ -34,7 +36,7 @@
 
 static const char *host, *ca_file, *keys_file, *alpn = "ntske/1";
 static int port, threads = 4;
-static bool tls12;
+static bool tls12, half_close;
 static double dribble = -1, seconds;
 static uint8_t request[NTSKE_REQUEST_MAX] = {
 	0x80, 0x01, 0x00, 0x02, 0x00, 0x00, 0x80, 0x04,
@@ -188,6 +190,8 @@ static int one(void)
 	} else {
 		ok = send_all(s, request, request_len);
 	}
+	if (ok && half_close)
+		ok = gnutls_bye(s, GNUTLS_SHUT_WR) == 0;
 	ssize_t n = ok ? read_all(s, resp, sizeof resp) : -1;
 	if (dribble >= 0)
 		printf("closed after %.1f s\n", now_s() - t0);
@@ -291,6 +295,7 @@ int main(int argc, char **argv)
 		{ "ca", required_argument, NULL, 'c' },
 		{ "alpn", required_argument, NULL, 'a' },
 		{ "tls12", no_argument, NULL, '2' },
+		{ "half-close", no_argument, NULL, 'h' },
 		{ "request", required_argument, NULL, 'r' },
 		{ "keys", required_argument, NULL, 'k' },
 		{ "dribble", required_argument, NULL, 'd' },
@@ -304,6 +309,7 @@ int main(int argc, char **argv)
 		case 'c': ca_file = optarg; break;
 		case 'a': alpn = optarg; break;
 		case '2': tls12 = true; break;
+		case 'h': half_close = true; break;
 		case 'r':
 			if (!parse_hex(optarg)) {
 				fprintf(stderr, "keclient: --request: even hex digits\n");
