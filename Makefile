@@ -1,6 +1,6 @@
 # sockclock: make all | run | check | install | uninstall | clean | bench | fuzz
 PROGRAMS := daytime-tcp daytime-udp sntp-udp
-COMMON   := activation clock daytime dayserv log ntp ntscookie ntskeys options \
+COMMON   := activation clock daytime dayserv log ntp ntscookie ntskeys ntsntp options \
             peer ratelimit serve
 
 CC       ?= cc
