@@ -48,3 +48,32 @@ keclient() {
 KE_OPTS() {
 	echo "--cert=$BATS_FILE_TMPDIR/srv.crt --key=$BATS_FILE_TMPDIR/srv.key --nts-keys=$BATS_TEST_TMPDIR/nts-keys"
 }
+
+# chronyd -Q as the NTS client of 127.0.0.1: KE on KE_PORT, NTP on
+# NTP_PORT (what the KE server names overrides it); sets $offset from
+# "System clock wrong by X seconds", which chronyd prints for
+# authenticated samples only. Extra chronyd lines after the ports.
+nts_chrony() {
+	local ke=$1 ntp=$2 d="$BATS_TEST_TMPDIR/chrony"; shift 2
+	mkdir -p "$d"
+	{
+		echo "server 127.0.0.1 port $ntp nts ntsport $ke iburst maxsamples 4"
+		echo "ntstrustedcerts $BATS_FILE_TMPDIR/ca.crt"
+		echo "nosystemcert"
+		echo "cmdport 0"
+		echo "pidfile $d/chronyd.pid"
+		printf '%s\n' "$@"
+	} >"$d/conf"
+	run timeout 40 chronyd -Q -u root -f "$d/conf" -t 20
+	assert_success
+	wrong=$(grep -o 'System clock wrong by [-0-9.e]* seconds' <<<"$output") ||
+		fail "no authenticated sample from chronyd: $output"
+	offset=$(awk '{ print $5 }' <<<"$wrong")
+	echo "# chronyd (NTS): $wrong" >&3
+}
+
+# |x| < 1 ms
+under_1ms() {
+	awk -v x="$1" 'BEGIN { if (x < 0) x = -x; exit !(x < 0.001) }' ||
+		fail "offset $1 s not under 1 ms"
+}
