@@ -12,7 +12,7 @@ INSTALL   ?= install
 INSTALL_BIN ?= .
 
 UNITS      := $(notdir $(wildcard units/*.socket units/*.service))
-XINETD     := $(PROGRAMS)
+XINETD     := $(STATIC_PROGRAMS) sockclock-nts-ke-tcp
 MANPAGES   := $(PROGRAMS:%=%.8)
 SUBST       = sed -e 's|@SBINDIR@|$(SBINDIR)|g'
 
