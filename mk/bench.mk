@@ -7,8 +7,14 @@ BENCH_CFLAGS  := -O2 -Wall -Wextra -Werror
 BENCH_CLIENTS := execloop tcpload udpload udpref ntpacc
 
 .PHONY: bench
-bench: all $(BENCH_CLIENTS:%=$(BENCH_DIR)/%) $(BENCH_DIR)/oneline
+bench: all $(BENCH_CLIENTS:%=$(BENCH_DIR)/%) $(BENCH_DIR)/oneline $(BENCH_DIR)/keclient
 	@tests/bench/bench.sh $(CURDIR)/$(BENCH_DIR)
+	@tests/bench/ke-bench.sh $(CURDIR)/$(BENCH_DIR)
+
+# The NTS-KE rows alone.
+.PHONY: bench-ke
+bench-ke: all $(BENCH_DIR)/oneline $(BENCH_DIR)/keclient
+	@tests/bench/ke-bench.sh $(CURDIR)/$(BENCH_DIR)
 
 $(BENCH_DIR)/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
