@@ -124,21 +124,23 @@ static void test_responses(void)
 	uint8_t cookies[NTSKE_COOKIES * 100], out[2048];
 	for (size_t i = 0; i < sizeof cookies; i++)
 		cookies[i] = (uint8_t)(i / 100 + 1);
-	struct ntske_request r = { .verdict = NTSKE_UNRECOGNIZED };
-	size_t n = ntske_response(&r, NULL, cookies, 100, out, sizeof out);
-	expect_bytes(out, n, "C2:0000 C0:", "Error 0");
-	r.verdict = NTSKE_BAD_REQUEST;
-	n = ntske_response(&r, NULL, cookies, 100, out, sizeof out);
-	expect_bytes(out, n, "C2:0001 C0:", "Error 1");
-	r.verdict = NTSKE_INTERNAL;
-	n = ntske_response(&r, NULL, cookies, 100, out, sizeof out);
-	expect_bytes(out, n, "C2:0002 C0:", "Error 2");
-	r.verdict = NTSKE_NO_PROTOCOL;
-	n = ntske_response(&r, NULL, cookies, 100, out, sizeof out);
-	expect_bytes(out, n, "C1: C0:", "empty next protocol");
-	r.verdict = NTSKE_NO_AEAD;
-	n = ntske_response(&r, NULL, cookies, 100, out, sizeof out);
-	expect_bytes(out, n, "C1:0000 C4: C0:", "empty AEAD");
+	static const struct {
+		enum ntske_verdict v;
+		const char *want, *what;
+	} refusals[] = {
+		{ NTSKE_UNRECOGNIZED, "C2:0000 C0:", "Error 0" },
+		{ NTSKE_BAD_REQUEST, "C2:0001 C0:", "Error 1" },
+		{ NTSKE_INTERNAL, "C2:0002 C0:", "Error 2" },
+		{ NTSKE_NO_PROTOCOL, "C1: C0:", "empty next protocol" },
+		{ NTSKE_NO_AEAD, "C1:0000 C4: C0:", "empty AEAD" },
+	};
+	struct ntske_request r;
+	size_t n;
+	for (size_t i = 0; i < N(refusals); i++) {
+		r = (struct ntske_request){ .verdict = refusals[i].v };
+		n = ntske_response(&r, NULL, cookies, 100, out, sizeof out);
+		expect_bytes(out, n, refusals[i].want, refusals[i].what);
+	}
 	r.verdict = NTSKE_INCOMPLETE;
 	CHECK_EQ(ntske_response(&r, NULL, cookies, 100, out, sizeof out), 0,
 		 "nothing for an incomplete request");
