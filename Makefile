@@ -1,7 +1,7 @@
 # sockclock: make all | run | check | install | uninstall | clean | bench | fuzz
 STATIC_PROGRAMS := daytime-tcp daytime-udp sntp-udp
 PROGRAMS := $(STATIC_PROGRAMS) nts-ke-tcp
-COMMON   := activation clock daytime dayserv log ntp ntscookie ntske ntskeys \
+COMMON   := activation allow clock daytime dayserv log ntp ntscookie ntske ntskeys \
             ntsntp options peer ratelimit serve
 # The TLS rooms: linked into nts-ke-tcp only, which is dynamic (GnuTLS
 # has no static build on Debian: p11-kit ships no .a). It takes Nettle
@@ -68,12 +68,12 @@ $(ASAN_DIR)/nts-ke-tcp: $(ASAN_DIR)/nts-ke-tcp.o $(ASAN_OBJS) $(TLS_COMMON:%=$(A
 .SECONDARY:
 
 # Installs what the build and the tests need, where it can (root, apt);
-# make run needs only the build's share.
+# make run needs the build's share and its queries' clients.
 deps:
 	@scripts/deps
 
 run:
-	@scripts/deps build
+	@scripts/deps run
 	@$(MAKE) --no-print-directory all
 	@scripts/run
 

@@ -7,9 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allow.h"
 #include "log.h"
 
-enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST };
+enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST, OPT_ALLOW };
 
 static const struct option common_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -20,9 +21,10 @@ static const struct option common_opts[] = {
 	/* datagram programs only: */
 	{ "rate-limit", required_argument, NULL, OPT_RATE },
 	{ "rate-burst", required_argument, NULL, OPT_BURST },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
 };
 #define N_COMMON (sizeof common_opts / sizeof common_opts[0])
-#define N_STREAM (N_COMMON - 2)
+#define N_STREAM (N_COMMON - 3)
 #define MAX_OPTS 24
 
 static const char common_help[] =
@@ -38,7 +40,9 @@ static const char datagram_help[] =
 	"      --rate-limit=N       requests per second a source (IPv6: a /64)\n"
 	"                           may sustain (default 16; 0: no limit)\n"
 	"      --rate-burst=N       requests a source may send at once\n"
-	"                           (default 64)\n";
+	"                           (default 64)\n"
+	"      --allow=CIDR[,CIDR...]  answer only these networks, checked on\n"
+	"                           every datagram (IPv4 and IPv6; default: all)\n";
 
 static void usage(FILE *f, const struct opt_program *p)
 {
@@ -90,6 +94,7 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 		.io_timeout = 5,
 		.rate = { p->datagram ? RL_DEFAULT_RATE : 0, RL_DEFAULT_BURST },
 	};
+	allow_clear();
 	opterr = 0; /* getopt would write to fd 2: the client, under inetd */
 	optind = 1;
 	for (;;) {
@@ -140,6 +145,13 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 			c->rate.burst = (unsigned)b;
 			break;
 		}
+		case OPT_ALLOW:
+			if (!allow_add(optarg, &why)) {
+				snprintf(msg, sizeof msg, "--allow: '%s': %s", optarg,
+					 why);
+				return bad(p, msg);
+			}
+			break;
 		case ':':
 			snprintf(msg, sizeof msg, "option '%s' needs a value",
 				 argv[optind - 1]);

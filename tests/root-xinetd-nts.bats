@@ -25,8 +25,8 @@ setup_file() {
 		-e "s|^\(\tserver_args\t= \).*|\1--cert=$X/nts-ke.crt --key=$X/nts-ke.key --nts-keys=$X/state/nts-keys --verbose|" \
 		"$X/installed/sockclock-nts-ke-tcp" >"$X/xinetd.d/sockclock-nts-ke-tcp"
 	sed -e "s/^\(\tport\t\t= \).*/\1$NTP_PORT/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
-		-e "s|^\(\tserver\t\t= .*\)|\1\n\tserver_args\t= --nts-keys=$X/state/nts-keys --assume-synchronized|" \
-		"$X/installed/sntp-udp" >"$X/xinetd.d/sntp-udp"
+		-e "s|^\(\tserver_args\t= .*\)|\1 --nts-keys=$X/state/nts-keys --assume-synchronized|" \
+		"$X/installed/sockclock-sntp-udp" >"$X/xinetd.d/sockclock-sntp-udp"
 	printf 'defaults\n{\n}\nincludedir %s\n' "$X/xinetd.d" >"$X/xinetd.conf"
 	export X KE_PORT NTP_PORT
 	xinetd -dontfork -filelog "$X/xinetd.log" -pidfile "$X/xinetd.pid" \
