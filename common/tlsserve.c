@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <time.h>
@@ -150,6 +152,11 @@ static void conn_begin(struct conn *c, int fd, const struct opt_common *o,
 	c->deadline = mono_ms() + secs_ms(o->io_timeout);
 	socklen_t sl = sizeof c->peer;
 	c->has_peer = getpeername(fd, (struct sockaddr *)&c->peer, &sl) == 0;
+	/* The handshake flight and the response leave as several records:
+	 * without this, Nagle holds the last until the client's delayed
+	 * ACK (tens of milliseconds per exchange). */
+	int on = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 	c->tls = tls_start(fd);
 	if (!c->tls) {
 		log_error("TLS session: out of memory");

@@ -50,7 +50,7 @@ check_class() { # output name want
 	else
 		[ "$cookies" = 0 ] || fail "$2: cookies in a refusal"
 	fi
-	tail -n 1 <<<"$(grep -v '^c2s\|^s2c\|^cookies opened' <<<"$1")" |
+	tail -n 1 <<<"$(grep -v '^c2s\|^s2c\|^cookies opened\|^first cookie' <<<"$1")" |
 		grep -q '^end-of-message (critical)$' || fail "$2: not ended: $1"
 }
 
@@ -202,4 +202,21 @@ check_class() { # output name want
 		grep -qF -- "$want" "$BATS_TEST_TMPDIR/bg.log" || fail "$opts: $(cat "$BATS_TEST_TMPDIR/bg.log")"
 		SERVER_PIDS=()
 	done
+}
+
+@test "--nts-rotate: the handler rotates the key file when due; cookies move to the next key" {
+	port=$(free_port tcp)
+	activate "$port" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS) --nts-rotate=1
+	run keclient "$port" --keys="$BATS_TEST_TMPDIR/nts-keys"
+	assert_line "cookies opened to the session's keys: 8 of 8"
+	id1=$(grep "^first cookie's key id:" <<<"$output" | awk '{ print $NF }')
+	run keclient "$port"
+	id_same=$(grep "^first cookie's key id:" <<<"$output" | awk '{ print $NF }')
+	[ "$id_same" = "$id1" ] || fail "rotated before the period: $id1 -> $id_same"
+	sleep 1.2
+	run keclient "$port" --keys="$BATS_TEST_TMPDIR/nts-keys"
+	assert_line "cookies opened to the session's keys: 8 of 8"
+	id2=$(grep "^first cookie's key id:" <<<"$output" | awk '{ print $NF }')
+	[ "$id2" = $((id1 + 1)) ] || fail "key id $id1 then $id2"
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/nts-keys")" = 600 ]
 }

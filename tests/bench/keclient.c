@@ -21,6 +21,7 @@
 #include <getopt.h>
 #include <gnutls/gnutls.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -59,6 +60,9 @@ static int dial(void)
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
 		return -1;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int on = 1; /* no Nagle wait between the handshake and the request */
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		close(fd);
 		return -1;
@@ -209,6 +213,15 @@ static int one(void)
 	ntske_exporter_context(true, ctx);
 	gnutls_prf_rfc5705(s, strlen(NTSKE_EXPORTER_LABEL), NTSKE_EXPORTER_LABEL,
 			   sizeof ctx, (char *)ctx, sizeof s2c, (char *)s2c);
+	struct ntske_record rec;
+	size_t off = 0;
+	while (ntske_record_next(resp, (size_t)n, &off, &rec))
+		if (rec.type == NTSKE_NEW_COOKIE && rec.len >= 4) {
+			printf("first cookie's key id: %u\n",
+			       (unsigned)rec.body[0] << 24 | rec.body[1] << 16 |
+				       rec.body[2] << 8 | rec.body[3]);
+			break;
+		}
 	hex("c2s", c2s, sizeof c2s);
 	hex("s2c", s2c, sizeof s2c);
 	if (keys_file)
