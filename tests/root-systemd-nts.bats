@@ -32,17 +32,8 @@ setup_file() {
 		printf '%s\n' 'server 127.0.0.1 nts iburst maxsamples 4' \
 			'ntstrustedcerts /etc/sockclock-test/ca.crt' nosystemcert 'cmdport 0' \
 			'pidfile /run/chrony-test.pid' >\"\$ROOT/etc/sockclock-test/chrony.conf\"
-		$(asan_leaks_off)"
+		$(asan_dropin)"
 	sys systemctl start nts-ke-tcp.socket sntp-udp.socket
-}
-
-# The sanitizer build: LeakSanitizer cannot run under the services'
-# system-call filter (see root-systemd.bats); ASan and UBSan stay on.
-asan_leaks_off() {
-	[ "$BIN" != "$TOP" ] || return 0
-	echo "mkdir -p \"\$ROOT/etc/systemd/system/service.d\"
-		printf '[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1\n' \
-			>\"\$ROOT/etc/systemd/system/service.d/sockclock-asan.conf\""
 }
 
 teardown_file() {

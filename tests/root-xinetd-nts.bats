@@ -7,6 +7,7 @@
 # that the test creates no user on the host.
 load helpers/common
 load helpers/ntske
+load helpers/xinetd-conf
 
 setup_file() {
 	[ "$(id -u)" = 0 ] || return 0
@@ -29,25 +30,11 @@ setup_file() {
 		"$X/installed/sockclock-sntp-udp" >"$X/xinetd.d/sockclock-sntp-udp"
 	printf 'defaults\n{\n}\nincludedir %s\n' "$X/xinetd.d" >"$X/xinetd.conf"
 	export X KE_PORT NTP_PORT
-	xinetd -dontfork -filelog "$X/xinetd.log" -pidfile "$X/xinetd.pid" \
-		-f "$X/xinetd.conf" >"$X/xinetd.out" 2>&1 &
-	echo $! >"$X/xinetd.bgpid"
-	local p
-	for p in $KE_PORT $NTP_PORT; do
-		wait_listening "$p" || { cat "$X/xinetd.out" "$X/xinetd.log" >&2; return 1; }
-	done
+	xinetd_start "$X" "$KE_PORT" "$NTP_PORT"
 }
 
 teardown_file() {
-	[ -n "${X:-}" ] || return 0
-	local pid
-	pid=$(cat "$X/xinetd.bgpid" 2>/dev/null) || pid=
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$X"
+	[ -z "${X:-}" ] || xinetd_stop "$X"
 }
 
 setup() {
