@@ -1,9 +1,9 @@
 # libFuzzer harnesses (fuzz/*.c) over the pure parts of common/:
-# request validation and replies, the daytime formatter, timestamps,
-# --dump's description, the rate limit, the NTS extension fields and
-# answer (ntsef), NTS cookies and the key file's layout (ntscookie), the
-# NTS-KE records (ntske).
-# Seeds: fuzz/mkcorpus.py.
+# request validation and replies, the daytime formatter (with formats
+# of its own choosing for --format=+FORMAT), timestamps, --dump's
+# description, the rate limit, the NTS extension fields and answer
+# (ntsef), NTS cookies and the key file's layout (ntscookie), the NTS-KE
+# records (ntske). Seeds: fuzz/mkcorpus.py.
 #   make fuzz [FUZZ_SECONDS=N]   each harness for N s (default 300: well
 #                                over 10 million runs each on one core)
 #   make check-fuzz              replay the seed corpus, then a short run

@@ -116,7 +116,7 @@ print(ntplib.ref_id_to_text(r.ref_id, r.stratum))
 	assert_output "192.0.2.7"
 }
 
-@test "without --assume-synchronized: the kernel's state (here LI 3, stratum 0)" {
+@test "without --assume-synchronized: the kernel's state (LI, stratum)" {
 	read -r sync _ < <(net kernel-clock)
 	echo "# kernel clock: $sync" >&3
 	serve
@@ -131,6 +131,7 @@ print(ntplib.ref_id_to_text(r.ref_id, r.stratum))
 		assert_output --regexp '^len=48 leap=3 version=3 mode=4 stratum=0 '
 		assert_output --partial 'rootdelay=65536 rootdisp=65536 refid=00000000 reftime=0000000000000000'
 	else
-		assert_output --regexp '^version=4 mode=4 stratum=15 leap=[012] '
+		host_clock
+		assert_output --regexp "^version=4 mode=4 stratum=$CLOCK_STRATUM leap=$CLOCK_LEAP "
 	fi
 }
