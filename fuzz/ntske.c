@@ -8,7 +8,9 @@
  * r.len bytes alone get the same verdict; the response is whole
  * records ending with End of Message, 8 cookies exactly when the
  * request was good, one Error record for a refusal; the text dumps stay
- * within their buffers. */
+ * within their buffers. Seeds (fuzz/corpus/ntske, made by hand): chrony's
+ * request, final and not, with Server and Port wishes, and one request of
+ * each refusal class of tests/nts-ke.bats. */
 #include <string.h>
 
 #include "../common/ntske.h"
