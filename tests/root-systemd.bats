@@ -22,17 +22,6 @@ setup_file() {
 	sys systemctl start daytime-tcp.socket daytime-udp.socket sntp-udp.socket
 }
 
-# The sanitizer build (tests/run build/asan): LeakSanitizer cannot run
-# under the services' system-call filter (it stops the process the way a
-# debugger does), so it is off there; ASan and UBSan stay on, and the
-# other suites check for leaks.
-asan_dropin() {
-	[ "$BIN" != "$TOP" ] || return 0
-	echo "mkdir -p \"\$ROOT/etc/systemd/system/service.d\"
-		printf '[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1\n' \
-			>\"\$ROOT/etc/systemd/system/service.d/sockclock-asan.conf\""
-}
-
 teardown_file() {
 	sys_halt
 }

@@ -18,8 +18,12 @@ setup_file() {
 		local objs=("$TOP/build/$prog.o")
 		local m
 		for m in $mods; do objs+=("$TOP/build/common/$m.o"); done
-		cc -o "$BATS_FILE_TMPDIR/$prog" "${objs[@]}" -lm -ldl
+		cc -o "$BATS_FILE_TMPDIR/$prog" "${objs[@]}" -lnettle -lm -ldl
 	done
+	# nts-ke-tcp: dynamic anyway; its TLS rooms and GnuTLS on top.
+	local objs=("$TOP/build/nts-ke-tcp.o") m
+	for m in $mods tls tlsserve; do objs+=("$TOP/build/common/$m.o"); done
+	cc -o "$BATS_FILE_TMPDIR/nts-ke-tcp" "${objs[@]}" -lgnutls -lnettle -lm -ldl
 }
 
 teardown() {
@@ -226,5 +230,35 @@ settle() {
 	run ntp "$port" --timeout 5
 	assert_output --partial "stratum=0"
 	wait_servers_exit
+	vg_clean
+}
+
+@test "nts-ke-tcp: key exchanges (--accept and listening), a refused client, a bad certificate" {
+	load helpers/ntske
+	ntske_setup_file
+	local port opts
+	port=$(free_port tcp)
+	opts=(--cert="$BATS_FILE_TMPDIR/srv.crt" --key="$BATS_FILE_TMPDIR/srv.key" --nts-keys="$BATS_TEST_TMPDIR/keys")
+	activate "$port" --accept -- $(vg nts-ke-tcp) "${opts[@]}"
+	run keclient "$port" --keys="$BATS_TEST_TMPDIR/keys"
+	assert_line "cookies opened to the session's keys: 8 of 8"
+	run keclient "$port" --tls12
+	assert_failure
+	run keclient "$port" --half-close --request=8001000200008000
+	assert_line --partial 'error (critical): 1'
+	stop_servers
+	activate "$port" -- $(vg nts-ke-tcp) "${opts[@]}" --idle-timeout=0.5
+	run keclient "$port"
+	assert_success
+	run keclient "$port" --alpn=
+	assert_failure
+	wait_servers_exit
+	stop_servers
+	activate "$port" -- $(vg nts-ke-tcp) --cert=/nonexistent "${opts[@]:1}"
+	run keclient "$port"
+	assert_failure
+	wait_servers_exit
+	grep -q 'certificate /nonexistent: No such file' "$BATS_TEST_TMPDIR/bg.log"
+	$(vg nts-ke-tcp) </dev/null >/dev/null
 	vg_clean
 }
