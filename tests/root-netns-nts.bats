@@ -14,9 +14,9 @@ load helpers/ntske
 setup_file() {
 	[ "$(id -u)" = 0 ] || return 0
 	ntske_setup_file
-	# A certificate for the KE host's address, 10.223.1.2.
+	# A certificate for the KE host's address, 198.51.100.2.
 	local d=$BATS_FILE_TMPDIR
-	sed 's/127.0.0.1/10.223.1.2/' "$d/srv.tmpl" >"$d/ke.tmpl"
+	sed 's/127.0.0.1/198.51.100.2/' "$d/srv.tmpl" >"$d/ke.tmpl"
 	certtool --generate-certificate --load-privkey "$d/srv.key" \
 		--load-ca-certificate "$d/ca.crt" --load-ca-privkey "$d/ca.key" \
 		--template "$d/ke.tmpl" --outfile "$d/ke.crt" >/dev/null 2>&1
@@ -28,28 +28,21 @@ setup() {
 	for n in cli ke ntp; do ip netns add "$P-$n"; ip -n "$P-$n" link set lo up; done
 	ip -n "$P-cli" link add c-ke type veth peer name ke netns "$P-ke"
 	ip -n "$P-cli" link add c-ntp type veth peer name ntp netns "$P-ntp"
-	ip -n "$P-cli" addr add 10.223.1.1/24 dev c-ke
-	ip -n "$P-cli" addr add 10.223.2.1/24 dev c-ntp
-	ip -n "$P-ke" addr add 10.223.1.2/24 dev ke
-	ip -n "$P-ntp" addr add 10.223.2.2/24 dev ntp
+	ip -n "$P-cli" addr add 198.51.100.1/24 dev c-ke
+	ip -n "$P-cli" addr add 203.0.113.1/24 dev c-ntp
+	ip -n "$P-ke" addr add 198.51.100.2/24 dev ke
+	ip -n "$P-ntp" addr add 203.0.113.2/24 dev ntp
 	for l in "cli c-ke" "cli c-ntp" "ke ke" "ntp ntp"; do
 		set -- $l
 		ip -n "$P-$1" link set "$2" up
 	done
-	ip -n "$P-ke" route add default via 10.223.1.1
-	ip -n "$P-ntp" route add default via 10.223.2.1
+	ip -n "$P-ke" route add default via 198.51.100.1
+	ip -n "$P-ntp" route add default via 203.0.113.1
 }
 
 teardown() {
 	stop_servers
-	local n p
-	for n in cli ke ntp; do
-		ip netns list | grep -qw "$P-$n" || continue
-		for p in $(ip netns pids "$P-$n"); do kill "$p" 2>/dev/null || true; done
-		sleep 0.1
-		for p in $(ip netns pids "$P-$n"); do kill -9 "$p" 2>/dev/null || true; done
-		ip netns del "$P-$n"
-	done
+	netns_del "$P-cli" "$P-ke" "$P-ntp"
 	no_sanitizer_report
 }
 
@@ -57,7 +50,7 @@ teardown() {
 	local d=$BATS_FILE_TMPDIR keys=$BATS_TEST_TMPDIR/nts-keys
 	start_bg ip netns exec "$P-ke" systemd-socket-activate --accept -l 0.0.0.0:4460 \
 		"$BIN/nts-ke-tcp" --cert="$d/ke.crt" --key="$d/srv.key" --nts-keys="$keys" \
-		--ntp-server=10.223.2.2 -v
+		--ntp-server=203.0.113.2 -v
 	start_bg ip netns exec "$P-ntp" systemd-socket-activate --datagram -l 0.0.0.0:123 \
 		"$BIN/sntp-udp" --nts-keys="$keys" --assume-synchronized --idle-timeout=30 -v
 	for i in $(seq 50); do
@@ -66,7 +59,7 @@ teardown() {
 		sleep 0.1
 	done
 	local c=$BATS_TEST_TMPDIR/cli.conf
-	printf '%s\n' 'server 10.223.1.2 nts iburst maxsamples 4' "ntstrustedcerts $d/ca.crt" \
+	printf '%s\n' 'server 198.51.100.2 nts iburst maxsamples 4' "ntstrustedcerts $d/ca.crt" \
 		nosystemcert 'cmdport 0' "pidfile $BATS_TEST_TMPDIR/cli.pid" >"$c"
 	run ip netns exec "$P-cli" timeout 40 chronyd -Q -u root -f "$c" -t 20
 	wrong=$(grep -o 'System clock wrong by [-0-9.e]* seconds' <<<"$output") ||
@@ -74,7 +67,7 @@ teardown() {
 	echo "# chronyd (NTS scale-out, two namespaces): $wrong" >&3
 	under_1ms "$(awk '{ print $5 }' <<<"$wrong")"
 	# The KE host served the keys, the other host the time.
-	grep -q 'keys and 8 cookies sent (peer 10.223.1.1' "$BATS_TEST_TMPDIR/bg.log"
-	grep -Eq 'sntp-udp: .*10\.223\.2\.1' "$BATS_TEST_TMPDIR/bg.log" ||
+	grep -q 'keys and 8 cookies sent (peer 198.51.100.1' "$BATS_TEST_TMPDIR/bg.log"
+	grep -Eq 'sntp-udp: .*203\.0\.113\.1' "$BATS_TEST_TMPDIR/bg.log" ||
 		fail "no request logged by sntp-udp: $(cat "$BATS_TEST_TMPDIR/bg.log")"
 }
