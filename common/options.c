@@ -9,7 +9,7 @@
 
 #include "log.h"
 
-enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST };
+enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST, OPT_PER_SOURCE };
 
 static const struct option common_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -17,12 +17,19 @@ static const struct option common_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "io-timeout", required_argument, NULL, OPT_IO },
-	/* datagram programs only: */
-	{ "rate-limit", required_argument, NULL, OPT_RATE },
-	{ "rate-burst", required_argument, NULL, OPT_BURST },
 };
 #define N_COMMON (sizeof common_opts / sizeof common_opts[0])
-#define N_STREAM (N_COMMON - 2)
+
+static const struct option datagram_opts[] = {
+	{ "rate-limit", required_argument, NULL, OPT_RATE },
+	{ "rate-burst", required_argument, NULL, OPT_BURST },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option stream_opts[] = {
+	{ "max-per-source", required_argument, NULL, OPT_PER_SOURCE },
+	{ NULL, 0, NULL, 0 },
+};
 #define MAX_OPTS 24
 
 static const char common_help[] =
@@ -40,6 +47,11 @@ static const char datagram_help[] =
 	"      --rate-burst=N       requests a source may send at once\n"
 	"                           (default 64)\n";
 
+static const char stream_help[] =
+	"      --max-per-source=N   listening: connections one source (IPv6:\n"
+	"                           a /64) may hold at once; more are closed\n"
+	"                           unanswered (default 16; 0: no limit)\n";
+
 static void usage(FILE *f, const struct opt_program *p)
 {
 	fprintf(f,
@@ -47,7 +59,8 @@ static void usage(FILE *f, const struct opt_program *p)
 		"Serves the socket(s) passed by systemd (LISTEN_FDS) or inetd\n"
 		"(standard input); run by hand, answers one request on standard\n"
 		"output.\n\nOptions:\n%s%s%s",
-		p->name, p->purpose, p->help, p->datagram ? datagram_help : "",
+		p->name, p->purpose, p->help,
+		p->datagram ? datagram_help : stream_help,
 		common_help);
 }
 
@@ -79,8 +92,11 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 	size_t n = 0;
 	char msg[256];
 
-	n = p->datagram ? N_COMMON : N_STREAM;
+	n = N_COMMON;
 	memcpy(opts, common_opts, n * sizeof opts[0]);
+	for (const struct option *o = p->datagram ? datagram_opts : stream_opts;
+	     o->name && n < MAX_OPTS - 1;)
+		opts[n++] = *o++;
 	for (const struct option *o = p->longopts; o->name && n < MAX_OPTS - 1;)
 		opts[n++] = *o++;
 	memset(&opts[n], 0, sizeof opts[n]);
@@ -89,6 +105,7 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 		.idle_timeout = 10,
 		.io_timeout = 5,
 		.rate = { p->datagram ? RL_DEFAULT_RATE : 0, RL_DEFAULT_BURST },
+		.max_per_source = OPT_MAX_PER_SOURCE,
 	};
 	opterr = 0; /* getopt would write to fd 2: the client, under inetd */
 	optind = 1;
@@ -138,6 +155,15 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 				return bad(p, "--rate-burst: a whole number from 1 "
 					      "to 100000");
 			c->rate.burst = (unsigned)b;
+			break;
+		}
+		case OPT_PER_SOURCE: {
+			char *end;
+			long m = strtol(optarg, &end, 10);
+			if (end == optarg || *end || m < 0 || m > 65535)
+				return bad(p, "--max-per-source: a whole number from "
+					      "0 to 65535");
+			c->max_per_source = (unsigned)m;
 			break;
 		}
 		case ':':
