@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "peer.h"
 
 #define MAX_CONNS 64
 
@@ -29,10 +30,28 @@ static int64_t ms(double seconds)
 struct conn {
 	int fd;
 	bool draining;
+	bool keyed;		/* key says which source it is from */
+	uint8_t key[PEER_KEY_LEN];
 	size_t len, off;
-	int64_t deadline;
+	int64_t opened, deadline;
 	char line[SERVE_REPLY_MAX];
 };
+
+/* Read and drop what the client has sent, at most rounds reads; false
+ * once it has closed its end or the connection failed. Our close with
+ * data of the client's still unread would be a reset, not a FIN, and a
+ * reset throws away the line still in our send queue. */
+static bool discard(int fd, int rounds)
+{
+	char scratch[4096];
+	for (int i = 0; i < rounds; i++) {
+		ssize_t n = recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
+		if (n > 0)
+			continue;
+		return n < 0 && (errno == EAGAIN || errno == EINTR);
+	}
+	return true;
+}
 
 static void conn_close(struct conn *c)
 {
@@ -65,22 +84,18 @@ static void conn_progress(struct conn *c, const struct opt_common *o)
 		if (until < c->deadline)
 			c->deadline = until;
 	}
-	char scratch[4096];
-	for (int i = 0; i < 16; i++) {
-		ssize_t n = recv(c->fd, scratch, sizeof scratch, MSG_DONTWAIT);
-		if (n > 0)
-			continue;
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			conn_close(c);
-		return;
-	}
+	if (!discard(c->fd, 16))
+		conn_close(c);
 }
 
 static bool conn_open(struct conn *c, int fd, const struct sockaddr *peer,
 		      const struct serve_handler *h,
 		      const struct opt_common *o)
 {
-	*c = (struct conn){ .fd = fd, .deadline = now_ms() + ms(o->io_timeout) };
+	int64_t now = now_ms();
+	*c = (struct conn){ .fd = fd, .opened = now,
+			    .deadline = now + ms(o->io_timeout) };
+	c->keyed = peer_source_key(peer, c->key);
 	c->len = h->line(c->line, peer);
 	if (c->len == 0) {
 		conn_close(c);
@@ -90,13 +105,83 @@ static bool conn_open(struct conn *c, int fd, const struct sockaddr *peer,
 	return true;
 }
 
+/* The slot for one more connection: a free one, else the oldest of the
+ * connections that have their line and only wait for the client's end
+ * (it gives way: under pressure a new client comes before the polite
+ * close of an old one); NULL when every connection is still writing. */
+static struct conn *conn_slot(struct conn *conns)
+{
+	struct conn *oldest = NULL;
+	for (int i = 0; i < MAX_CONNS; i++) {
+		struct conn *c = &conns[i];
+		if (c->fd < 0)
+			return c;
+		if (c->draining && (!oldest || c->opened < oldest->opened))
+			oldest = c;
+	}
+	return oldest;
+}
+
+/* Whether a new connection from key's source would be past the limit:
+ * it holds max connections already (0: no limit). */
+static bool source_full(const struct conn *conns, const uint8_t *key,
+			unsigned max)
+{
+	unsigned held = 0;
+	for (int i = 0; max && i < MAX_CONNS; i++)
+		if (conns[i].fd >= 0 && conns[i].keyed &&
+		    memcmp(conns[i].key, key, PEER_KEY_LEN) == 0 && ++held >= max)
+			return true;
+	return false;
+}
+
+/* Accept what waits on listener, as long as there is a slot to give;
+ * false when none was accepted. A connection past its source's limit is
+ * closed at once with no line: what it sent is read first, so that the
+ * close is a FIN and not a reset, and no SO_LINGER (its zero timeout is
+ * that reset). Bounded per call, so that the connections in hand are
+ * not starved. */
+static bool accept_some(int listener, struct conn *conns,
+			const struct serve_handler *h,
+			const struct opt_common *o)
+{
+	bool any = false;
+	for (int n = 0; n < 4 * MAX_CONNS; n++) {
+		struct conn *c = conn_slot(conns);
+		if (!c)
+			break; /* leave the rest in the backlog */
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		struct sockaddr *peer = (struct sockaddr *)&ss;
+		int fd = accept4(listener, peer, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			break;
+		any = true;
+		uint8_t key[PEER_KEY_LEN];
+		if (peer_source_key(peer, key) &&
+		    source_full(conns, key, o->max_per_source)) {
+			log_request(peer, "closed unanswered: %u connections "
+					  "from this source already",
+				    o->max_per_source);
+			discard(fd, 4);
+			close(fd);
+			continue;
+		}
+		if (c->fd >= 0) {
+			discard(c->fd, 16);
+			conn_close(c);
+		}
+		conn_open(c, fd, peer, h, o);
+	}
+	return any;
+}
+
 int stream_serve(const struct serve_handler *h, const struct act_sockets *a,
 		 const struct opt_common *o)
 {
 	static struct conn conns[MAX_CONNS];
 	struct pollfd pfd[ACT_MAX_SOCKETS + MAX_CONNS];
 	int listeners[ACT_MAX_SOCKETS], nl = 0, nc = 0;
-
 
 	for (int i = 0; i < MAX_CONNS; i++)
 		conns[i].fd = -1;
@@ -120,14 +205,19 @@ int stream_serve(const struct serve_handler *h, const struct act_sockets *a,
 	for (;;) {
 		int64_t now = now_ms(), wake = nl ? idle_end : INT64_MAX;
 		int np = 0, owner[MAX_CONNS];
+		bool room = false;
 		for (int i = 0; i < MAX_CONNS; i++) {
 			struct conn *c = &conns[i];
-			if (c->fd < 0)
-				continue;
-			if (now >= c->deadline) {
-				conn_close(c);
+			if (c->fd < 0) {
+				room = true;
 				continue;
 			}
+			if (now >= c->deadline) {
+				conn_close(c);
+				room = true;
+				continue;
+			}
+			room = room || c->draining;
 			if (c->deadline < wake)
 				wake = c->deadline;
 			owner[np] = i;
@@ -139,8 +229,8 @@ int stream_serve(const struct serve_handler *h, const struct act_sockets *a,
 		int live = np;
 		if (live == 0 && nl == 0)
 			return 0;
-		/* With every slot taken, leave new clients in the backlog. */
-		int nlp = live < MAX_CONNS ? nl : 0;
+		/* Every slot writing its line: new clients wait in the backlog. */
+		int nlp = room ? nl : 0;
 		for (int i = 0; i < nlp; i++)
 			pfd[np++] = (struct pollfd){ .fd = listeners[i],
 						     .events = POLLIN };
@@ -155,22 +245,9 @@ int stream_serve(const struct serve_handler *h, const struct act_sockets *a,
 		for (int j = 0; r > 0 && j < live; j++)
 			if (pfd[j].revents)
 				conn_progress(&conns[owner[j]], o);
-		for (int i = live; r > 0 && i < np; i++) {
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			for (int slot = 0; slot < MAX_CONNS; slot++) {
-				if (conns[slot].fd >= 0)
-					continue;
-				struct sockaddr_storage ss;
-				socklen_t sl = sizeof ss;
-				int fd = accept4(pfd[i].fd, (struct sockaddr *)&ss,
-						 &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-				if (fd < 0)
-					break;
-				conn_open(&conns[slot], fd,
-					  (struct sockaddr *)&ss, h, o);
+		for (int i = live; r > 0 && i < np; i++)
+			if ((pfd[i].revents & POLLIN) &&
+			    accept_some(pfd[i].fd, conns, h, o))
 				idle_end = now_ms() + ms(o->idle_timeout);
-			}
-		}
 	}
 }
