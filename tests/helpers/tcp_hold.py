@@ -15,6 +15,10 @@ Usage:
       one of line, empty, reset, partial, hang (no end within S seconds,
       default 10). With --within, stops after the first client that is
       not a line within MS ms.
+  tcp_hold.py trickle PORT SECONDS [--src ADDR]
+      one client from ADDR (default 127.0.0.1) that writes first: 10
+      bytes every 0.1 s for SECONDS, then reads to EOF; prints its KIND
+      as time does ("reset" too when a write was refused) and the ms.
 Exit 0 always: the test judges what is printed."""
 import argparse, errno, resource, selectors, signal, socket, sys, time
 
@@ -102,6 +106,31 @@ def one(a):
     return kind, (time.monotonic() - t0) * 1000
 
 
+def trickle(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((a.src, 0))
+    s.settimeout(10)
+    data, t0 = b"", time.monotonic()
+    try:
+        s.connect(("127.0.0.1", a.port))
+        while time.monotonic() - t0 < a.seconds:
+            s.sendall(b"x" * 10)
+            time.sleep(0.1)
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            data += b
+        kind = "line" if is_line(data) else "empty" if not data else "partial"
+    except socket.timeout:
+        kind = "hang"
+    except (ConnectionResetError, BrokenPipeError):
+        kind = "reset"
+    finally:
+        s.close()
+    print(f"{kind} {(time.monotonic() - t0) * 1000:.1f}", flush=True)
+
+
 def timed(a):
     for _ in range(a.count):
         kind, ms = one(a)
@@ -124,8 +153,12 @@ def main():
     t.add_argument("--src", default="127.0.0.1")
     t.add_argument("--timeout", type=float, default=10.0)
     t.add_argument("--within", type=float)
+    w = sub.add_parser("trickle")
+    w.add_argument("port", type=int)
+    w.add_argument("seconds", type=float)
+    w.add_argument("--src", default="127.0.0.1")
     a = ap.parse_args()
-    hold(a) if a.cmd == "hold" else timed(a)
+    {"hold": hold, "time": timed, "trickle": trickle}[a.cmd](a)
 
 
 main()
