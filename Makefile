@@ -1,6 +1,6 @@
 # sockclock: make all | run | check | install | uninstall | clean | bench | fuzz
 PROGRAMS := daytime-tcp daytime-udp sntp-udp
-COMMON   := activation clock daytime dayserv log ntp options peer ratelimit serve stream
+COMMON   := activation allow clock daytime dayserv log ntp options peer ratelimit serve stream
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -52,12 +52,12 @@ $(ASAN_DIR)/%: $(ASAN_DIR)/%.o $(ASAN_OBJS)
 .SECONDARY:
 
 # Installs what the build and the tests need, where it can (root, apt);
-# make run needs only the build's share.
+# make run needs the build's share and its queries' clients.
 deps:
 	@scripts/deps
 
 run:
-	@scripts/deps build
+	@scripts/deps run
 	@$(MAKE) --no-print-directory all
 	@scripts/run
 

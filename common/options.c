@@ -7,9 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allow.h"
 #include "log.h"
 
-enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST, OPT_PER_SOURCE };
+enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST, OPT_ALLOW, OPT_PER_SOURCE };
 
 static const struct option common_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -23,6 +24,7 @@ static const struct option common_opts[] = {
 static const struct option datagram_opts[] = {
 	{ "rate-limit", required_argument, NULL, OPT_RATE },
 	{ "rate-burst", required_argument, NULL, OPT_BURST },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -45,7 +47,9 @@ static const char datagram_help[] =
 	"      --rate-limit=N       requests per second a source (IPv6: a /64)\n"
 	"                           may sustain (default 16; 0: no limit)\n"
 	"      --rate-burst=N       requests a source may send at once\n"
-	"                           (default 64)\n";
+	"                           (default 64)\n"
+	"      --allow=CIDR[,CIDR...]  answer only these networks, checked on\n"
+	"                           every datagram (IPv4 and IPv6; default: all)\n";
 
 static const char stream_help[] =
 	"      --max-per-source=N   listening: connections one source (IPv6:\n"
@@ -107,6 +111,7 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 		.rate = { p->datagram ? RL_DEFAULT_RATE : 0, RL_DEFAULT_BURST },
 		.max_per_source = OPT_MAX_PER_SOURCE,
 	};
+	allow_clear();
 	opterr = 0; /* getopt would write to fd 2: the client, under inetd */
 	optind = 1;
 	for (;;) {
@@ -157,6 +162,13 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 			c->rate.burst = (unsigned)b;
 			break;
 		}
+		case OPT_ALLOW:
+			if (!allow_add(optarg, &why)) {
+				snprintf(msg, sizeof msg, "--allow: '%s': %s", optarg,
+					 why);
+				return bad(p, msg);
+			}
+			break;
 		case OPT_PER_SOURCE: {
 			char *end;
 			long m = strtol(optarg, &end, 10);

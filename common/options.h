@@ -27,7 +27,7 @@ struct opt_program {
 	const char *purpose;		/* one line for --help */
 	const struct option *longopts;	/* the program's own, {0} ended */
 	const char *help;		/* their help lines */
-	bool datagram;			/* adds --rate-limit, --rate-burst;
+	bool datagram;			/* adds --rate-limit, --rate-burst, --allow;
 					 * else --max-per-source */
 	/* Take one of the program's own options; on a bad value return
 	 * false and set *why. */

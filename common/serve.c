@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allow.h"
 #include "clock.h"
 #include "log.h"
 #include "peer.h"
@@ -77,46 +78,78 @@ static void pktinfo_enable(int fd, int family)
 	int on = 1;
 	if (!bound_to_wildcard(fd))
 		return;
+	/* On a dual-stack socket, IPv4 datagrams carry IP_PKTINFO as well:
+	 * only it tells a subnet's broadcast from a unicast destination. */
+	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
 	if (family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
-	else
-		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+}
+
+static bool v4_is_group(struct in_addr a)
+{
+	return IN_MULTICAST(ntohl(a.s_addr)) || a.s_addr == INADDR_BROADCAST;
 }
 
 /* Answer from the address the request was sent to, so that a client
  * that checks the source (a connected socket, like chrony's) accepts
- * the reply on a host with several addresses. */
-static size_t pktinfo_reply(struct msghdr *in, char *out)
+ * the reply on a host with several addresses. Only the address is
+ * kept: the route back picks the interface, which need not be the one
+ * the request came in by (asymmetric routing); a link-local address
+ * alone needs its interface. Returns the control message's length, or
+ * -1 for a request sent to a broadcast or multicast address: one
+ * datagram must not draw a reply from every host on a link (SPEC's
+ * reflection rules; SNTP's anycast mode is not served). */
+static ssize_t pktinfo_reply(struct msghdr *in, char *out)
 {
+	struct in_pktinfo v4;
+	struct in6_pktinfo v6;
+	bool have4 = false, have6 = false;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(in); c; c = CMSG_NXTHDR(in, c)) {
-		struct cmsghdr *o = (struct cmsghdr *)out;
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-			struct in_pktinfo pi;
-			memcpy(&pi, CMSG_DATA(c), sizeof pi);
-			pi.ipi_spec_dst = pi.ipi_addr;
-			pi.ipi_ifindex = 0;
-			o->cmsg_level = IPPROTO_IP;
-			o->cmsg_type = IP_PKTINFO;
-			o->cmsg_len = CMSG_LEN(sizeof pi);
-			memcpy(CMSG_DATA(o), &pi, sizeof pi);
-			return CMSG_SPACE(sizeof pi);
+			memcpy(&v4, CMSG_DATA(c), sizeof v4);
+			have4 = true;
+		} else if (c->cmsg_level == IPPROTO_IPV6 &&
+			   c->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&v6, CMSG_DATA(c), sizeof v6);
+			have6 = true;
 		}
-		if (c->cmsg_level == IPPROTO_IPV6 &&
-		    c->cmsg_type == IPV6_PKTINFO) {
-			o->cmsg_level = IPPROTO_IPV6;
-			o->cmsg_type = IPV6_PKTINFO;
-			o->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
-			memcpy(CMSG_DATA(o), CMSG_DATA(c),
-			       sizeof(struct in6_pktinfo));
-			return CMSG_SPACE(sizeof(struct in6_pktinfo));
-		}
+	}
+	/* The kernel gives as ipi_spec_dst the local address to answer
+	 * from: the destination itself when it was a local unicast one. It
+	 * is 0 for a datagram queued before IP_PKTINFO was on (the one
+	 * that started the process): then only the address can tell. */
+	if (have4 && (v4_is_group(v4.ipi_addr) ||
+		      (v4.ipi_spec_dst.s_addr != INADDR_ANY &&
+		       v4.ipi_addr.s_addr != v4.ipi_spec_dst.s_addr)))
+		return -1;
+	struct cmsghdr *o = (struct cmsghdr *)out;
+	if (have6) {
+		struct in_addr m;
+		memcpy(&m, &v6.ipi6_addr.s6_addr[12], sizeof m);
+		if (IN6_IS_ADDR_MULTICAST(&v6.ipi6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&v6.ipi6_addr) && v4_is_group(m)))
+			return -1;
+		if (!IN6_IS_ADDR_LINKLOCAL(&v6.ipi6_addr))
+			v6.ipi6_ifindex = 0;
+		o->cmsg_level = IPPROTO_IPV6;
+		o->cmsg_type = IPV6_PKTINFO;
+		o->cmsg_len = CMSG_LEN(sizeof v6);
+		memcpy(CMSG_DATA(o), &v6, sizeof v6);
+		return CMSG_SPACE(sizeof v6);
+	}
+	if (have4) {
+		v4 = (struct in_pktinfo){ .ipi_spec_dst = v4.ipi_addr };
+		o->cmsg_level = IPPROTO_IP;
+		o->cmsg_type = IP_PKTINFO;
+		o->cmsg_len = CMSG_LEN(sizeof v4);
+		memcpy(CMSG_DATA(o), &v4, sizeof v4);
+		return CMSG_SPACE(sizeof v4);
 	}
 	return 0;
 }
 
 struct dgram_state {
 	const struct serve_handler *h;
-	struct clk_tx tx[ACT_MAX_SOCKETS];
 	const struct timespec *start;
 	bool first;		/* the request that started the process */
 	uint8_t req[BATCH][SERVE_REQUEST_MAX];
@@ -147,8 +180,7 @@ static void send_all(int fd, struct mmsghdr *out, int n)
 }
 
 /* Receive and answer one batch; returns how many came in, or -1. */
-static int dgram_batch(struct dgram_state *d, int fd, bool ts_before,
-		       struct clk_tx *txc, bool wait)
+static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 {
 	const struct serve_handler *h = d->h;
 	for (int i = 0; i < BATCH; i++) {
@@ -189,6 +221,14 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before,
 			rx = *d->start;
 		d->first = false;
 		struct sockaddr *peer = (struct sockaddr *)&d->peer[i];
+		if (!allow_peer(peer))
+			continue; /* --allow: silence, not charged to the limit */
+		ssize_t ctl = pktinfo_reply(m, d->cout[n].buf);
+		if (ctl < 0) {
+			log_request(peer, "sent to a broadcast or multicast "
+					  "address: dropped");
+			continue;
+		}
 		enum rl_verdict v = rl_check(peer, mono_ms);
 		size_t len = 0;
 		if (v == RL_PASS)
@@ -206,47 +246,57 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before,
 			.msg_namelen = m->msg_namelen,
 			.msg_iov = &d->iout[n],
 			.msg_iovlen = 1,
-			.msg_control = d->cout[n].buf,
-			.msg_controllen = pktinfo_reply(m, d->cout[n].buf),
+			.msg_control = ctl ? d->cout[n].buf : NULL,
+			.msg_controllen = (size_t)ctl,
 		};
-		if (d->out[n].msg_hdr.msg_controllen == 0)
-			d->out[n].msg_hdr.msg_control = NULL;
 		n++;
 	}
-	if (n > 0) {
-		size_t asked = 0;
-		if (h->stamp) {
-			struct timespec read;
-			clk_now(&read); /* the transmit time: read last */
-			struct timespec tx = clk_tx_time(txc, &read);
-			for (int i = 0; i < n; i++)
-				if (d->stamp[i])
-					h->stamp(d->reply[i], d->iout[i].iov_len,
-						 &tx);
-			struct msghdr *m0 = &d->out[0].msg_hdr;
-			asked = clk_tx_ask(txc, &read,
-					   d->cout[0].buf + m0->msg_controllen);
-			if (asked) {
-				m0->msg_control = d->cout[0].buf;
-				m0->msg_controllen += asked;
-			}
-		}
-		send_all(fd, d->out, n);
-		if (asked)
-			clk_tx_collect(fd, txc);
+	if (n == 0)
+		return k;
+	if (h->stamp) {
+		/* The transmit time is read last and written as read: the
+		 * reply leaves after it, so it can never be later than the
+		 * real send (RFC 5905's causality: |offset| <= delay / 2). A
+		 * guess at the send path's delay added to it was no bound:
+		 * the sends it was measured on were not the ones it was
+		 * added to. */
+		struct timespec tx;
+		clk_now(&tx);
+		for (int i = 0; i < n; i++)
+			if (d->stamp[i])
+				h->stamp(d->reply[i], d->iout[i].iov_len, &tx);
 	}
+	send_all(fd, d->out, n);
 	return k;
 }
 
-/* SIGTERM (systemctl stop) and SIGINT end the loop between batches, so
- * that the socket goes back with no transmit stamp left in its error
- * queue: systemd fails a socket unit that reports an error event. */
+/* SIGTERM (systemctl stop) and SIGINT end the loop between batches.
+ * A signal can land after the loop looked and before it blocks: the
+ * single-socket wait then ends at once because the handler shortens
+ * its receive timeout; the multi-socket wait lets the signals in only
+ * inside ppoll. */
 static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t waiting_fd = -1;
 
 static void on_stop(int sig)
 {
 	(void)sig;
+	int saved = errno;
 	stopping = 1;
+	if (waiting_fd >= 0) {
+		struct timeval tv = { 0, 1 };
+		setsockopt(waiting_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	}
+	errno = saved;
+}
+
+static sigset_t stop_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	return set;
 }
 
 static void catch_stop(void)
@@ -255,21 +305,6 @@ static void catch_stop(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-}
-
-/* Collect the transmit stamps still due (waiting briefly for one in
- * flight) and leave the error queues empty. */
-static void dgram_finish(struct dgram_state *d, const struct act_sockets *a)
-{
-	for (int i = 0; i < a->n; i++) {
-		if (!d->tx[i].enabled)
-			continue;
-		if (d->tx[i].pending) {
-			struct pollfd p = { .fd = a->s[i].fd, .events = 0 };
-			poll(&p, 1, 20);
-		}
-		clk_tx_collect(a->s[i].fd, &d->tx[i]);
-	}
 }
 
 /* Bound blocking receives on fd to ms (0: no bound again); false when
@@ -284,52 +319,45 @@ static bool wait_in_receive(int fd, int ms)
 	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0;
 }
 
-static int serve_datagrams(const struct serve_handler *h,
-			   const struct act_sockets *a,
-			   const struct opt_common *o,
-			   const struct timespec *start)
+/* One socket, the usual case: wait in recvmmsg itself, one system call
+ * per wake-up instead of poll and receive. */
+static int dgram_one(struct dgram_state *d, int fd, bool ts_before)
 {
-	static struct dgram_state d;
-	struct pollfd pfd[ACT_MAX_SOCKETS];
-	bool ts_before[ACT_MAX_SOCKETS];
-
-	rl_init(&o->rate, (uint32_t)(start->tv_nsec ^ getpid()));
-	d.h = h;
-	d.start = start;
-	d.first = a->origin != ACT_BY_HAND;
-	for (int i = 0; i < a->n; i++) {
-		pfd[i] = (struct pollfd){ .fd = a->s[i].fd, .events = POLLIN };
-		ts_before[i] = h->rx_timestamps ?
-				       clk_rx_timestamps_enable(a->s[i].fd) :
-				       true;
-		pktinfo_enable(a->s[i].fd, a->s[i].family);
-		if (h->stamp)
-			clk_tx_enable(a->s[i].fd, &d.tx[i]);
-	}
-	catch_stop();
-	int idle = (int)ms(o->idle_timeout);
-	if (a->n == 1 && idle > 0 && wait_in_receive(a->s[0].fd, idle)) {
-		/* One socket, the usual case: wait in recvmmsg itself, one
-		 * system call per wake-up instead of poll and receive. */
-		int fd = a->s[0].fd;
-		while (!stopping) {
-			if (dgram_batch(&d, fd, ts_before[0], &d.tx[0], true) >= 0)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break; /* idle */
-			if (errno != EINTR) {
-				log_error("recvmmsg: %s", strerror(errno));
-				return 1;
-			}
-		}
-		wait_in_receive(fd, 0); /* the socket goes back as it came */
-		dgram_finish(&d, a);
-		return 0;
-	}
+	int r = 0;
+	waiting_fd = fd;
 	while (!stopping) {
-		int r = poll(pfd, (nfds_t)a->n, idle);
+		if (dgram_batch(d, fd, ts_before, true) >= 0)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			break; /* idle, or the handler cut the wait short */
+		if (errno != EINTR) {
+			log_error("recvmmsg: %s", strerror(errno));
+			r = 1;
+			break;
+		}
+	}
+	sigset_t set = stop_signals();
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	waiting_fd = -1;
+	wait_in_receive(fd, 0); /* the socket goes back as it came */
+	return r;
+}
+
+static int dgram_many(struct dgram_state *d, const struct act_sockets *a,
+		      const bool *ts_before, int idle)
+{
+	struct pollfd pfd[ACT_MAX_SOCKETS];
+	for (int i = 0; i < a->n; i++)
+		pfd[i] = (struct pollfd){ .fd = a->s[i].fd, .events = POLLIN };
+	sigset_t set = stop_signals(), open;
+	sigprocmask(SIG_BLOCK, &set, &open);
+	sigdelset(&open, SIGTERM);
+	sigdelset(&open, SIGINT);
+	struct timespec ts = { idle / 1000, (idle % 1000) * 1000000L };
+	while (!stopping) {
+		int r = ppoll(pfd, (nfds_t)a->n, &ts, &open);
 		if (r == 0)
-			break; /* idle */
+			return 0; /* idle */
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -343,17 +371,39 @@ static int serve_datagrams(const struct serve_handler *h,
 			}
 			if (!pfd[i].revents)
 				continue;
-			if (pfd[i].revents & POLLERR)
-				clk_tx_collect(pfd[i].fd, &d.tx[i]);
 			/* A few batches per socket, then the next: fairness. */
 			for (int b = 0; b < 8 && !stopping; b++)
-				if (dgram_batch(&d, pfd[i].fd, ts_before[i],
-						&d.tx[i], false) < BATCH)
+				if (dgram_batch(d, pfd[i].fd, ts_before[i],
+						false) < BATCH)
 					break;
 		}
 	}
-	dgram_finish(&d, a);
 	return 0;
+}
+
+static int serve_datagrams(const struct serve_handler *h,
+			   const struct act_sockets *a,
+			   const struct opt_common *o,
+			   const struct timespec *start)
+{
+	static struct dgram_state d;
+	bool ts_before[ACT_MAX_SOCKETS];
+
+	rl_init(&o->rate, (uint32_t)(start->tv_nsec ^ getpid()));
+	d.h = h;
+	d.start = start;
+	d.first = a->origin != ACT_BY_HAND;
+	for (int i = 0; i < a->n; i++) {
+		ts_before[i] = h->rx_timestamps ?
+				       clk_rx_timestamps_enable(a->s[i].fd) :
+				       true;
+		pktinfo_enable(a->s[i].fd, a->s[i].family);
+	}
+	catch_stop();
+	int idle = (int)ms(o->idle_timeout);
+	if (a->n == 1 && idle > 0 && wait_in_receive(a->s[0].fd, idle))
+		return dgram_one(&d, a->s[0].fd, ts_before[0]);
+	return dgram_many(&d, a, ts_before, idle);
 }
 
 int serve(const struct serve_handler *h, const struct act_sockets *a,

@@ -33,13 +33,14 @@ teardown() {
 	stop_servers
 }
 
-# ntpacc PORT COUNT [SETTLE_MS]: sets cold (offset of the first request, us), warm
-# (|offset| median of the others or "-") and tx (kernel|user).
+# ntpacc PORT COUNT [SETTLE_MS [GAP]]: sets cold (offset of the first request, us), warm
+# (|offset| median of the others or "-"), tx (kernel|user) and late
+# (replies that broke causality). GAP as ntpacc's INTERVAL_MS (default 2).
 measure() {
 	local out
-	out=$("$NTPACC" 127.0.0.1 "$1" "$2" 2 ${3:-}) || fail "ntpacc: no reply from port $1"
+	out=$("$NTPACC" 127.0.0.1 "$1" "$2" "${4:-2}" ${3:-}) || fail "ntpacc: no reply from port $1"
 	echo "ntpacc: $out" >&3
-	read -r cold _ _ warm _ _ tx <<<"$out"
+	read -r cold _ _ warm _ _ tx late <<<"$out"
 }
 
 # |value| <= bound (default BOUND_US)
@@ -87,4 +88,22 @@ within_bound() {
 	pgrep -P "${SERVER_PIDS[-1]}" >/dev/null || fail "the request did not start sntp-udp"
 	within_bound "$cold"
 	within_bound "$warm"
+}
+
+# Issue 13: a transmit timestamp may never be later than the reply's
+# arrival (nor the receive timestamp earlier than the request's send).
+# On loopback the client's kernel stamps its receive after the server's
+# send, so ntpacc counts any reply with T3 > T4 or T2 < T1: it must see
+# none, whatever the traffic's rhythm (the send-path delay swings with
+# idle and wake-up patterns).
+@test "causality: no transmit time after the reply's arrival, back to back, one per ms, random gaps" {
+	port=$(free_port udp)
+	activate "$port" --datagram -- "$BIN/sntp-udp" --idle-timeout=30 --rate-limit=0
+	local pattern count
+	for pattern in 0:3000 1:1000 r30:300; do
+		count=${pattern#*:}
+		measure "$port" "$count" "" "${pattern%%:*}"
+		[ "$tx" = kernel ] || fail "no kernel transmit timestamps for the client"
+		[ "$late" = 0 ] || fail "gap ${pattern%%:*} ms: $late of $count replies broke causality"
+	done
 }

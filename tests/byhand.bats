@@ -273,6 +273,14 @@ bad_usage() {
 	bad_usage "$BIN/sntp-udp" --root-delay=-1
 	bad_usage "$BIN/sntp-udp" --format=nist
 	bad_usage "$BIN/daytime-tcp" --stratum=2
+	for p in daytime-udp sntp-udp; do
+		for v in "" 10.0.0.1/8 ::/129 10.0.0.0/8, 10.0.0.0/8,,::1 name fe80::1%lo; do
+			bad_usage "$BIN/$p" --allow="$v"
+			[[ $err == *"--allow: '$v'"* ]] || fail "$err"
+		done
+	done
+	# A TCP client cannot be spoofed; the allow list is the superserver's.
+	bad_usage "$BIN/daytime-tcp" --allow=10.0.0.0/8
 }
 
 @test "bad options before a request on stdin: the request is not answered" {

@@ -122,6 +122,37 @@ teardown() {
 	done
 }
 
+# Issue 13, item 3: a reply that leaves after the service has exited
+# (a token-bucket shaper on lo holds it behind a filler datagram, ~1.6 s,
+# past --idle-timeout=1) must not hand the socket back to systemd with
+# an error event: the socket stays listening and answers again.
+@test "a reply that leaves after the service exited leaves sntp-udp.socket listening" {
+	wait_inactive sntp-udp.service
+	sys tc qdisc add dev lo root tbf rate 500bit burst 300 latency 10s
+	run sys $PY - <<'PY'
+import socket, time
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sink.bind(("127.0.0.1", 0))
+t0 = time.monotonic()
+c.sendto(bytes([0x23]) + bytes(47), ("127.0.0.1", 123))
+c.sendto(bytes(222), sink.getsockname())  # empties the bucket
+c.settimeout(8)
+print("reply=%d after=%.1fs" % (len(c.recv(100)), time.monotonic() - t0))
+PY
+	sys tc qdisc del dev lo root
+	assert_success
+	echo "$output" >&3
+	assert_output --regexp '^reply=48 '
+	wait_inactive sntp-udp.service
+	run sys journalctl -q -b -u sntp-udp.socket --no-pager
+	refute_output --partial "POLLERR"
+	run sys systemctl is-active sntp-udp.socket
+	assert_output active
+	run sys $PY "$TOP/tests/helpers/ntp.py" 123
+	assert_output --partial "mode=4"
+}
+
 wait_inactive() {
 	local i
 	for i in $(seq 100); do

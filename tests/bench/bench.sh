@@ -132,7 +132,7 @@ head -c 48 /dev/zero | { printf '\043'; head -c 47; } >"$tmp/req48"
 
 # ---- 5. accuracy first: cold requests need servers nobody has woken ----
 # (sntp-udp under xinetd: first activation, then one after idle exit)
-acc() { "$bin/ntpacc" 127.0.0.1 "$1" "$acc_n" 2 || echo "- - 0 - - - failed"; }
+acc() { "$bin/ntpacc" 127.0.0.1 "$1" "$acc_n" 2 || echo "- - 0 - - - failed -"; }
 acc "$p_acc_ssa" >"$tmp/acc.ssa"
 acc "$p_xsntp" >"$tmp/acc.xfirst"
 sleep 1.6 # --idle-timeout=1: the process exits, xinetd takes the socket back
@@ -252,7 +252,7 @@ done
 
 echo
 echo "5. accuracy (kernel-stamped client; us): cold = the request that started the process"
-printf "  %-40s %9s %9s %6s %9s %9s %9s %5s\n" server "cold off" "cold dly" n "|off| med" "|off| p99" "dly med" tx
+printf "  %-40s %9s %9s %6s %9s %9s %9s %6s %5s\n" server "cold off" "cold dly" n "|off| med" "|off| p99" "dly med" tx late
 for t in ssa xfirst xlater chrony; do
 	case $t in
 	ssa) label="sntp-udp s-s-activate --datagram" ;;
@@ -260,8 +260,8 @@ for t in ssa xfirst xlater chrony; do
 	xlater) label="sntp-udp xinetd, activation after idle" ;;
 	chrony) label="chronyd (cold = first request, warm)" ;;
 	esac
-	read -r co cd n om op dm tx <"$tmp/acc.$t"
-	printf "  %-40s %9s %9s %6s %9s %9s %9s %5s\n" "$label" "$co" "$cd" "$n" "$om" "$op" "$dm" "$tx"
+	read -r co cd n om op dm tx late <"$tmp/acc.$t"
+	printf "  %-40s %9s %9s %6s %9s %9s %9s %6s %5s\n" "$label" "$co" "$cd" "$n" "$om" "$op" "$dm" "$tx" "$late"
 done
 
 echo
@@ -273,8 +273,8 @@ while read -r name m _ rss; do
 	goal "$name exec-to-exit <= 1.2x static" "${m}us" "$rt" "$(verdict "$rt" '<=' 1.2)"
 	goal "$name peak RSS <= 2 MiB" "${rss}KiB" "" "$(verdict "$rss" '<=' 2048)"
 done <"$tmp/exec.out"
-read -r _ _ _ om op _ _ <"$tmp/acc.ssa"
-read -r _ _ _ cm cp _ _ <"$tmp/acc.chrony"
+read -r _ _ _ om op _ _ slate <"$tmp/acc.ssa"
+read -r _ _ _ cm cp _ _ _ <"$tmp/acc.chrony"
 read -r co _ <"$tmp/acc.xlater"
 aco=$(awk -v v="$co" 'BEGIN { if (v == "-") print "-"; else printf "%.1f", (v < 0 ? -v : v) }')
 # goals: a goal row for each line on stdin, fields split by ";":
@@ -305,6 +305,7 @@ warm |offset| p99 <= 5 us (s-s-activate);op;us;op;;<=;5
 EOF
 goal "  (chronyd in the same run: |offset| median, p99)" "${cm}us" "${cp}us" ""
 goals <<'EOF'
+replies whose transmit time is after the client's receive: 0;slate;;slate;;<=;0
 warm |offset| median no worse than chronyd's (ratio <= 1);om;us;om;cm;<=;1.0
 warm |offset| p99 no worse than 1.5x chronyd's;op;us;op;cp;<=;1.5
 cold |offset| <= 10 us, socket stamped before (xinetd later);aco;us;aco;;<=;10

@@ -5,13 +5,19 @@
  * is the server's. RFC 5905: offset = ((T2-T1)+(T3-T4))/2,
  * delay = (T4-T1)-(T3-T2).
  *   ntpacc HOST PORT COUNT INTERVAL_MS [SETTLE_MS]
+ * INTERVAL_MS: the gap between requests: N ms, or rN for a random gap
+ * of 0 to N ms (0: back to back).
  * SETTLE_MS: wait that long after turning timestamps on before the
  * first request: Linux turns on arrival stamps for all sockets a moment
  * after the first socket asks (a deferred static key), so a request sent
  * at once may arrive unstamped where no other socket wanted stamps.
  * The first request is reported apart (cold: it may start the server).
  * Prints: cold_offset_us cold_delay_us warm_n absoff_med_us
- *         absoff_p99_us delay_med_us tx_stamp(kernel|user) */
+ *         absoff_p99_us delay_med_us tx_stamp(kernel|user) late
+ * late: replies that break causality, counted over every request: a
+ * transmit time T3 after the client's kernel receive stamp T4, or a
+ * receive time T2 before the client's send T1. On one host (one clock,
+ * loopback) neither can happen for a true timestamp. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
@@ -119,9 +125,11 @@ int main(int argc, char **argv)
 				   .sin_port = htons((uint16_t)atoi(argv[2])) };
 	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1)
 		return 2;
-	int count = atoi(argv[3]), gap_ms = atoi(argv[4]);
+	bool random_gap = argv[4][0] == 'r';
+	int count = atoi(argv[3]), gap_ms = atoi(argv[4] + random_gap);
 	if (count < 1 || count > 100000 || gap_ms < 0)
 		return 2;
+	srandom((unsigned)getpid());
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&dst, sizeof dst) < 0) {
 		perror("ntpacc: socket");
@@ -140,10 +148,11 @@ int main(int argc, char **argv)
 	double *off = calloc((size_t)count, sizeof *off);
 	double *del = calloc((size_t)count, sizeof *del);
 	double cold_off = NAN, cold_del = NAN;
-	int n = 0;
+	int n = 0, late = 0;
 	for (int i = 0; i < count; i++) {
 		if (i > 0 && gap_ms > 0)
-			usleep((useconds_t)gap_ms * 1000);
+			usleep(random_gap ? (useconds_t)(random() % (gap_ms * 1000 + 1)) :
+					    (useconds_t)gap_ms * 1000);
 		uint8_t req[48] = { 0x23 }, rep[128];
 		struct timespec now;
 		clock_gettime(CLOCK_REALTIME, &now);
@@ -180,6 +189,9 @@ int main(int argc, char **argv)
 			continue;
 		}
 		int64_t t2 = get_ntp(rep + 32, t1), t3 = get_ntp(rep + 40, t1);
+		/* 1 ns of slack: the NTP fraction rounds to the nearest ns. */
+		if (t3 > t4 + 1 || t2 + 1 < t1)
+			late++;
 		double o = ((double)(t2 - t1) + (double)(t3 - t4)) / 2e3;
 		double d = ((double)(t4 - t1) - (double)(t3 - t2)) / 1e3;
 		if (i == 0) {
@@ -193,11 +205,11 @@ int main(int argc, char **argv)
 	qsort(off, (size_t)n, sizeof *off, cmp);
 	qsort(del, (size_t)n, sizeof *del, cmp);
 	if (n)
-		printf("%.1f %.1f %d %.2f %.2f %.2f %s\n", cold_off, cold_del, n,
-		       off[n / 2], off[n * 99 / 100], del[n / 2],
-		       kernel_tx ? "kernel" : "user");
+		printf("%.1f %.1f %d %.2f %.2f %.2f %s %d\n", cold_off, cold_del,
+		       n, off[n / 2], off[n * 99 / 100], del[n / 2],
+		       kernel_tx ? "kernel" : "user", late);
 	else
-		printf("%.1f %.1f 0 - - - %s\n", cold_off, cold_del,
-		       kernel_tx ? "kernel" : "user");
+		printf("%.1f %.1f 0 - - - %s %d\n", cold_off, cold_del,
+		       kernel_tx ? "kernel" : "user", late);
 	return 0;
 }
