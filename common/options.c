@@ -78,6 +78,17 @@ bool opt_seconds(const char *arg, double *out)
 	return true;
 }
 
+/* A whole number from lo to hi, in decimal. */
+static bool whole(const char *arg, long lo, long hi, unsigned *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (end == arg || *end || v < lo || v > hi)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
 static int bad(const struct opt_program *p, const char *what)
 {
 	log_error("%s", what);
@@ -153,15 +164,11 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 				return bad(p, "--rate-limit: a number of requests "
 					      "per second from 0 to 86400");
 			break;
-		case OPT_BURST: {
-			char *end;
-			long b = strtol(optarg, &end, 10);
-			if (end == optarg || *end || b < 1 || b > 100000)
+		case OPT_BURST:
+			if (!whole(optarg, 1, 100000, &c->rate.burst))
 				return bad(p, "--rate-burst: a whole number from 1 "
 					      "to 100000");
-			c->rate.burst = (unsigned)b;
 			break;
-		}
 		case OPT_ALLOW:
 			if (!allow_add(optarg, &why)) {
 				snprintf(msg, sizeof msg, "--allow: '%s': %s", optarg,
@@ -169,15 +176,11 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 				return bad(p, msg);
 			}
 			break;
-		case OPT_PER_SOURCE: {
-			char *end;
-			long m = strtol(optarg, &end, 10);
-			if (end == optarg || *end || m < 0 || m > 65535)
+		case OPT_PER_SOURCE:
+			if (!whole(optarg, 0, 65535, &c->max_per_source))
 				return bad(p, "--max-per-source: a whole number from "
 					      "0 to 65535");
-			c->max_per_source = (unsigned)m;
 			break;
-		}
 		case ':':
 			snprintf(msg, sizeof msg, "option '%s' needs a value",
 				 argv[optind - 1]);

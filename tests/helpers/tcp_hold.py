@@ -84,13 +84,17 @@ def hold(a):
     print(" ".join(f"{k}={v}" for k, v in counts.items()), flush=True)
 
 
-def one(a):
+def one(a, talk=None, timeout=None):
+    """One client: connect, talk(s, t0) if given, read to EOF; the
+    KIND and the milliseconds it took."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind((a.src, 0))
-    s.settimeout(a.timeout)
+    s.settimeout(timeout or a.timeout)
     data, t0 = b"", time.monotonic()
     try:
         s.connect(("127.0.0.1", a.port))
+        if talk:
+            talk(s, t0)
         while True:
             b = s.recv(4096)
             if not b:
@@ -99,7 +103,7 @@ def one(a):
         kind = "line" if is_line(data) else "empty" if not data else "partial"
     except socket.timeout:
         kind = "hang"
-    except (ConnectionResetError, ConnectionRefusedError):
+    except (ConnectionResetError, ConnectionRefusedError, BrokenPipeError):
         kind = "reset"
     finally:
         s.close()
@@ -107,28 +111,12 @@ def one(a):
 
 
 def trickle(a):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind((a.src, 0))
-    s.settimeout(10)
-    data, t0 = b"", time.monotonic()
-    try:
-        s.connect(("127.0.0.1", a.port))
+    def talk(s, t0):
         while time.monotonic() - t0 < a.seconds:
             s.sendall(b"x" * 10)
             time.sleep(0.1)
-        while True:
-            b = s.recv(4096)
-            if not b:
-                break
-            data += b
-        kind = "line" if is_line(data) else "empty" if not data else "partial"
-    except socket.timeout:
-        kind = "hang"
-    except (ConnectionResetError, BrokenPipeError):
-        kind = "reset"
-    finally:
-        s.close()
-    print(f"{kind} {(time.monotonic() - t0) * 1000:.1f}", flush=True)
+    kind, ms = one(a, talk, 10)
+    print(f"{kind} {ms:.1f}", flush=True)
 
 
 def timed(a):
