@@ -122,17 +122,30 @@ static struct conn *conn_slot(struct conn *conns)
 	return oldest;
 }
 
-/* Whether a new connection from key's source would be past the limit:
- * it holds max connections already (0: no limit). */
-static bool source_full(const struct conn *conns, const uint8_t *key,
-			unsigned max)
+static bool same_source(const struct conn *c, const uint8_t *key)
 {
-	unsigned held = 0;
+	return c->fd >= 0 && c->keyed && memcmp(c->key, key, PEER_KEY_LEN) == 0;
+}
+
+/* Whether a new connection from key's source would be past the limit:
+ * it holds max connections already (0: no limit). Before saying so, its
+ * draining connections are looked at again: a fast client's connections
+ * that it has closed since the last poll are not held any more. */
+static bool source_full(struct conn *conns, const uint8_t *key,
+			const struct opt_common *o)
+{
+	unsigned held = 0, max = o->max_per_source;
 	for (int i = 0; max && i < MAX_CONNS; i++)
-		if (conns[i].fd >= 0 && conns[i].keyed &&
-		    memcmp(conns[i].key, key, PEER_KEY_LEN) == 0 && ++held >= max)
-			return true;
-	return false;
+		held += same_source(&conns[i], key);
+	if (held < max || !max)
+		return false;
+	held = 0;
+	for (int i = 0; i < MAX_CONNS; i++) {
+		if (same_source(&conns[i], key) && conns[i].draining)
+			conn_progress(&conns[i], o);
+		held += same_source(&conns[i], key);
+	}
+	return held >= max;
 }
 
 /* Accept what waits on listener, as long as there is a slot to give;
@@ -159,7 +172,7 @@ static bool accept_some(int listener, struct conn *conns,
 		any = true;
 		uint8_t key[PEER_KEY_LEN];
 		if (peer_source_key(peer, key) &&
-		    source_full(conns, key, o->max_per_source)) {
+		    source_full(conns, key, o)) {
 			log_request(peer, "closed unanswered: %u connections "
 					  "from this source already",
 				    o->max_per_source);
