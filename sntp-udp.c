@@ -13,7 +13,7 @@
 
 static struct ntp_server_config cfg = { .stratum = 15,
 					.refid = NTP_DEFAULT_REFID };
-static bool dump;
+static bool dump, refid_given;
 
 /* The kernel's state, read at most once a second of request time. */
 static void server_state(const struct timespec *rx, struct ntp_server_state *st)
@@ -26,9 +26,12 @@ static void server_state(const struct timespec *rx, struct ntp_server_state *st)
 		if (precision == 1)
 			precision = ntp_precision_from_ns(clk_step_ns());
 		struct ntp_kernel_clock k;
-		if (!clk_state_read(&k))
+		static bool warned; /* once a process, not once a second */
+		if (!clk_state_read(&k) && !warned) {
 			log_warning("adjtimex: cannot read the clock state; "
 				    "serving as unsynchronised");
+			warned = true;
+		}
 		ntp_server_state_make(&cfg, &k, precision, &cached);
 		when = rx->tv_sec;
 	}
@@ -145,6 +148,7 @@ static bool take(int opt, const char *arg, const char **why)
 			*why = "--refid: an IPv4 address or 1 to 4 ASCII characters";
 			return false;
 		}
+		refid_given = true;
 		return true;
 	case OPT_ASSUME:
 		cfg.assume_synchronized = true;
@@ -154,6 +158,28 @@ static bool take(int opt, const char *arg, const char **why)
 		return true;
 	}
 	return false;
+}
+
+/* RFC 5905 §7.3: at stratum 1 the reference ID is an ASCII code of
+ * the reference clock, so the default there is "LOCL" (an uncalibrated
+ * local clock), and a given one must be ASCII; above it, an address. */
+static bool options_done(const char **why)
+{
+	if (cfg.stratum != 1)
+		return true;
+	if (!refid_given) {
+		cfg.refid = (uint32_t)'L' << 24 | 'O' << 16 | 'C' << 8 | 'L';
+		return true;
+	}
+	for (int shift = 24; shift >= 0; shift -= 8) {
+		unsigned c = cfg.refid >> shift & 0xff;
+		if (c != 0 && (c < 0x20 || c > 0x7e)) {
+			*why = "--refid: at stratum 1, 1 to 4 ASCII characters "
+			       "(RFC 5905)";
+			return false;
+		}
+	}
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -175,12 +201,14 @@ int main(int argc, char **argv)
 			"      --root-delay=SECS    root delay to announce (default 0)\n"
 			"      --refid=ID           reference ID: IPv4 address or up to"
 			" 4 ASCII\n"
-			"                           characters (default 127.127.1.1)\n"
+			"                           characters (default 127.127.1.1;"
+			" LOCL at stratum 1)\n"
 			"      --assume-synchronized  serve as synchronised even when"
 			" the\n"
 			"                           kernel says the clock is not\n"
 			"      --dump               by hand: print the reply decoded\n",
 		.take = take,
+		.done = options_done,
 		.datagram = true,
 	};
 	static const struct serve_handler udp = { .sotype = SOCK_DGRAM,

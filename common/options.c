@@ -105,7 +105,7 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 {
 	struct option opts[MAX_OPTS];
 	size_t n = 0;
-	char msg[256];
+	char msg[512];
 
 	n = N_COMMON;
 	memcpy(opts, common_opts, n * sizeof opts[0]);
@@ -203,6 +203,11 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 	if (optind < argc) {
 		snprintf(msg, sizeof msg, "unexpected argument '%s'",
 			 argv[optind]);
+		return bad(p, msg);
+	}
+	const char *why = NULL;
+	if (p->done && !p->done(&why)) {
+		snprintf(msg, sizeof msg, "%s", why);
 		return bad(p, msg);
 	}
 	log_set_verbose(c->verbose);

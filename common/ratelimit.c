@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "peer.h"
+#include "siphash.h"
 
 #define WAYS 4
 
@@ -16,14 +17,16 @@ struct bucket {
 };
 
 static struct rl_config cfg;
-static uint32_t seed;
+static uint8_t hash_key[SIPHASH_KEY_LEN];
 static struct bucket table[RL_SLOTS];
+static struct bucket *kod_due; /* the bucket of the last RL_KOD verdict */
 
-void rl_init(const struct rl_config *c, uint32_t s)
+void rl_init(const struct rl_config *c, const uint8_t key[RL_KEY_LEN])
 {
 	cfg = *c;
-	seed = s;
+	memcpy(hash_key, key, sizeof hash_key);
 	memset(table, 0, sizeof table);
+	kod_due = NULL;
 }
 
 bool rl_enabled(void)
@@ -31,12 +34,12 @@ bool rl_enabled(void)
 	return cfg.rate > 0;
 }
 
-static uint32_t hash(const uint8_t key[16])
+/* Keyed with the whole 128-bit key: an unkeyed or weakly seeded hash
+ * (FNV-1a's low bits give only 1024 set functions whatever its seed)
+ * lets a flood aim every source at one set and evict a good client. */
+static uint64_t hash(const uint8_t key[16])
 {
-	uint32_t h = 2166136261u ^ seed; /* FNV-1a, seeded per process */
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h;
+	return siphash24(hash_key, key, 16);
 }
 
 enum rl_verdict rl_check(const struct sockaddr *peer, int64_t now_ms)
@@ -74,8 +77,16 @@ enum rl_verdict rl_check(const struct sockaddr *peer, int64_t now_ms)
 		return RL_PASS;
 	}
 	if (b->kod_ms == 0 || now_ms - b->kod_ms >= RL_KOD_INTERVAL_MS) {
-		b->kod_ms = now_ms;
+		kod_due = b;
 		return RL_KOD;
 	}
 	return RL_DROP;
+}
+
+void rl_kod_sent(int64_t now_ms)
+{
+	if (!kod_due)
+		return;
+	kod_due->kod_ms = now_ms > 0 ? now_ms : 1;
+	kod_due = NULL;
 }

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "allow.h"
@@ -234,9 +235,10 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		if (v == RL_PASS)
 			len = h->datagram(d->req[i], d->in[i].msg_len, peer, &rx,
 					  d->reply[n]);
-		else if (v == RL_KOD && h->limited)
-			len = h->limited(d->req[i], d->in[i].msg_len, peer,
-					 d->reply[n]);
+		else if (v == RL_KOD && h->limited &&
+			 (len = h->limited(d->req[i], d->in[i].msg_len, peer,
+					   d->reply[n])) > 0)
+			rl_kod_sent(mono_ms);
 		if (len == 0)
 			continue;
 		d->stamp[n] = v == RL_PASS;
@@ -381,6 +383,21 @@ static int dgram_many(struct dgram_state *d, const struct act_sockets *a,
 	return 0;
 }
 
+/* The rate limit's hash key: from the kernel's random pool, which never
+ * blocks once it is initialised (GRND_NONBLOCK: never wait for it at
+ * boot); else from the clocks, which only weakens the aim-at-a-set
+ * defence on a machine that has just started. */
+static void rate_key(uint8_t key[RL_KEY_LEN], const struct timespec *start)
+{
+	if (getrandom(key, RL_KEY_LEN, GRND_NONBLOCK) == RL_KEY_LEN)
+		return;
+	struct timespec m;
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	uint64_t w[2] = { (uint64_t)start->tv_nsec << 32 ^ (uint64_t)getpid(),
+			  (uint64_t)m.tv_nsec << 32 ^ (uint64_t)m.tv_sec };
+	memcpy(key, w, RL_KEY_LEN);
+}
+
 static int serve_datagrams(const struct serve_handler *h,
 			   const struct act_sockets *a,
 			   const struct opt_common *o,
@@ -389,7 +406,9 @@ static int serve_datagrams(const struct serve_handler *h,
 	static struct dgram_state d;
 	bool ts_before[ACT_MAX_SOCKETS];
 
-	rl_init(&o->rate, (uint32_t)(start->tv_nsec ^ getpid()));
+	uint8_t key[RL_KEY_LEN];
+	rate_key(key, start);
+	rl_init(&o->rate, key);
 	d.h = h;
 	d.start = start;
 	d.first = a->origin != ACT_BY_HAND;

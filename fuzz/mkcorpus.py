@@ -83,6 +83,20 @@ def daytime_seeds():
     s["nist-year-near-int-max"] = struct.pack("!qBBii", 0x00F0C29D86BDBD1F,
                                               5, 0, 0, 0)
     s["nist-odd-clock"] = struct.pack("!qBBii", 1795362341, 5, 0, -2**31, 2**31 - 1)
+    # Format 6: --format=+FORMAT. Mode bit 0: the format as it stands;
+    # bit 1: the time folded into 1970-9999; bit 2: --utc under the zone.
+    fmts = {"guide": b"%Y-%m-%d %H:%M:%S UTC", "week": b"%G-W%V-%u",
+            "epoch": b"%s", "flags": b"%015s|%_12s|%-d %^B %#A %Ey %OB",
+            "longest": b"%B %A " + b"x" * 137, "bad-nl": b"%F%n",
+            "bad-q": b"%q", "zone": b"%c %Z %z %-z"}
+    for i, (fn, fmt) in enumerate(fmts.items()):
+        for mode in (1, 3, 7):
+            z = 0 if mode != 7 else 1 + i % 12
+            s[f"custom-{fn}-m{mode}"] = (struct.pack("!qBBii", 1795362341, 6, z, 0, 0)
+                                         + bytes([mode]) + fmt)
+    # A built format: literal and conversion bytes (mode 2).
+    s["custom-built"] = (struct.pack("!qBBii", 253402300799, 6, 3, 0, 0) +
+                         bytes([2, 0x41, 0x7f, 10, 0x20, 0x6c, 30, 0x61]))
     return s
 
 

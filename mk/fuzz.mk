@@ -1,5 +1,6 @@
 # libFuzzer harnesses (fuzz/*.c) over the pure parts of common/:
-# request validation and replies, the daytime formatter, timestamps,
+# request validation and replies, the daytime formatter (with formats
+# of its own choosing for --format=+FORMAT), timestamps,
 # --dump's description and the rate limit. Seeds: fuzz/mkcorpus.py.
 #   make fuzz [FUZZ_SECONDS=N]   each harness for N s (default 300: well
 #                                over 10 million runs each on one core)

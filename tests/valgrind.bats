@@ -153,6 +153,21 @@ settle() {
 	vg_clean
 }
 
+# Issue 13, item 5: a bad LISTEN_FDS is refused before the log knew
+# where it writes; a file where a socket should be is named for what it
+# is. Both exit 1 with a clear message and a clean report.
+@test "valgrind: a bad LISTEN_FDS and a file passed as a socket (exit 1, named)" {
+	run bash -c 'LISTEN_PID=$$ LISTEN_FDS=abc exec '"$(vg sntp-udp)"
+	assert_failure 1
+	assert_output --partial "LISTEN_FDS is not a number"
+	vg_clean
+	rm -f "$BATS_TEST_TMPDIR"/vg.*.log
+	run bash -c 'exec 3<"$0"; LISTEN_PID=$$ LISTEN_FDS=1 exec '"$(vg daytime-udp)" "$BATS_TEST_FILENAME"
+	assert_failure 1
+	assert_output --partial "fd 3 is not a socket"
+	vg_clean
+}
+
 @test "valgrind: daytime-tcp under systemd-socket-activate --accept" {
 	port=$(free_port tcp)
 	activate "$port" --accept -- $(vg daytime-tcp --verbose)
