@@ -4,7 +4,7 @@
 # live in that table, never in make check.
 BENCH_DIR     := $(BUILD)/bench
 BENCH_CFLAGS  := -O2 -Wall -Wextra -Werror
-BENCH_CLIENTS := execloop tcpload udpload udpref ntpacc
+BENCH_CLIENTS := execloop tcpload udpload udpref ntpacc udpfirst
 
 .PHONY: bench
 bench: all $(BENCH_CLIENTS:%=$(BENCH_DIR)/%) $(BENCH_DIR)/oneline
@@ -18,3 +18,10 @@ $(BENCH_DIR)/%: tests/bench/%.c
 $(BENCH_DIR)/oneline: tests/bench/oneline.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -static -o $@ $<
+
+# make bench-systemd: the cost of each activation and of each hardening
+# option under a booted systemd (issue 11; root). Not part of make bench
+# or make check: it boots a systemd in namespaces for a minute or two.
+.PHONY: bench-systemd
+bench-systemd: all $(BENCH_DIR)/tcpload $(BENCH_DIR)/udpfirst
+	@tests/bench/sysbench.sh $(CURDIR)/$(BENCH_DIR)

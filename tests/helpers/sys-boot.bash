@@ -9,6 +9,7 @@
 #                        it). PREPARE is a shell command run first, with
 #                        ROOT set to the new root (the overlay, mounted)
 #   sys CMD...           runs CMD inside (systemctl, journalctl, clients)
+#   sys_wait_inactive U  waits (10 s at most) until unit U is inactive
 #   sys_halt             poweroff, then SIGKILL by PID if it hangs; removes
 #                        our cgroups and SYS_DIR
 #
@@ -108,6 +109,15 @@ sys_boot() {
 
 sys() {
 	nsenter -t "$SYS_PID" -m -p -u -n -r -w "$@"
+}
+
+sys_wait_inactive() {
+	local i
+	for i in $(seq 100); do
+		[ "$(sys systemctl is-active "$1")" = inactive ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 sys_halt() {
