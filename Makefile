@@ -1,6 +1,6 @@
 # sockclock: make all | run | check | install | uninstall | clean | bench | fuzz
 PROGRAMS := daytime-tcp daytime-udp sntp-udp
-COMMON   := activation clock daytime dayserv log ntp options peer ratelimit serve
+COMMON   := activation clock daytime dayserv log ntp options peer ratelimit serve state stimage
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g

@@ -10,6 +10,7 @@
 #include "common/ntp.h"
 #include "common/peer.h"
 #include "common/serve.h"
+#include "common/state.h"
 
 static struct ntp_server_config cfg = { .stratum = 15,
 					.refid = NTP_DEFAULT_REFID };
@@ -43,6 +44,10 @@ static enum ntp_verdict verdict(const uint8_t *req, size_t len,
 				 peer && peer_addr_is_bad(peer));
 }
 
+/* --stats names of the verdicts NTP_DROP_LENGTH onwards, in order. */
+static const char *const drop_rules[] = { "length", "version", "mode",
+					  "source", NULL };
+
 static size_t answer(const uint8_t *req, size_t len,
 		     const struct sockaddr *peer, const struct timespec *rx,
 		     uint8_t *reply)
@@ -50,6 +55,7 @@ static size_t answer(const uint8_t *req, size_t len,
 	enum ntp_verdict v = verdict(req, len, peer);
 	if (v != NTP_OK) {
 		log_request(peer, "%s", ntp_verdict_name(v));
+		state_count(STI_DROP_RULE + (v - 1), 1);
 		return 0;
 	}
 	struct ntp_packet q, r;
@@ -187,6 +193,7 @@ int main(int argc, char **argv)
 						  .rx_timestamps = true,
 						  .datagram = answer,
 						  .limited = limited,
-						  .stamp = stamp };
+						  .stamp = stamp,
+						  .drop_rules = drop_rules };
 	return serve_main(argc, argv, &p, &udp, by_hand);
 }

@@ -9,7 +9,7 @@
 
 #include "log.h"
 
-enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST };
+enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST, OPT_STATE_DIR, OPT_STATS };
 
 static const struct option common_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -20,9 +20,11 @@ static const struct option common_opts[] = {
 	/* datagram programs only: */
 	{ "rate-limit", required_argument, NULL, OPT_RATE },
 	{ "rate-burst", required_argument, NULL, OPT_BURST },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "stats", no_argument, NULL, OPT_STATS },
 };
 #define N_COMMON (sizeof common_opts / sizeof common_opts[0])
-#define N_STREAM (N_COMMON - 2)
+#define N_STREAM (N_COMMON - 4)
 #define MAX_OPTS 24
 
 static const char common_help[] =
@@ -38,7 +40,10 @@ static const char datagram_help[] =
 	"      --rate-limit=N       requests per second a source (IPv6: a /64)\n"
 	"                           may sustain (default 16; 0: no limit)\n"
 	"      --rate-burst=N       requests a source may send at once\n"
-	"                           (default 64)\n";
+	"                           (default 64)\n"
+	"      --state-dir=DIR      keep counters and rate limits across\n"
+	"                           activations in DIR (default /run/sockclock)\n"
+	"      --stats              print the counters kept in --state-dir, exit\n";
 
 static void usage(FILE *f, const struct opt_program *p)
 {
@@ -89,6 +94,8 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 		.idle_timeout = 10,
 		.io_timeout = 5,
 		.rate = { p->datagram ? RL_DEFAULT_RATE : 0, RL_DEFAULT_BURST },
+		.state_dir = "/run/sockclock",
+		.program = p->name,
 	};
 	opterr = 0; /* getopt would write to fd 2: the client, under inetd */
 	optind = 1;
@@ -140,6 +147,14 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 			c->rate.burst = (unsigned)b;
 			break;
 		}
+		case OPT_STATE_DIR:
+			if (!*optarg)
+				return bad(p, "--state-dir: a directory");
+			c->state_dir = optarg;
+			break;
+		case OPT_STATS:
+			c->stats = true;
+			break;
 		case ':':
 			snprintf(msg, sizeof msg, "option '%s' needs a value",
 				 argv[optind - 1]);

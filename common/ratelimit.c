@@ -1,10 +1,18 @@
-/* ratelimit: 4-way set-associative table of token buckets. */
+/* ratelimit: 4-way set-associative table of token buckets. The table
+ * may be shared by several processes (a state file): each set has a
+ * lock word taken by compare-and-swap and never waited for; a request
+ * that finds its set busy passes uncharged. Whatever a bucket holds is
+ * checked as it is used, so a stale or garbled table can only give a
+ * source a full bucket, never crash or wedge it. */
 #include "ratelimit.h"
 
 #include <netinet/in.h>
 #include <string.h>
 
-#define WAYS 4
+#define WAYS RL_WAYS
+#define SETS (RL_SLOTS / WAYS)
+/* A lock older than this was left by a process that died holding it. */
+#define STALE_LOCK_MS 1000
 
 struct bucket {
 	uint8_t key[16];	/* IPv4 (mapped) or the IPv6 /64 */
@@ -13,15 +21,31 @@ struct bucket {
 	double tokens;
 };
 
+struct set {
+	int64_t lock;		/* 0: free; else when it was taken (ms) */
+	int64_t pad;
+	struct bucket b[WAYS];
+};
+
+_Static_assert(sizeof(struct set) * SETS == RL_TABLE_BYTES,
+	       "RL_TABLE_BYTES matches the layout");
+
 static struct rl_config cfg;
 static uint32_t seed;
-static struct bucket table[RL_SLOTS];
+static struct set own[SETS];
+static struct set *table = own;
 
 void rl_init(const struct rl_config *c, uint32_t s)
 {
 	cfg = *c;
 	seed = s;
-	memset(table, 0, sizeof table);
+	table = own;
+	memset(own, 0, sizeof own);
+}
+
+void rl_attach(void *mem)
+{
+	table = mem ? mem : own;
 }
 
 bool rl_enabled(void)
@@ -48,30 +72,46 @@ static bool source_key(const struct sockaddr *sa, uint8_t key[16])
 
 static uint32_t hash(const uint8_t key[16])
 {
-	uint32_t h = 2166136261u ^ seed; /* FNV-1a, seeded per process */
+	uint32_t h = 2166136261u ^ seed; /* FNV-1a, seeded per table */
 	for (int i = 0; i < 16; i++)
 		h = (h ^ key[i]) * 16777619u;
 	return h;
 }
 
-enum rl_verdict rl_check(const struct sockaddr *peer, int64_t now_ms)
+static bool set_lock(struct set *s, int64_t now_ms)
 {
-	uint8_t key[16];
-	if (!rl_enabled() || !peer || !source_key(peer, key))
-		return RL_PASS;
-	if (now_ms <= 0)
-		now_ms = 1; /* 0 marks an empty slot */
+	int64_t cur = 0;
+	if (__atomic_compare_exchange_n(&s->lock, &cur, now_ms, false,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return true;
+	return now_ms - cur >= STALE_LOCK_MS &&
+	       __atomic_compare_exchange_n(&s->lock, &cur, now_ms, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
 
-	struct bucket *set = &table[(hash(key) % (RL_SLOTS / WAYS)) * WAYS];
-	struct bucket *b = NULL, *oldest = &set[0];
+static void set_unlock(struct set *s)
+{
+	__atomic_store_n(&s->lock, 0, __ATOMIC_RELEASE);
+}
+
+static enum rl_verdict charge(struct set *set, const uint8_t key[16],
+			      int64_t now_ms)
+{
+	struct bucket *b = NULL, *oldest = &set->b[0];
 	for (int i = 0; i < WAYS; i++) {
-		if (set[i].last_ms && memcmp(set[i].key, key, 16) == 0) {
-			b = &set[i];
+		struct bucket *c = &set->b[i];
+		if (c->last_ms && memcmp(c->key, key, 16) == 0) {
+			b = c;
 			break;
 		}
-		if (set[i].last_ms < oldest->last_ms)
-			oldest = &set[i];
+		if (c->last_ms < oldest->last_ms)
+			oldest = c;
 	}
+	/* A bucket from the future or with impossible tokens (a garbled
+	 * shared table) is treated as new. */
+	if (b && (b->last_ms > now_ms || b->kod_ms > now_ms ||
+		  !(b->tokens >= 0 && b->tokens <= cfg.burst)))
+		b = NULL;
 	if (!b) {
 		/* A new source, or one recycled: it starts with a full bucket,
 		 * so evicting never hurts a well-behaved client. */
@@ -93,4 +133,20 @@ enum rl_verdict rl_check(const struct sockaddr *peer, int64_t now_ms)
 		return RL_KOD;
 	}
 	return RL_DROP;
+}
+
+enum rl_verdict rl_check(const struct sockaddr *peer, int64_t now_ms)
+{
+	uint8_t key[16];
+	if (!rl_enabled() || !peer || !source_key(peer, key))
+		return RL_PASS;
+	if (now_ms <= 0)
+		now_ms = 1; /* 0 marks an empty slot and a free lock */
+
+	struct set *set = &table[hash(key) % SETS];
+	if (!set_lock(set, now_ms))
+		return RL_PASS; /* another process is in this set: never wait */
+	enum rl_verdict v = charge(set, key, now_ms);
+	set_unlock(set);
+	return v;
 }

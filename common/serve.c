@@ -15,6 +15,7 @@
 #include "log.h"
 #include "peer.h"
 #include "ratelimit.h"
+#include "state.h"
 
 #define BATCH 32
 #define MAX_CONNS 64
@@ -206,6 +207,7 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 			 (wait ? MSG_WAITFORONE : MSG_DONTWAIT) | MSG_TRUNC, NULL);
 	if (k <= 0)
 		return -1;
+	state_count(STI_RECEIVED, (uint64_t)k);
 
 	struct timespec now, mono = { 0, 0 };
 	clk_now(&now);
@@ -231,6 +233,8 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		if (ctl < 0) {
 			log_request(peer, "sent to a broadcast or multicast "
 					  "address: dropped");
+			state_count(STI_DROPPED, 1);
+			state_count(STI_DROP_DESTINATION, 1);
 			continue;
 		}
 		enum rl_verdict v = rl_check(peer, mono_ms);
@@ -241,8 +245,12 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		else if (v == RL_KOD && h->limited)
 			len = h->limited(d->req[i], d->in[i].msg_len, peer,
 					 d->reply[n]);
+		state_count(v != RL_PASS ? STI_RATE_LIMITED :
+			    len ? STI_ANSWERED : STI_DROPPED, 1);
 		if (len == 0)
 			continue;
+		if (v != RL_PASS)
+			state_count(STI_KOD, 1);
 		d->stamp[n] = v == RL_PASS;
 		d->iout[n] = (struct iovec){ d->reply[n], len };
 		d->out[n].msg_hdr = (struct msghdr){
@@ -394,6 +402,11 @@ static int serve_datagrams(const struct serve_handler *h,
 	bool ts_before[ACT_MAX_SOCKETS];
 
 	rl_init(&o->rate, (uint32_t)(start->tv_nsec ^ getpid()));
+	if (state_open(o->state_dir, o->program)) {
+		/* The table of the file, with the hash seed it was made with. */
+		rl_init(&o->rate, state_image()->h.rl_seed);
+		rl_attach(state_image()->rl_table);
+	}
 	d.h = h;
 	d.start = start;
 	d.first = a->origin != ACT_BY_HAND;
@@ -590,6 +603,8 @@ int serve_main(int argc, char **argv, const struct opt_program *p,
 	r = opt_parse(argc, argv, p, &o);
 	if (r >= 0)
 		return r;
+	if (o.stats)
+		return state_print(o.state_dir, p->name, h->drop_rules);
 	if (a.origin == ACT_BY_HAND)
 		return by_hand();
 	return serve(h, &a, &o, &start);

@@ -39,6 +39,9 @@ struct serve_handler {
 	/* Datagram, optional: the last touch to a reply, at tx, the moment
 	 * before it is sent (SNTP's transmit timestamp). */
 	void (*stamp)(uint8_t *reply, size_t len, const struct timespec *tx);
+	/* Datagram, optional: the names of the handler's own drop rules
+	 * (NULL ended), counted with state_count(STI_DROP_RULE + i). */
+	const char *const *drop_rules;
 	/* Stream: the line for a new connection from peer; 0 to close. */
 	size_t (*line)(char *buf, const struct sockaddr *peer);
 };
