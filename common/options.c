@@ -151,6 +151,7 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 			if (!*optarg)
 				return bad(p, "--state-dir: a directory");
 			c->state_dir = optarg;
+			c->state_dir_given = true;
 			break;
 		case OPT_STATS:
 			c->stats = true;

@@ -84,7 +84,10 @@ static bool set_lock(struct set *s, int64_t now_ms)
 	if (__atomic_compare_exchange_n(&s->lock, &cur, now_ms, false,
 					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return true;
-	return now_ms - cur >= STALE_LOCK_MS &&
+	/* Left by a dead process, or garbled (from the future): take it.
+	 * No subtraction: a garbled word must not overflow. */
+	return (cur <= now_ms - STALE_LOCK_MS ||
+		(now_ms <= INT64_MAX - STALE_LOCK_MS && cur > now_ms + STALE_LOCK_MS)) &&
 	       __atomic_compare_exchange_n(&s->lock, &cur, now_ms, false,
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
@@ -109,7 +112,7 @@ static enum rl_verdict charge(struct set *set, const uint8_t key[16],
 	}
 	/* A bucket from the future or with impossible tokens (a garbled
 	 * shared table) is treated as new. */
-	if (b && (b->last_ms > now_ms || b->kod_ms > now_ms ||
+	if (b && (b->last_ms > now_ms || b->last_ms < 0 || b->kod_ms > now_ms || b->kod_ms < 0 ||
 		  !(b->tokens >= 0 && b->tokens <= cfg.burst)))
 		b = NULL;
 	if (!b) {

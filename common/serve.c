@@ -402,7 +402,7 @@ static int serve_datagrams(const struct serve_handler *h,
 	bool ts_before[ACT_MAX_SOCKETS];
 
 	rl_init(&o->rate, (uint32_t)(start->tv_nsec ^ getpid()));
-	if (state_open(o->state_dir, o->program)) {
+	if (state_open(o->state_dir, o->program, !o->state_dir_given)) {
 		/* The table of the file, with the hash seed it was made with. */
 		rl_init(&o->rate, state_image()->h.rl_seed);
 		rl_attach(state_image()->rl_table);

@@ -96,12 +96,14 @@ static int create(int dfd, const char *name, const char *program)
 	return 1;
 }
 
-bool state_open(const char *dir, const char *program)
+bool state_open(const char *dir, const char *program, bool quiet_if_missing)
 {
 	char name[64];
 	snprintf(name, sizeof name, "%s.state", program);
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
+		if (errno == ENOENT && quiet_if_missing)
+			return false;
 		log_warning("state directory %s: %s; serving without state "
 			    "across activations", dir, strerror(errno));
 		return false;

@@ -13,8 +13,10 @@
 #define STATE_DIR_DEFAULT "/run/sockclock"
 
 /* Map DIR/PROGRAM.state shared, making or replacing it as needed (one
- * warning); false, with one warning, when there is no usable file. */
-bool state_open(const char *dir, const char *program);
+ * warning); false, with one warning, when there is no usable file. A
+ * missing default directory (quiet_if_missing: the administrator set
+ * up no state) is no warning. */
+bool state_open(const char *dir, const char *program, bool quiet_if_missing);
 /* The image, or NULL without a file. */
 struct sti_image *state_image(void);
 /* Add n to counter c: one atomic add, never a wait. */

@@ -67,7 +67,12 @@ const char *sti_verdict_name(enum sti_verdict v)
 void sti_init(struct sti_image *img, const char *program, uint32_t rl_seed)
 {
 	memset(img, 0, sizeof *img);
-	struct sti_header *h = &img->h;
+	sti_header_make(&img->h, program, rl_seed);
+}
+
+void sti_header_make(struct sti_header *h, const char *program, uint32_t rl_seed)
+{
+	memset(h, 0, sizeof *h);
 	memcpy(h->magic, STI_MAGIC, sizeof h->magic);
 	h->version = STI_VERSION;
 	h->size = STI_SIZE;

@@ -64,6 +64,8 @@ enum sti_verdict sti_check(const void *img, size_t len, const char *program);
 const char *sti_verdict_name(enum sti_verdict v);
 /* A fresh image: zero counters, an empty table, the header. */
 void sti_init(struct sti_image *img, const char *program, uint32_t rl_seed);
+/* Only the header of a fresh image. */
+void sti_header_make(struct sti_header *h, const char *program, uint32_t rl_seed);
 /* The counters as "name: value" lines; rules names the program's own
  * drop rules (NULL ended, at most STI_RULES_MAX). Returns the length
  * written (truncated to cap - 1). */
