@@ -52,6 +52,11 @@ static void classify(int fd, struct act_socket *s)
 {
 	int type = sock_opt(fd, SO_TYPE);
 	s->fd = fd;
+	if (type < 0) {
+		s->family = AF_UNSPEC;
+		s->kind = ACT_NOT_SOCKET;
+		return;
+	}
 	s->family = sock_opt(fd, SO_DOMAIN);
 	if (type == SOCK_DGRAM)
 		s->kind = ACT_DATAGRAM;
@@ -65,9 +70,11 @@ static void classify(int fd, struct act_socket *s)
 int act_find(struct act_sockets *a, const char **why)
 {
 	int n = listen_fds(why);
+	a->n = 0;
+	/* A bad LISTEN_FDS still means systemd started us: its log. */
+	a->origin = ACT_SYSTEMD;
 	if (n < 0)
 		return -1;
-	a->n = 0;
 	if (n > 0) {
 		a->origin = ACT_SYSTEMD;
 		for (int i = 0; i < n; i++) {
@@ -95,6 +102,8 @@ const char *act_kind_name(enum act_kind k)
 		return "a listening stream socket";
 	case ACT_DATAGRAM:
 		return "a datagram socket";
+	case ACT_NOT_SOCKET:
+		return "not a socket";
 	default:
 		return "a socket of another type";
 	}

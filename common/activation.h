@@ -14,6 +14,7 @@ enum act_kind {
 	ACT_STREAM_LISTENING,
 	ACT_DATAGRAM,
 	ACT_OTHER,
+	ACT_NOT_SOCKET,	/* not open, or a file, pipe or terminal */
 };
 
 struct act_socket {

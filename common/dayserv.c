@@ -12,6 +12,10 @@
 
 static enum daytime_format format = DAYTIME_CTIME;
 static bool utc;
+/* --format=+FORMAT: checked once all options are in (the longest case
+ * depends on --utc), never per request. */
+static const char *custom_fmt;
+static struct daytime_custom custom;
 
 enum { OPT_FORMAT = 300, OPT_UTC };
 
@@ -21,17 +25,46 @@ static const struct option dayserv_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static bool custom_check(const char **why)
+{
+	if (!custom_fmt)
+		return true;
+	const char *bad = daytime_custom_compile(&custom, custom_fmt, utc);
+	if (!bad)
+		return true;
+	/* The format as given, its first 40 bytes, anything not printable
+	 * shown as \xNN: the message goes to a log. */
+	char shown[4 * 40 + 4];
+	size_t n = 0, i = 0;
+	for (; custom_fmt[i] && i < 40; i++) {
+		unsigned char b = (unsigned char)custom_fmt[i];
+		n += (size_t)snprintf(shown + n, sizeof shown - n,
+				      b < 0x20 || b > 0x7e ? "\\x%02x" : "%c", b);
+	}
+	if (custom_fmt[i])
+		snprintf(shown + n, sizeof shown - n, "...");
+	static char msg[400];
+	snprintf(msg, sizeof msg, "--format=+%s: %s", shown, bad);
+	*why = msg;
+	return false;
+}
+
 static bool take(int opt, const char *arg, const char **why)
 {
 	if (opt == OPT_UTC) {
 		utc = true;
 		return true;
 	}
-	if (opt == OPT_FORMAT && daytime_format_parse(arg, &format))
+	if (arg[0] == '+') {
+		custom_fmt = arg + 1;
 		return true;
-	static char msg[128];
-	snprintf(msg, sizeof msg, "--format: unknown format '%s'; the formats are %s",
-		 arg, daytime_format_names);
+	}
+	custom_fmt = NULL;
+	if (daytime_format_parse(arg, &format))
+		return true;
+	static char msg[160];
+	snprintf(msg, sizeof msg, "--format: unknown format '%s'; the formats "
+		 "are %s, or +FORMAT (strftime)", arg, daytime_format_names);
 	*why = msg;
 	return false;
 }
@@ -46,15 +79,24 @@ struct opt_program dayserv_program(const char *name, const char *purpose,
 		.help = "      --format=NAME        ctime (default), xinetd, rfc867,"
 			" rfc2822,\n"
 			"                           iso8601 or nist\n"
+			"      --format=+FORMAT     a line of your own: strftime(3),"
+			" as date +FORMAT\n"
 			"      --utc                UTC instead of the local time"
 			" zone (TZ)\n",
 		.take = take,
+		.done = custom_check,
 		.datagram = datagram,
 	};
 }
 
 size_t dayserv_line(char *buf, time_t now)
 {
+	if (custom_fmt) {
+		size_t n = daytime_custom_format(buf, &custom, now, utc);
+		if (n == 0)
+			log_error("the time cannot be written in this format");
+		return n;
+	}
 	struct daytime_clock dc = { 0, 0 };
 	if (format == DAYTIME_NIST) {
 		struct ntp_kernel_clock st;

@@ -7,9 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allow.h"
 #include "log.h"
 
-enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST, OPT_STATE_DIR, OPT_STATS };
+enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST, OPT_ALLOW, OPT_STATE_DIR,
+       OPT_STATS };
 
 static const struct option common_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -20,11 +22,12 @@ static const struct option common_opts[] = {
 	/* datagram programs only: */
 	{ "rate-limit", required_argument, NULL, OPT_RATE },
 	{ "rate-burst", required_argument, NULL, OPT_BURST },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "stats", no_argument, NULL, OPT_STATS },
 };
 #define N_COMMON (sizeof common_opts / sizeof common_opts[0])
-#define N_STREAM (N_COMMON - 4)
+#define N_STREAM (N_COMMON - 5)
 #define MAX_OPTS 24
 
 static const char common_help[] =
@@ -41,6 +44,9 @@ static const char datagram_help[] =
 	"                           may sustain (default 16; 0: no limit)\n"
 	"      --rate-burst=N       requests a source may send at once\n"
 	"                           (default 64)\n"
+	"      --allow=CIDR[,CIDR...]  answer only these networks, checked on\n"
+	"                           every datagram (IPv4 and IPv6; default: all)\n"
+
 	"      --state-dir=DIR      keep counters and rate limits across\n"
 	"                           activations in DIR (default /run/sockclock)\n"
 	"      --stats              print the counters kept in --state-dir, exit\n";
@@ -82,7 +88,7 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 {
 	struct option opts[MAX_OPTS];
 	size_t n = 0;
-	char msg[256];
+	char msg[512];
 
 	n = p->datagram ? N_COMMON : N_STREAM;
 	memcpy(opts, common_opts, n * sizeof opts[0]);
@@ -97,6 +103,7 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 		.state_dir = "/run/sockclock",
 		.program = p->name,
 	};
+	allow_clear();
 	opterr = 0; /* getopt would write to fd 2: the client, under inetd */
 	optind = 1;
 	for (;;) {
@@ -147,6 +154,13 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 			c->rate.burst = (unsigned)b;
 			break;
 		}
+		case OPT_ALLOW:
+			if (!allow_add(optarg, &why)) {
+				snprintf(msg, sizeof msg, "--allow: '%s': %s", optarg,
+					 why);
+				return bad(p, msg);
+			}
+			break;
 		case OPT_STATE_DIR:
 			if (!*optarg)
 				return bad(p, "--state-dir: a directory");
@@ -178,6 +192,11 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 	if (optind < argc) {
 		snprintf(msg, sizeof msg, "unexpected argument '%s'",
 			 argv[optind]);
+		return bad(p, msg);
+	}
+	const char *why = NULL;
+	if (p->done && !p->done(&why)) {
+		snprintf(msg, sizeof msg, "%s", why);
 		return bad(p, msg);
 	}
 	log_set_verbose(c->verbose);

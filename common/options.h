@@ -26,10 +26,13 @@ struct opt_program {
 	const char *purpose;		/* one line for --help */
 	const struct option *longopts;	/* the program's own, {0} ended */
 	const char *help;		/* their help lines */
-	bool datagram;			/* adds --rate-limit, --rate-burst */
+	bool datagram;			/* adds --rate-limit, --rate-burst, --allow */
 	/* Take one of the program's own options; on a bad value return
 	 * false and set *why. */
 	bool (*take)(int opt, const char *arg, const char **why);
+	/* Optional: check what depends on several options, once all are
+	 * taken; false and *why as for take. */
+	bool (*done)(const char **why);
 };
 
 /* Parse argv. Returns -1 to go on serving, or the exit code: 0 after

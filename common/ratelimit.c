@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "siphash.h"
+
 #define WAYS RL_WAYS
 #define SETS (RL_SLOTS / WAYS)
 /* A lock older than this was left by a process that died holding it. */
@@ -31,21 +33,24 @@ _Static_assert(sizeof(struct set) * SETS == RL_TABLE_BYTES,
 	       "RL_TABLE_BYTES matches the layout");
 
 static struct rl_config cfg;
-static uint32_t seed;
+static uint8_t hash_key[SIPHASH_KEY_LEN];
 static struct set own[SETS];
 static struct set *table = own;
+static struct bucket *kod_due; /* the bucket of the last RL_KOD verdict */
 
-void rl_init(const struct rl_config *c, uint32_t s)
+void rl_init(const struct rl_config *c, const uint8_t key[RL_KEY_LEN])
 {
 	cfg = *c;
-	seed = s;
+	memcpy(hash_key, key, sizeof hash_key);
 	table = own;
 	memset(own, 0, sizeof own);
+	kod_due = NULL;
 }
 
 void rl_attach(void *mem)
 {
 	table = mem ? mem : own;
+	kod_due = NULL;
 }
 
 bool rl_enabled(void)
@@ -70,12 +75,12 @@ static bool source_key(const struct sockaddr *sa, uint8_t key[16])
 	return true;
 }
 
-static uint32_t hash(const uint8_t key[16])
+/* Keyed with the whole 128-bit key: an unkeyed or weakly seeded hash
+ * (FNV-1a's low bits give only 1024 set functions whatever its seed)
+ * lets a flood aim every source at one set and evict a good client. */
+static uint64_t hash(const uint8_t key[16])
 {
-	uint32_t h = 2166136261u ^ seed; /* FNV-1a, seeded per table */
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h;
+	return siphash24(hash_key, key, 16);
 }
 
 static bool set_lock(struct set *s, int64_t now_ms)
@@ -112,8 +117,8 @@ static enum rl_verdict charge(struct set *set, const uint8_t key[16],
 	}
 	/* A bucket from the future or with impossible tokens (a garbled
 	 * shared table) is treated as new. */
-	if (b && (b->last_ms > now_ms || b->last_ms < 0 || b->kod_ms > now_ms || b->kod_ms < 0 ||
-		  !(b->tokens >= 0 && b->tokens <= cfg.burst)))
+	if (b && (b->last_ms > now_ms || b->last_ms < 0 || b->kod_ms > now_ms ||
+		  b->kod_ms < 0 || !(b->tokens >= 0 && b->tokens <= cfg.burst)))
 		b = NULL;
 	if (!b) {
 		/* A new source, or one recycled: it starts with a full bucket,
@@ -132,7 +137,7 @@ static enum rl_verdict charge(struct set *set, const uint8_t key[16],
 		return RL_PASS;
 	}
 	if (b->kod_ms == 0 || now_ms - b->kod_ms >= RL_KOD_INTERVAL_MS) {
-		b->kod_ms = now_ms;
+		kod_due = b;
 		return RL_KOD;
 	}
 	return RL_DROP;
@@ -152,4 +157,14 @@ enum rl_verdict rl_check(const struct sockaddr *peer, int64_t now_ms)
 	enum rl_verdict v = charge(set, key, now_ms);
 	set_unlock(set);
 	return v;
+}
+
+void rl_kod_sent(int64_t now_ms)
+{
+	if (!kod_due)
+		return;
+	/* One aligned store: the set may be another process's by now. */
+	__atomic_store_n(&kod_due->kod_ms, now_ms > 0 ? now_ms : 1,
+			 __ATOMIC_RELAXED);
+	kod_due = NULL;
 }

@@ -28,11 +28,14 @@ struct rl_config {
 
 enum rl_verdict {
 	RL_PASS,	/* answer */
-	RL_KOD,		/* over the limit: a kiss-o'-death may be sent */
+	RL_KOD,		/* over the limit: a kiss-o'-death may be sent (say
+			 * rl_kod_sent when one was) */
 	RL_DROP,	/* over the limit: silence */
 };
 
-void rl_init(const struct rl_config *c, uint32_t seed);
+#define RL_KEY_LEN 16
+/* A fresh table; key: the hash key, secret and random in the programs. */
+void rl_init(const struct rl_config *c, const uint8_t key[RL_KEY_LEN]);
 /* Use mem (RL_TABLE_BYTES, 64-byte aligned, perhaps shared with other
  * processes through a state file) as the table from now on; its
  * contents are kept, and checked as they are used. NULL: the process's
@@ -41,5 +44,9 @@ void rl_attach(void *mem);
 bool rl_enabled(void);
 /* Charge one request from peer at now_ms (a monotonic clock). */
 enum rl_verdict rl_check(const struct sockaddr *peer, int64_t now_ms);
+/* The request that was given RL_KOD got its kiss-o'-death: its source
+ * gets no other for RL_KOD_INTERVAL_MS. (An invalid request over the
+ * limit gets silence and must not spend the source's next KoD.) */
+void rl_kod_sent(int64_t now_ms);
 
 #endif

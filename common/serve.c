@@ -9,8 +9,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
+#include "allow.h"
 #include "clock.h"
 #include "log.h"
 #include "peer.h"
@@ -229,6 +231,12 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 			rx = *d->start;
 		d->first = false;
 		struct sockaddr *peer = (struct sockaddr *)&d->peer[i];
+		if (!allow_peer(peer)) {
+			/* --allow: silence, not charged to the limit */
+			state_count(STI_DROPPED, 1);
+			state_count(STI_DROP_NOT_ALLOWED, 1);
+			continue;
+		}
 		ssize_t ctl = pktinfo_reply(m, d->cout[n].buf);
 		if (ctl < 0) {
 			log_request(peer, "sent to a broadcast or multicast "
@@ -242,9 +250,10 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		if (v == RL_PASS)
 			len = h->datagram(d->req[i], d->in[i].msg_len, peer, &rx,
 					  d->reply[n]);
-		else if (v == RL_KOD && h->limited)
-			len = h->limited(d->req[i], d->in[i].msg_len, peer,
-					 d->reply[n]);
+		else if (v == RL_KOD && h->limited &&
+			 (len = h->limited(d->req[i], d->in[i].msg_len, peer,
+					   d->reply[n])) > 0)
+			rl_kod_sent(mono_ms);
 		state_count(v != RL_PASS ? STI_RATE_LIMITED :
 			    len ? STI_ANSWERED : STI_DROPPED, 1);
 		if (len == 0)
@@ -393,6 +402,21 @@ static int dgram_many(struct dgram_state *d, const struct act_sockets *a,
 	return 0;
 }
 
+/* The rate limit's hash key: from the kernel's random pool, which never
+ * blocks once it is initialised (GRND_NONBLOCK: never wait for it at
+ * boot); else from the clocks, which only weakens the aim-at-a-set
+ * defence on a machine that has just started. */
+static void rate_key(uint8_t key[RL_KEY_LEN], const struct timespec *start)
+{
+	if (getrandom(key, RL_KEY_LEN, GRND_NONBLOCK) == RL_KEY_LEN)
+		return;
+	struct timespec m;
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	uint64_t w[2] = { (uint64_t)start->tv_nsec << 32 ^ (uint64_t)getpid(),
+			  (uint64_t)m.tv_nsec << 32 ^ (uint64_t)m.tv_sec };
+	memcpy(key, w, RL_KEY_LEN);
+}
+
 static int serve_datagrams(const struct serve_handler *h,
 			   const struct act_sockets *a,
 			   const struct opt_common *o,
@@ -401,10 +425,12 @@ static int serve_datagrams(const struct serve_handler *h,
 	static struct dgram_state d;
 	bool ts_before[ACT_MAX_SOCKETS];
 
-	rl_init(&o->rate, (uint32_t)(start->tv_nsec ^ getpid()));
+	uint8_t key[RL_KEY_LEN];
+	rate_key(key, start);
+	rl_init(&o->rate, key);
 	if (state_open(o->state_dir, o->program, !o->state_dir_given)) {
-		/* The table of the file, with the hash seed it was made with. */
-		rl_init(&o->rate, state_image()->h.rl_seed);
+		/* The table of the file, with the hash key it was made with. */
+		rl_init(&o->rate, state_image()->h.rl_key);
 		rl_attach(state_image()->rl_table);
 	}
 	d.h = h;
@@ -581,6 +607,8 @@ int serve(const struct serve_handler *h, const struct act_sockets *a,
 	int r = check_kinds(h, a);
 	if (r)
 		return r;
+	if (h->streams)
+		return h->streams(a, o);
 	return h->sotype == SOCK_DGRAM ? serve_datagrams(h, a, o, start) :
 					 serve_streams(h, a, o);
 }

@@ -74,9 +74,13 @@ static int create(int dfd, const char *name, const char *program)
 			0600);
 	if (fd < 0)
 		return -1;
-	uint32_t seed = 0;
-	if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != sizeof seed)
-		seed = (uint32_t)getpid() * 2654435761u;
+	/* The table's hash key: secret, or a flood could aim at one set. */
+	uint8_t key[RL_KEY_LEN];
+	if (getrandom(key, sizeof key, GRND_NONBLOCK) != sizeof key) {
+		close(fd);
+		unlinkat(dfd, tmp, 0);
+		return -1;
+	}
 	void *m = MAP_FAILED;
 	if (fchmod(fd, 0600) == 0 && ftruncate(fd, (off_t)STI_SIZE) == 0)
 		m = mmap(NULL, STI_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -85,7 +89,7 @@ static int create(int dfd, const char *name, const char *program)
 		unlinkat(dfd, tmp, 0);
 		return -1;
 	}
-	sti_init(m, program, seed);
+	sti_init(m, program, key);
 	if (renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE) < 0) {
 		int e = errno;
 		unlinkat(dfd, tmp, 0);

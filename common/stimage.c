@@ -64,20 +64,22 @@ const char *sti_verdict_name(enum sti_verdict v)
 	return "invalid";
 }
 
-void sti_init(struct sti_image *img, const char *program, uint32_t rl_seed)
+void sti_init(struct sti_image *img, const char *program,
+	      const uint8_t rl_key[RL_KEY_LEN])
 {
 	memset(img, 0, sizeof *img);
-	sti_header_make(&img->h, program, rl_seed);
+	sti_header_make(&img->h, program, rl_key);
 }
 
-void sti_header_make(struct sti_header *h, const char *program, uint32_t rl_seed)
+void sti_header_make(struct sti_header *h, const char *program,
+		     const uint8_t rl_key[RL_KEY_LEN])
 {
 	memset(h, 0, sizeof *h);
 	memcpy(h->magic, STI_MAGIC, sizeof h->magic);
 	h->version = STI_VERSION;
 	h->size = STI_SIZE;
 	program_field(program, h->program);
-	h->rl_seed = rl_seed;
+	memcpy(h->rl_key, rl_key, RL_KEY_LEN);
 	h->check = fnv1a(h, offsetof(struct sti_header, check));
 }
 
@@ -89,6 +91,7 @@ static const char *const names[STI_DROP_RULE] = {
 	[STI_DROP_DESTINATION] = "dropped-destination",
 	[STI_RATE_LIMITED] = "rate-limited",
 	[STI_KOD] = "kiss-o-death-sent",
+	[STI_DROP_NOT_ALLOWED] = "dropped-not-allowed",
 };
 
 size_t sti_format(const struct sti_image *img, const char *const *rules,

@@ -23,6 +23,7 @@ enum sti_counter {
 	STI_DROP_DESTINATION,	/* sent to a broadcast or multicast address */
 	STI_RATE_LIMITED,	/* over the source's rate limit */
 	STI_KOD,		/* of those: kiss-o'-death sent */
+	STI_DROP_NOT_ALLOWED,	/* from outside --allow */
 	STI_DROP_RULE,		/* first of the program's own drop rules */
 };
 #define STI_RULES_MAX (STI_COUNTERS - STI_DROP_RULE)
@@ -36,8 +37,8 @@ struct sti_header {
 	uint32_t version;
 	uint32_t size;			/* of the whole file */
 	char program[STI_PROGRAM_MAX];
-	uint32_t rl_seed;		/* the rate-limit table's hash seed */
-	uint32_t reserved[6];
+	uint8_t rl_key[RL_KEY_LEN];	/* the rate-limit table's hash key */
+	uint32_t reserved[3];
 	uint32_t check;			/* FNV-1a of the bytes before it */
 };
 
@@ -63,9 +64,11 @@ enum sti_verdict {
 enum sti_verdict sti_check(const void *img, size_t len, const char *program);
 const char *sti_verdict_name(enum sti_verdict v);
 /* A fresh image: zero counters, an empty table, the header. */
-void sti_init(struct sti_image *img, const char *program, uint32_t rl_seed);
+void sti_init(struct sti_image *img, const char *program,
+	      const uint8_t rl_key[RL_KEY_LEN]);
 /* Only the header of a fresh image. */
-void sti_header_make(struct sti_header *h, const char *program, uint32_t rl_seed);
+void sti_header_make(struct sti_header *h, const char *program,
+		     const uint8_t rl_key[RL_KEY_LEN]);
 /* The counters as "name: value" lines; rules names the program's own
  * drop rules (NULL ended, at most STI_RULES_MAX). Returns the length
  * written (truncated to cap - 1). */

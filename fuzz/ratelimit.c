@@ -44,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.rate = (double)(take(&in, 1) + 1) / 2.0,
 		.burst = (unsigned)take(&in, 1) + 1,
 	};
-	rl_init(&c, 12345);
+	static const uint8_t key[RL_KEY_LEN] = { 1, 2, 3, 4, 5 };
+	rl_init(&c, key);
 	CHECK(rl_enabled());
 
 	struct tracked t[4] = { 0 };
@@ -58,6 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		source(&ss, spoofed ? s & 0x7f : s & 3, spoofed);
 		enum rl_verdict v = rl_check((struct sockaddr *)&ss, now);
 		CHECK(v == RL_PASS || v == RL_KOD || v == RL_DROP);
+		if (v == RL_KOD)
+			rl_kod_sent(now);
 		if (spoofed) {
 			evictable = true;	/* may push a tracked one out */
 			continue;

@@ -28,7 +28,8 @@ static void use(struct sti_image *m)
 	static bool ready;
 	if (!ready) {
 		struct rl_config c = { .rate = 1, .burst = 4 };
-		rl_init(&c, 0x5eed);
+		static const uint8_t key[RL_KEY_LEN] = { 1 };
+		rl_init(&c, key);
 		ready = true;
 	}
 	rl_attach(m->rl_table);
@@ -72,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(b, data, have);
 	for (; have < STI_SIZE; have *= 2)
 		memcpy(b + have, b, have < STI_SIZE - have ? have : STI_SIZE - have);
-	sti_header_make(&img.h, "sntp-udp", img.h.rl_seed);
+	sti_header_make(&img.h, "sntp-udp", img.h.rl_key);
 	CHECK(sti_check(&img, STI_SIZE, "sntp-udp") == STI_OK);
 	CHECK(sti_check(&img, STI_SIZE, "daytime-udp") == STI_BAD_PROGRAM);
 	use(&img);

@@ -1,7 +1,12 @@
 # make install / make uninstall: the programs, the systemd units, the
-# xinetd files (with the installed program paths substituted for
-# @SBINDIR@) and the man pages. DESTDIR stages; uninstall removes exactly
+# xinetd files and the man pages. The units and xinetd files in the
+# tree are valid as they stand for the default SBINDIR
+# (/usr/local/sbin); install writes the real SBINDIR in its place. DESTDIR stages; uninstall removes exactly
 # the files install puts there (directories are left in place).
+# The xinetd files are the administrator's configuration: an existing
+# one that differs from ours is never overwritten; ours goes next to it
+# as FILE.new. Uninstall removes a configuration file only while it is
+# still exactly what install wrote (FILE.new likewise).
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
@@ -13,13 +18,12 @@ INSTALL   ?= install
 INSTALL_BIN ?= .
 
 UNITS      := $(notdir $(wildcard units/*.socket units/*.service))
-XINETD     := $(PROGRAMS)
+XINETD     := $(PROGRAMS:%=sockclock-%)
 MANPAGES   := $(PROGRAMS:%=%.8)
-SUBST       = sed -e 's|@SBINDIR@|$(SBINDIR)|g'
+SUBST       = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g'
 
 INSTALLED = $(PROGRAMS:%=$(DESTDIR)$(SBINDIR)/%) \
 	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
-	    $(XINETD:%=$(DESTDIR)$(XINETDDIR)/%) \
 	    $(MANPAGES:%=$(DESTDIR)$(MANDIR)/man8/%) \
 	    $(DESTDIR)$(TMPFILESDIR)/sockclock.conf
 
@@ -36,15 +40,32 @@ install-files:
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$f.tmp && \
 		mv -f $(DESTDIR)$(UNITDIR)/$$f.tmp $(DESTDIR)$(UNITDIR)/$$f || exit 1; \
 	done
-	for f in $(XINETD); do \
-		$(SUBST) xinetd.d/$$f > $(DESTDIR)$(XINETDDIR)/$$f.tmp && \
-		chmod 644 $(DESTDIR)$(XINETDDIR)/$$f.tmp && \
-		mv -f $(DESTDIR)$(XINETDDIR)/$$f.tmp $(DESTDIR)$(XINETDDIR)/$$f || exit 1; \
+	@for f in $(XINETD); do \
+		t="$(DESTDIR)$(XINETDDIR)/$$f"; \
+		$(SUBST) xinetd.d/$$f > "$$t.tmp" && chmod 644 "$$t.tmp" || exit 1; \
+		if [ ! -e "$$t" ] || cmp -s "$$t.tmp" "$$t"; then \
+			mv -f "$$t.tmp" "$$t"; \
+		else \
+			mv -f "$$t.tmp" "$$t.new" && \
+			echo "$$t differs from sockclock's: kept; sockclock's is $$t.new"; \
+		fi || exit 1; \
 	done
 	$(INSTALL) -m 644 $(MANPAGES:%=man/%) $(DESTDIR)$(MANDIR)/man8/
 	# The state directory for xinetd (tmpfiles.d(5); systemd-tmpfiles
 	# --create makes it now, the boot after that).
 	$(INSTALL) -m 644 tmpfiles.d/sockclock.conf $(DESTDIR)$(TMPFILESDIR)/
 
+# A configuration file (or its .new) goes only while it is unchanged.
 uninstall:
 	rm -f $(INSTALLED)
+	@for f in $(XINETD); do \
+		t="$(DESTDIR)$(XINETDDIR)/$$f"; \
+		for c in "$$t" "$$t.new"; do \
+			[ -e "$$c" ] || continue; \
+			if $(SUBST) xinetd.d/$$f | cmp -s - "$$c"; then \
+				rm -f "$$c"; \
+			else \
+				echo "$$c was edited: kept"; \
+			fi; \
+		done; \
+	done

@@ -76,7 +76,8 @@ chrony_query() {
 	serve cold --assume-synchronized --stratum=3
 	chrony_query
 	[ "$st" = 3 ] || fail "stratum $st"
-	abs_below "$offset" 0.05 || fail "offset $offset"
+	# Half a start-up (about 1 ms here; a few under ASan): 5 ms.
+	abs_below "$offset" 0.005 || fail "offset $offset"
 }
 
 @test "python3-ntplib versions 1-4: version echoed, mode 4, stratum 15, leap 0" {
@@ -93,7 +94,7 @@ chrony_query() {
 		awk -v o="${BASH_REMATCH[1]}" -v d="${BASH_REMATCH[2]}" \
 			'BEGIN { if (o < 0) o = -o; exit !(o <= d / 2 + 1e-6) }' ||
 			fail "offset outside delay/2: $output"
-		abs_below "${BASH_REMATCH[1]}" 0.05 || fail "offset: $output"
+		abs_below "${BASH_REMATCH[1]}" 0.005 || fail "offset: $output"
 	done
 	[ "$(socket_owner "$port" udp)" = "$pid" ]
 }
@@ -116,7 +117,7 @@ print(ntplib.ref_id_to_text(r.ref_id, r.stratum))
 	assert_output "192.0.2.7"
 }
 
-@test "without --assume-synchronized: the kernel's state (here LI 3, stratum 0)" {
+@test "without --assume-synchronized: the kernel's state (LI, stratum)" {
 	read -r sync _ < <(net kernel-clock)
 	echo "# kernel clock: $sync" >&3
 	serve
@@ -131,6 +132,7 @@ print(ntplib.ref_id_to_text(r.ref_id, r.stratum))
 		assert_output --regexp '^len=48 leap=3 version=3 mode=4 stratum=0 '
 		assert_output --partial 'rootdelay=65536 rootdisp=65536 refid=00000000 reftime=0000000000000000'
 	else
-		assert_output --regexp '^version=4 mode=4 stratum=15 leap=[012] '
+		host_clock
+		assert_output --regexp "^version=4 mode=4 stratum=$CLOCK_STRATUM leap=$CLOCK_LEAP "
 	fi
 }

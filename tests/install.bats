@@ -16,27 +16,30 @@ teardown() {
 	assert_success
 	run bash -c "cd '$STAGE' && find . -type f | sort"
 	assert_output "$(printf '%s\n' \
-		./etc/xinetd.d/daytime-tcp ./etc/xinetd.d/daytime-udp ./etc/xinetd.d/sntp-udp \
+		./etc/xinetd.d/sockclock-daytime-tcp ./etc/xinetd.d/sockclock-daytime-udp \
+		./etc/xinetd.d/sockclock-nts-ke-tcp ./etc/xinetd.d/sockclock-sntp-udp \
 		./usr/local/lib/systemd/system/daytime-tcp-listen.service \
 		./usr/local/lib/systemd/system/daytime-tcp-listen.socket \
 		./usr/local/lib/systemd/system/daytime-tcp.socket \
 		./usr/local/lib/systemd/system/daytime-tcp@.service \
 		./usr/local/lib/systemd/system/daytime-udp.service \
 		./usr/local/lib/systemd/system/daytime-udp.socket \
+		./usr/local/lib/systemd/system/nts-ke-tcp.socket \
+		./usr/local/lib/systemd/system/nts-ke-tcp@.service \
 		./usr/local/lib/systemd/system/sntp-udp.service \
 		./usr/local/lib/systemd/system/sntp-udp.socket \
 		./usr/local/lib/tmpfiles.d/sockclock.conf \
-		./usr/local/sbin/daytime-tcp ./usr/local/sbin/daytime-udp ./usr/local/sbin/sntp-udp \
+		./usr/local/sbin/daytime-tcp ./usr/local/sbin/daytime-udp \
+		./usr/local/sbin/nts-ke-tcp ./usr/local/sbin/sntp-udp \
 		./usr/local/share/man/man8/daytime-tcp.8 ./usr/local/share/man/man8/daytime-udp.8 \
-		./usr/local/share/man/man8/sntp-udp.8)"
+		./usr/local/share/man/man8/nts-ke-tcp.8 ./usr/local/share/man/man8/sntp-udp.8)"
 	assert_file_executable "$STAGE/usr/local/sbin/sntp-udp"
 	run grep -rh '^ExecStart=' "$STAGE/usr/local/lib/systemd/system"
 	assert_line 'ExecStart=/usr/local/sbin/daytime-tcp $OPTIONS'
 	assert_line 'ExecStart=/usr/local/sbin/sntp-udp $OPTIONS'
+	assert_line 'ExecStart=/usr/local/sbin/nts-ke-tcp --cert=%d/nts-ke.crt --key=%d/nts-ke.key $OPTIONS'
 	run grep -rh 'server\s*=' "$STAGE/etc/xinetd.d"
 	assert_line --regexp 'server\s+= /usr/local/sbin/daytime-udp$'
-	run grep -rl '@SBINDIR@' "$STAGE"
-	assert_output ""
 	run "$STAGE/usr/local/sbin/daytime-tcp" --version
 	assert_success
 }
@@ -47,10 +50,12 @@ teardown() {
 	assert_success
 	assert_file_executable "$STAGE/opt/sc/bin/daytime-udp"
 	assert_file_exists "$STAGE/etc/systemd/system/sntp-udp.socket"
-	assert_file_exists "$STAGE/etc/xi/sntp-udp"
+	assert_file_exists "$STAGE/etc/xi/sockclock-sntp-udp"
 	assert_file_exists "$STAGE/opt/sc/man/man8/sntp-udp.8"
 	run grep -h '^ExecStart=' "$STAGE/etc/systemd/system/sntp-udp.service"
 	assert_output 'ExecStart=/opt/sc/bin/sntp-udp $OPTIONS'
+	run grep -rl /usr/local/sbin "$STAGE/etc"
+	assert_output ""
 	run make -s -C "$TOP" uninstall DESTDIR="$STAGE" PREFIX=/opt/sc SBINDIR=/opt/sc/bin \
 		UNITDIR=/etc/systemd/system XINETDDIR=/etc/xi MANDIR=/opt/sc/man
 	assert_success
@@ -69,11 +74,56 @@ teardown() {
 	assert_output "$(printf '%s\n' ./etc/xinetd.d/other ./usr/local/sbin/other)"
 }
 
-@test "systemd-analyze security: daytime services <= 0.3, sntp-udp <= 0.6" {
+@test "an edited xinetd file is never overwritten: ours goes next to it as .new" {
+	local x=$STAGE/etc/xinetd.d
+	make -s -C "$TOP" install DESTDIR="$STAGE"
+	cp "$x/sockclock-sntp-udp" "$BATS_TEST_TMPDIR/ours"
+	sed -i 's/^\(\tdisable\t\t= \)yes/\1no/' "$x/sockclock-sntp-udp"
+	cp "$x/sockclock-sntp-udp" "$BATS_TEST_TMPDIR/edited"
+	# Installed again (an upgrade): the edit stays, ours is .new; an
+	# unedited file is replaced in place, with no .new.
+	run make -s -C "$TOP" install DESTDIR="$STAGE"
+	assert_success
+	assert_output "$x/sockclock-sntp-udp differs from sockclock's: kept; sockclock's is $x/sockclock-sntp-udp.new"
+	cmp "$x/sockclock-sntp-udp" "$BATS_TEST_TMPDIR/edited"
+	cmp "$x/sockclock-sntp-udp.new" "$BATS_TEST_TMPDIR/ours"
+	assert_file_not_exists "$x/sockclock-daytime-udp.new"
+	# Uninstall takes ours (.new and the unedited files), not the edit.
+	run make -s -C "$TOP" uninstall DESTDIR="$STAGE"
+	assert_success
+	assert_output "$x/sockclock-sntp-udp was edited: kept"
+	run bash -c "cd '$STAGE' && find . -type f | sort"
+	assert_output ./etc/xinetd.d/sockclock-sntp-udp
+	cmp "$x/sockclock-sntp-udp" "$BATS_TEST_TMPDIR/edited"
+}
+
+# What a user copies: a file of units/ as it stands, after make install
+# with the defaults. Installed for real (PREFIX=/usr/local, no DESTDIR)
+# on a tmpfs over /usr/local in a private mount namespace, so that the
+# host's /usr/local is untouched; verify checks the programs and the man
+# pages the units name.
+@test "the units in units/, as they stand, pass systemd-analyze verify after make install" {
+	local ns=(unshare -m --propagation private)
+	[ "$(id -u)" = 0 ] || ns=(unshare -r -m --propagation private)
+	run "${ns[@]}" bash -c '
+		set -e
+		mount -t tmpfs tmpfs /usr/local
+		make -s -C "$1" install-files XINETDDIR=/usr/local/xinetd.d >/dev/null
+		cd "$1/units"
+		systemd-analyze verify *.socket *.service' verify "$TOP"
+	assert_success
+	assert_output ""
+	run ls "$TOP/units"
+	assert_line daytime-tcp@.service
+	assert_line sntp-udp.socket
+}
+
+@test "systemd-analyze security: daytime and NTS-KE services <= 0.3, sntp-udp <= 0.6" {
 	make -s -C "$TOP" install DESTDIR="$STAGE"
 	local d=$STAGE/usr/local/lib/systemd/system u
 	cd "$d"
-	for u in daytime-tcp@.service daytime-tcp-listen.service daytime-udp.service; do
+	for u in daytime-tcp@.service daytime-tcp-listen.service daytime-udp.service \
+		nts-ke-tcp@.service; do
 		run systemd-analyze security --offline=true --threshold=3 "$u"
 		assert_success
 		assert_output --regexp "Overall exposure level for .*: 0\.[0-3] "

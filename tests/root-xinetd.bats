@@ -4,6 +4,7 @@
 # queried by real clients. Root: xinetd switches to user nobody.
 load helpers/common
 load helpers/sys-burst
+load helpers/xinetd-conf
 
 CTIME='^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}'$'\r''$'
 
@@ -22,7 +23,29 @@ setup_file() {
 		daytime-tcp) port=$TCP_PORT ;; daytime-udp) port=$UDP_PORT ;; sntp-udp) port=$NTP_PORT ;;
 		esac
 		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
-			"$X/installed/$f" >"$X/xinetd.d/$f"
+			"$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-$f"
+	done
+	# The sanitizer build: LeakSanitizer's scan at exit keeps each
+	# daytime-tcp alive some 10-50 ms after the client has its line and
+	# has closed, so xinetd counts more than per_source (16) servers for
+	# a client with 8 connections in flight and closes the rest. Leaks
+	# are checked in the other suites (xinetd passes no ASAN_OPTIONS, so
+	# a leak here would go unseen anyway); here the scan is off.
+	if [[ $BIN == */build/asan ]]; then
+		sed -i 's/^}$/\tenv\t\t= ASAN_OPTIONS=detect_leaks=0\n}/' "$X/xinetd.d/sockclock-daytime-tcp"
+	fi
+	# The shipped UDP files again, with only 127.0.0.1 in their --allow
+	# (only_from unchanged: 127.0.0.2 may start the program).
+	ALLOW_UDP_PORT=$(free_port udp) ALLOW_NTP_PORT=$(free_port udp)
+	for f in daytime-udp sntp-udp; do
+		case $f in
+		daytime-udp) port=$ALLOW_UDP_PORT ;; sntp-udp) port=$ALLOW_NTP_PORT ;;
+		esac
+		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
+			-e "s/sockclock-$f/sockclock-allow-$f/" \
+			-e 's|^\(\tserver_args\t= --allow=\)[^ ]*|\1127.0.0.1/32|' \
+			"$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-allow-$f"
+		grep -q "allow=127.0.0.1/32\$" "$X/xinetd.d/sockclock-allow-$f" || return 1
 	done
 	# xinetd's own daytime, to compare with --format=xinetd.
 	cat >"$X/xinetd.conf" <<-CONF
@@ -41,26 +64,12 @@ setup_file() {
 	}
 	includedir $X/xinetd.d
 	CONF
-	export X TCP_PORT UDP_PORT NTP_PORT BUILTIN_PORT
-	xinetd -dontfork -filelog "$X/xinetd.log" -pidfile "$X/xinetd.pid" \
-		-f "$X/xinetd.conf" >"$X/xinetd.out" 2>&1 &
-	echo $! >"$X/xinetd.bgpid"
-	local p
-	for p in $TCP_PORT $UDP_PORT $NTP_PORT $BUILTIN_PORT; do
-		wait_listening "$p" || { cat "$X/xinetd.out" "$X/xinetd.log" >&2; return 1; }
-	done
+	export X TCP_PORT UDP_PORT NTP_PORT BUILTIN_PORT ALLOW_UDP_PORT ALLOW_NTP_PORT
+	xinetd_start "$X" "$TCP_PORT" "$UDP_PORT" "$NTP_PORT" "$BUILTIN_PORT" "$ALLOW_UDP_PORT" "$ALLOW_NTP_PORT"
 }
 
 teardown_file() {
-	[ -n "${X:-}" ] || return 0
-	local pid
-	pid=$(cat "$X/xinetd.bgpid" 2>/dev/null) || pid=
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$X"
+	[ -z "${X:-}" ] || xinetd_stop "$X"
 }
 
 setup() {
@@ -73,7 +82,8 @@ teardown() {
 
 @test "the installed xinetd files name the installed programs and ship disabled" {
 	for f in daytime-tcp daytime-udp sntp-udp; do
-		run grep -E "^\s*(server|disable)\s" "$X/installed/$f"
+		run grep -E "^\s*(server|disable|id)\s" "$X/installed/sockclock-$f"
+		assert_line --regexp "id\s+= sockclock-$f\$"
 		assert_line --regexp "server\s+= $X/sbin/$f\$"
 		assert_line --regexp "disable\s+= yes"
 		assert_file_executable "$X/sbin/$f"
@@ -111,13 +121,14 @@ teardown() {
 	assert_output --regexp "$CTIME"
 }
 
-@test "sntp-udp answers through xinetd (ntplib, and LI 3 from the kernel)" {
+@test "sntp-udp answers through xinetd (ntplib, and LI and stratum from the kernel)" {
+	host_clock
 	run $PY -c "
 import ntplib, sys
 r = ntplib.NTPClient().request('127.0.0.1', port=$NTP_PORT, version=4, timeout=5)
 print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.version))"
 	assert_success
-	assert_output "leap=3 stratum=0 mode=4 version=4"
+	assert_output "leap=$CLOCK_LEAP stratum=$CLOCK_STRATUM mode=4 version=4"
 	run ntp "$NTP_PORT" --host ::1
 	assert_output --partial "mode=4"
 }
@@ -148,6 +159,54 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 	done
 }
 
+# xinetd's only_from sees only the datagram that starts a wait = yes
+# program; --allow sees every one. 127.0.0.2 starts the program (only_from
+# lets it) and gets silence; 127.0.0.1 is answered by that same process;
+# 127.0.0.2 straight after gets silence again.
+@test "--allow in the xinetd UDP files: a denied source gets no reply, before and after an allowed one" {
+	local daytime=(socat -T1 - "UDP4:127.0.0.1:$ALLOW_UDP_PORT")
+	run "${daytime[@]},bind=127.0.0.2" <<<"x"
+	assert_output ""
+	local pid
+	pid=$(pgrep -u nobody -f -- "daytime-udp --allow=127.0.0.1/32") ||
+		fail "the denied datagram did not start daytime-udp"
+	run "${daytime[@]},bind=127.0.0.1" <<<"x"
+	assert_output --regexp "$CTIME"
+	run "${daytime[@]},bind=127.0.0.2" <<<"x"
+	assert_output ""
+	assert_equal "$(pgrep -u nobody -f -- "daytime-udp --allow=127.0.0.1/32")" "$pid"
+
+	run ntp "$ALLOW_NTP_PORT" --src-host 127.0.0.2 --timeout 1
+	assert_failure
+	assert_output --partial "no reply"
+	pid=$(pgrep -u nobody -f -- "sntp-udp --allow=127.0.0.1/32") ||
+		fail "the denied request did not start sntp-udp"
+	run ntp "$ALLOW_NTP_PORT" --src-host 127.0.0.1 --timeout 2
+	assert_success
+	assert_output --partial "mode=4"
+	run ntp "$ALLOW_NTP_PORT" --src-host 127.0.0.2 --timeout 1
+	assert_failure
+	assert_output --partial "no reply"
+	assert_equal "$(pgrep -u nobody -f -- "sntp-udp --allow=127.0.0.1/32")" "$pid"
+}
+
+@test "the shipped UDP files carry --allow with the systemd sockets' ranges" {
+	local want ranges r
+	# IPAddressAllow= of the sockets, with systemd's names spelled out
+	# (systemd.resource-control(5): localhost, link-local).
+	ranges=$(grep -h '^IPAddressAllow=' "$TOP/units/sntp-udp.socket" | cut -d= -f2- | tr ' ' '\n' |
+		sed -e 's|^localhost$|127.0.0.0/8\n::1|' -e 's|^link-local$|169.254.0.0/16\nfe80::/64|')
+	want=$(sort <<<"$ranges" | tr '\n' ' ')
+	for f in daytime-udp sntp-udp; do
+		r=$(sed -n 's/^\tserver_args\t= .*--allow=\([^ ]*\).*/\1/p' "$X/installed/sockclock-$f")
+		assert_equal "$(tr ',' '\n' <<<"$r" | sort | tr '\n' ' ')" "$want"
+		r=$(sed -n 's/^\tonly_from\t= //p' "$X/installed/sockclock-$f")
+		assert_equal "$(tr ' ' '\n' <<<"$r" | sort | tr '\n' ' ')" "$want"
+	done
+	cmp <(grep '^IPAddressAllow=' "$TOP/units/sntp-udp.socket") \
+		<(grep '^IPAddressAllow=' "$TOP/units/daytime-udp.socket")
+}
+
 wait_gone() {
 	local i
 	for i in $(seq $(($2 * 10))); do
@@ -157,18 +216,62 @@ wait_gone() {
 	fail "$1 still running after $2 s"
 }
 
-@test "2000 TCP connections at once through xinetd: a line or a closed connection each" {
-	run tcp_burst 127.0.0.1 "$TCP_PORT" 2000
+# xinetd's cps would switch the service off for every source when one
+# source passed it; the shipped file has none (cps = 0 0), and bounds the
+# host with instances and per_source instead.
+@test "500 fast connections from one source, 8 at once, through xinetd: every one a full line" {
+	run $PY "$TOP/tests/helpers/tcp_storm.py" "$TCP_PORT" --count 500 --clients 8 --timeout 5
 	assert_success
-	echo "xinetd burst: $output" >&3
-	grep -v DEBUG "$X/xinetd.log" | cut -d" " -f2- | sort | uniq -c | sort -rn | head >&3
-	assert_burst "$output" 2000
-	# Past cps xinetd stops listening for a while (10 s), then serves again.
-	local i
-	for i in $(seq 80); do
-		run socat -T5 - TCP4:127.0.0.1:$TCP_PORT
-		[[ $output =~ $CTIME ]] && break
-		sleep 0.2
+	echo "xinetd, 500 connections, 8 at once: $output" >&3
+	assert_output --regexp '^complete=500 refused=0 empty=0 partial=0 hang=0 '
+	run grep -c Deactivating "$X/xinetd.log"
+	assert_output 0
+}
+
+# The good client's connections must each finish well under the kernel's
+# first SYN retransmission (1 s): a refusal, a dropped SYN or a switched
+# off service all fail it.
+GOOD_MAX=0.5
+
+@test "2000 connections at once from 127.0.0.2: each a line or a close; 127.0.0.1 answered at once meanwhile and after" {
+	local burst=$BATS_TEST_TMPDIR/burst
+	tcp_burst 127.0.0.1 "$TCP_PORT" 2000 127.0.0.2 >"$burst" 2>&1 &
+	local bpid=$!
+	sleep 0.2
+	# One connection every 0.1 s from the other source while the burst
+	# and its SYN retransmissions (at 1 and 3 s) go on.
+	local i out good=() slow=0
+	for i in $(seq 30); do
+		out=$($PY "$TOP/tests/helpers/tcp_storm.py" "$TCP_PORT" --count 1 --clients 1 \
+			--timeout 5 --source 127.0.0.1)
+		good+=("${out##*slowest=}")
+		[[ $out == complete=1\ * ]] || fail "127.0.0.1 during the burst: $out"
+		awk -v t="${out##*slowest=}" -v m=$GOOD_MAX 'BEGIN { exit !(t < m) }' || slow=$((slow + 1))
+		sleep 0.1
 	done
-	assert_output --regexp "$CTIME"
+	kill -0 "$bpid" 2>/dev/null || fail "the burst was over before the other source was done"
+	wait "$bpid"
+	local counts
+	counts=$(cat "$burst")
+	echo "xinetd burst from 127.0.0.2: $counts" >&3
+	echo "127.0.0.1 meanwhile, seconds per connection: ${good[*]}" >&3
+	# Of the burst itself: never a partial line or anything unexplained;
+	# at least per_source whole lines; the rest closed at once (over
+	# per_source) or, past xinetd's listen backlog, never accepted: xinetd
+	# listens with a backlog of 64 (compiled in), the kernel then answers
+	# with SYN cookies and drops the handshakes that find the accept
+	# queue full, so some of the bursting source's own connections hang
+	# (README, "xinetd"). Reported, and the other source is unharmed.
+	[[ $counts =~ ^line=([0-9]+)\ closed=([0-9]+)\ refused=([0-9]+)\ partial=0\ hung=([0-9]+)\ unconnected=([0-9]+)\ other=0$ ]] ||
+		fail "burst: $counts"
+	((BASH_REMATCH[1] >= 16)) || fail "fewer lines than per_source: $counts"
+	assert_equal $((BASH_REMATCH[1] + BASH_REMATCH[2] + BASH_REMATCH[3] + BASH_REMATCH[4] + BASH_REMATCH[5])) 2000
+	assert_equal "$slow" 0
+	# Afterwards: answered at once, no service to wait for.
+	run $PY "$TOP/tests/helpers/tcp_storm.py" "$TCP_PORT" --count 8 --clients 1 --timeout 5
+	echo "after: $output" >&3
+	assert_output --regexp '^complete=8 '
+	awk -v t="${output##*slowest=}" -v m=$GOOD_MAX 'BEGIN { exit !(t < m) }' || fail "slow after the burst: $output"
+	run grep -c Deactivating "$X/xinetd.log"
+	assert_output 0
 }

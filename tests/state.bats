@@ -92,7 +92,9 @@ $stats"
 	stat_is dropped-version 1
 	stat_is dropped-mode 2
 	stat_is dropped-source 0
+	stat_is dropped-nts-malformed 0
 	stat_is dropped-destination 0
+	stat_is dropped-not-allowed 0
 	stat_is rate-limited 5
 	stat_is kiss-o-death-sent 1
 	[ "$(stat -c '%a %s' "$dir/sntp-udp.state")" = "600 180544" ]

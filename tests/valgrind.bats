@@ -18,8 +18,12 @@ setup_file() {
 		local objs=("$TOP/build/$prog.o")
 		local m
 		for m in $mods; do objs+=("$TOP/build/common/$m.o"); done
-		cc -o "$BATS_FILE_TMPDIR/$prog" "${objs[@]}" -lm -ldl
+		cc -o "$BATS_FILE_TMPDIR/$prog" "${objs[@]}" -lnettle -lm -ldl
 	done
+	# nts-ke-tcp: dynamic anyway; its TLS rooms and GnuTLS on top.
+	local objs=("$TOP/build/nts-ke-tcp.o") m
+	for m in $mods tls tlsserve; do objs+=("$TOP/build/common/$m.o"); done
+	cc -o "$BATS_FILE_TMPDIR/nts-ke-tcp" "${objs[@]}" -lgnutls -lnettle -lm -ldl
 }
 
 teardown() {
@@ -153,6 +157,21 @@ settle() {
 	vg_clean
 }
 
+# Issue 13, item 5: a bad LISTEN_FDS is refused before the log knew
+# where it writes; a file where a socket should be is named for what it
+# is. Both exit 1 with a clear message and a clean report.
+@test "valgrind: a bad LISTEN_FDS and a file passed as a socket (exit 1, named)" {
+	run bash -c 'LISTEN_PID=$$ LISTEN_FDS=abc exec '"$(vg sntp-udp)"
+	assert_failure 1
+	assert_output --partial "LISTEN_FDS is not a number"
+	vg_clean
+	rm -f "$BATS_TEST_TMPDIR"/vg.*.log
+	run bash -c 'exec 3<"$0"; LISTEN_PID=$$ LISTEN_FDS=1 exec '"$(vg daytime-udp)" "$BATS_TEST_FILENAME"
+	assert_failure 1
+	assert_output --partial "fd 3 is not a socket"
+	vg_clean
+}
+
 @test "valgrind: daytime-tcp under systemd-socket-activate --accept" {
 	port=$(free_port tcp)
 	activate "$port" --accept -- $(vg daytime-tcp --verbose)
@@ -185,13 +204,18 @@ settle() {
 
 @test "valgrind: sntp-udp under systemd-socket-activate --datagram" {
 	port=$(free_port udp)
-	activate "$port" --datagram -- $(vg sntp-udp --idle-timeout=0.5 --verbose)
+	activate "$port" --datagram -- $(vg sntp-udp --idle-timeout=2 --verbose)
 	run ntp "$port" --timeout 20
 	assert_success
 	assert_output --partial "mode=4"
-	# Dropped classes go through the same code: a mode 7 and a short one.
-	run ntp "$port" --mode 7 --timeout 1
-	run ntp "$port" --len 20 --timeout 1
+	# Dropped classes go through the same code: a mode 7 and a short one
+	# (within the idle timeout: the same process drops both).
+	run ntp "$port" --mode 7 --timeout 0.5
+	assert_output "no reply"
+	run ntp "$port" --len 20 --timeout 0.5
+	assert_output "no reply"
+	[ "$(grep -c 'dropped' "$BATS_TEST_TMPDIR/bg.log")" = 2 ] ||
+		fail "drops: $(cat "$BATS_TEST_TMPDIR/bg.log")"
 	wait_servers_exit
 	vg_clean
 }
@@ -206,5 +230,35 @@ settle() {
 	run ntp "$port" --timeout 5
 	assert_output --partial "stratum=0"
 	wait_servers_exit
+	vg_clean
+}
+
+@test "nts-ke-tcp: key exchanges (--accept and listening), a refused client, a bad certificate" {
+	load helpers/ntske
+	ntske_setup_file
+	local port opts
+	port=$(free_port tcp)
+	opts=(--cert="$BATS_FILE_TMPDIR/srv.crt" --key="$BATS_FILE_TMPDIR/srv.key" --nts-keys="$BATS_TEST_TMPDIR/keys")
+	activate "$port" --accept -- $(vg nts-ke-tcp) "${opts[@]}"
+	run keclient "$port" --keys="$BATS_TEST_TMPDIR/keys"
+	assert_line "cookies opened to the session's keys: 8 of 8"
+	run keclient "$port" --tls12
+	assert_failure
+	run keclient "$port" --half-close --request=8001000200008000
+	assert_line --partial 'error (critical): 1'
+	stop_servers
+	activate "$port" -- $(vg nts-ke-tcp) "${opts[@]}" --idle-timeout=0.5
+	run keclient "$port"
+	assert_success
+	run keclient "$port" --alpn=
+	assert_failure
+	wait_servers_exit
+	stop_servers
+	activate "$port" -- $(vg nts-ke-tcp) --cert=/nonexistent "${opts[@]:1}"
+	run keclient "$port"
+	assert_failure
+	wait_servers_exit
+	grep -q 'certificate /nonexistent: No such file' "$BATS_TEST_TMPDIR/bg.log"
+	$(vg nts-ke-tcp) </dev/null >/dev/null
 	vg_clean
 }

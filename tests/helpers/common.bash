@@ -74,3 +74,19 @@ require_root() {
 ntp() {
 	$PY "$TOP/tests/helpers/ntp.py" "$@"
 }
+
+# What a reply must say of this host's clock, from its own adjtimex
+# (the tests pass whatever the host's state; clockstate.bats covers
+# both on every host): sets CLOCK_LEAP and CLOCK_STRATUM for a server
+# run with --stratum=${1:-15}.
+host_clock() {
+	local sync leap
+	read -r sync leap < <($PY "$TOP/tests/helpers/core-net.py" kernel-clock) ||
+		fail "adjtimex cannot be read here"
+	if [ "$sync" = unsynchronized ]; then
+		CLOCK_LEAP=3 CLOCK_STRATUM=0
+	else
+		CLOCK_STRATUM=${1:-15}
+		case $leap in insert) CLOCK_LEAP=1 ;; delete) CLOCK_LEAP=2 ;; *) CLOCK_LEAP=0 ;; esac
+	fi
+}

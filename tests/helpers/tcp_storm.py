@@ -1,7 +1,7 @@
 """Open many TCP connections to a Daytime server and judge every answer.
 
 Usage: tcp_storm.py PORT [--count N] [--clients C] [--timeout S]
-                         [--format ctime|any]
+                         [--format ctime|any] [--source ADDR]
 
 Each of C client threads opens connections one after another until N
 have been made, reads to the end, and classifies the result:
@@ -11,9 +11,12 @@ have been made, reads to the end, and classifies the result:
             limit: xinetd's cps, instances, per_source)
   partial   some bytes, but not one complete well-formed line
   hang      no end of the answer within --timeout seconds
-Prints "complete=.. refused=.. empty=.. partial=.. hang=.. seconds=..", then up
-to five examples of anything partial or hung. Exit 0 always: the test
-judges the numbers."""
+Prints "complete=.. refused=.. empty=.. partial=.. hang=.. seconds=..
+slowest=..", slowest being the longest single connection (connect to
+end) in seconds, then up to five examples of anything partial or hung.
+--source: connect from that local address (e.g. 127.0.0.2), one source
+for the server's per-source limits. Exit 0 always: the test judges the
+numbers."""
 import argparse, re, socket, threading, time
 
 CTIME = re.compile(rb"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) "
@@ -22,11 +25,13 @@ CTIME = re.compile(rb"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) "
 ANY = re.compile(rb"^[\x20-\x7e]+\r\n$")
 
 
-def one(port, timeout, shape):
+def one(port, timeout, shape, source):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(timeout)
     data = b""
     try:
+        if source:
+            s.bind((source, 0))
         s.connect(("127.0.0.1", port))
         while True:
             b = s.recv(4096)
@@ -53,12 +58,14 @@ def main():
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("--format", default="ctime", choices=["ctime", "any"])
+    ap.add_argument("--source", default=None)
     a = ap.parse_args()
     shape = CTIME if a.format == "ctime" else ANY
     counts = {"complete": 0, "refused": 0, "empty": 0, "partial": 0,
               "hang": 0}
     bad = []
     left = [a.count]
+    slowest = [0.0]
     lock = threading.Lock()
 
     def client():
@@ -67,9 +74,12 @@ def main():
                 if left[0] == 0:
                     return
                 left[0] -= 1
-            kind, data = one(a.port, a.timeout, shape)
+            t = time.monotonic()
+            kind, data = one(a.port, a.timeout, shape, a.source)
+            t = time.monotonic() - t
             with lock:
                 counts[kind] += 1
+                slowest[0] = max(slowest[0], t)
                 if kind in ("partial", "hang") and len(bad) < 5:
                     bad.append((kind, data))
 
@@ -80,7 +90,7 @@ def main():
     for t in threads:
         t.join()
     print(" ".join(f"{k}={v}" for k, v in counts.items()) +
-          f" seconds={time.monotonic() - t0:.2f}")
+          f" seconds={time.monotonic() - t0:.2f} slowest={slowest[0]:.3f}")
     for kind, data in bad:
         print(f"{kind}: {data!r}")
 

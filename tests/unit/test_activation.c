@@ -290,8 +290,14 @@ static void test_systemd_kinds(void)
 	env_gone("seventeen");
 	set_env(my_pid(), "1000");
 	why = NULL;
+	memset(&a, 0xff, sizeof a);
 	rc = act_find(&a, &why);
 	CHECK(rc == -1 && why && *why, "a thousand refused: rc %d", rc);
+	/* Issue 13: refused, but the origin is known (the log reads it). */
+	CHECK(a.origin == ACT_SYSTEMD && a.n == 0,
+	      "refused: origin %d n %d", (int)a.origin, a.n);
+	CHECK(strcmp(act_kind_name(ACT_NOT_SOCKET), "not a socket") == 0,
+	      "a non-socket is named so");
 	unplace(ACT_MAX_SOCKETS + 1);
 
 	/* The socket named but not open: counted, and of no usable kind
@@ -302,7 +308,7 @@ static void test_systemd_kinds(void)
 	rc = act_find(&a, &why);
 	CHECK(rc == 0 && a.n == 2, "fd 4 not open: rc %d n %d", rc, a.n);
 	if (a.n == 2)
-		CHECK(a.s[1].kind == ACT_OTHER, "an fd that is not open is no socket");
+		CHECK(a.s[1].kind == ACT_NOT_SOCKET, "an fd that is not open is no socket");
 	unplace(1);
 }
 

@@ -313,11 +313,248 @@ static void test_parse_and_limits(void)
 		  "rfc867 in year 9999");
 }
 
+/* --format=+FORMAT: the line for fmt at t, or "" when refused or not
+ * written; want_refused says which of the two the test expects. */
+static const char *custom_line(const char *fmt, time_t t, bool utc)
+{
+	static char buf[DAYTIME_MAX + 8];
+	struct daytime_custom c;
+	if (daytime_custom_compile(&c, fmt, utc))
+		return "(refused)";
+	memset(buf, 'X', sizeof buf);
+	size_t n = daytime_custom_format(buf, &c, t, utc);
+	if (n == 0 || n >= DAYTIME_MAX || buf[n] != 0)
+		return "(not written)";
+	return buf;
+}
+
+#define CUSTOM(fmt, t, utc, want)                                            \
+	do {                                                                 \
+		char w_[DAYTIME_MAX];                                        \
+		snprintf(w_, sizeof w_, "%s\r\n", want);                     \
+		CHECK_STR(custom_line(fmt, t, utc), w_, "'%s' @%lld utc=%d", \
+			  fmt, (long long)(t), utc);                         \
+	} while (0)
+
+/* Expected lines: `LC_ALL=C [TZ=...] date [-u] -d @N +FORMAT`. */
+static void test_custom_lines(void)
+{
+	const char *guide = "%Y-%m-%d %H:%M:%S UTC", *week = "%G-W%V-%u";
+	const char *zones[] = { "UTC", "Europe/Berlin", "America/New_York" };
+	for (size_t z = 0; z < N(zones); z++) {
+		set_tz(zones[z]);
+		/* the guide's line */
+		CUSTOM(guide, 1795362341, true, "2026-11-22 15:45:41 UTC");
+		CUSTOM(guide, 1709210096, true, "2024-02-29 12:34:56 UTC");
+		CUSTOM(guide, 253402300799, true, "9999-12-31 23:59:59 UTC");
+		CUSTOM(guide, 2085978496, true, "2036-02-07 06:28:16 UTC");
+		CUSTOM(guide, -2208988800, true, "1900-01-01 00:00:00 UTC");
+		/* ISO week dates, across the turns of the year */
+		CUSTOM(week, 1795362341, true, "2026-W47-7");
+		CUSTOM(week, 1709210096, true, "2024-W09-4");
+		CUSTOM(week, 1609459200, true, "2020-W53-5");
+		CUSTOM(week, 1735560000, true, "2025-W01-1");
+		CUSTOM(week, 253402300799, true, "9999-W52-5");
+		/* the longest names: a Wednesday in September */
+		CUSTOM("%A %B|%a %b|%^A %#B", 1790200000, true,
+		       "Wednesday September|Wed Sep|WEDNESDAY SEPTEMBER");
+		CUSTOM("%c|%D|%r|%Z %z", 1709210096, true,
+		       "Thu Feb 29 12:34:56 2024|02/29/24|12:34:56 PM|UTC +0000");
+		/* %s: the instant itself, whatever TZ (glibc's own %s would
+		 * read a UTC tm back as local time) */
+		CUSTOM("%s", 1795362341, true, "1795362341");
+		CUSTOM("%s", 1795362341, false, "1795362341");
+		CUSTOM("%s", 253402300799, true, "253402300799");
+		CUSTOM("%s", -1, true, "-1");
+		CUSTOM("%015s|%_12s|%-12s|%3s", 42, true,
+		       "000000000000042|          42|          42| 42");
+		CUSTOM("100%% %s", 0, false, "100% 0");
+	}
+	set_tz("Europe/Berlin");
+	CUSTOM("%F %T %Z %z", 1790200000, false, "2026-09-23 23:46:40 CEST +0200");
+	CUSTOM("%F %T %Z %z", 1795362341, false, "2026-11-22 16:45:41 CET +0100");
+	CUSTOM("%c", 1709210096, false, "Thu Feb 29 13:34:56 2024");
+	set_tz("America/New_York");
+	CUSTOM("%F %T %Z %z|%s", 1795362341, false,
+	       "2026-11-22 10:45:41 EST -0500|1795362341");
+	/* A year beyond int: nothing, not garbage. */
+	struct daytime_custom c;
+	char buf[DAYTIME_MAX];
+	CHECK(!daytime_custom_compile(&c, "%Y", true), "%%Y accepted");
+	CHECK_EQ(daytime_custom_format(buf, &c, LLONG_MAX, true), 0, "LLONG_MAX");
+	CHECK_EQ(daytime_custom_format(buf, &c, LLONG_MIN, false), 0, "LLONG_MIN");
+}
+
+/* Our %s against glibc's where glibc's is right (TZ=UTC0, a local tm):
+ * the same bytes for every flag and width. */
+static void test_custom_epoch_as_glibc(void)
+{
+	static const char *fmts[] = {
+		"%s",	  "%15s",    "%_15s",  "%-15s",  "%015s",  "%_015s",
+		"%0_15s", "%00015s", "%-015s", "%#^s",	 "%Es",	   "%Os",
+		"%1s",	  "%2s",     "%_Es",   "%010Os", "a%sb%5s%%s",
+		"%%%s%%", "%_3s",
+	};
+	static const time_t ts[] = { 0, -5, 7, 1795362341, 253402300799,
+				     -62167219200, -2208988800 };
+	set_tz("UTC0");
+	for (size_t i = 0; i < N(fmts); i++)
+		for (size_t j = 0; j < N(ts); j++) {
+			char want[DAYTIME_MAX], layout[64];
+			struct tm tm;
+			localtime_r(&ts[j], &tm);
+			snprintf(layout, sizeof layout, "%s\r\n", fmts[i]);
+			strftime(want, sizeof want, layout, &tm);
+			CHECK_STR(custom_line(fmts[i], ts[j], true), want,
+				  "'%s' @%lld as glibc", fmts[i],
+				  (long long)ts[j]);
+		}
+}
+
+/* The conversions accepted are exactly those the linked strftime knows
+ * (it copies an unknown one as it stands), but %n and %t. */
+static void test_custom_known_as_glibc(void)
+{
+	set_tz("UTC0");
+	time_t t = 1795362341;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	const char *mods[] = { "", "E", "O" };
+	int known = 0;
+	for (size_t m = 0; m < N(mods); m++)
+		for (int ch = 0x21; ch < 0x7f; ch++) {
+			if (!*mods[m] && strchr("_-0^#123456789EO", ch))
+				continue; /* flags, widths, modifiers */
+			char spec[8], out[64];
+			snprintf(spec, sizeof spec, "%%%s%c", mods[m], ch);
+			strftime(out, sizeof out, spec, &tm);
+			bool glibc_knows = strcmp(out, spec) != 0;
+			struct daytime_custom c;
+			const char *why = daytime_custom_compile(&c, spec, true);
+			if (ch == 'n' || ch == 't')
+				CHECK(why && strstr(why, "printable ASCII"),
+				      "'%s' refused as a control character", spec);
+			else
+				CHECK(!why == glibc_knows,
+				      "'%s': glibc %s, we %s", spec,
+				      glibc_knows ? "knows it" : "does not",
+				      why ? why : "accept it");
+			known += glibc_knows;
+		}
+	CHECK(known > 60, "%d conversions known", known);
+}
+
+/* Each bad class refused with its reason; *c untouched. */
+static void test_custom_refused(void)
+{
+	static const struct {
+		const char *fmt, *why;
+	} bad[] = {
+		{ "", "empty" },
+		{ "%n", "line feed" },
+		{ "a%tb", "tab" },
+		{ "%10n", "line feed" },
+		{ "a\tb", "control character (byte 0x09) at offset 1" },
+		{ "\r", "control character (byte 0x0d)" },
+		{ "x\x7f", "control character (byte 0x7f)" },
+		{ "\x1b[1m%T", "control character (byte 0x1b) at offset 0" },
+		{ "caf\xc3\xa9", "byte 0xc3 at offset 3 is not ASCII" },
+		{ "%q", "'%q' is not a conversion strftime knows" },
+		{ "%N", "'%N' is not a conversion" },
+		{ "%:z", "'%:' is not a conversion" },
+		{ "%+4Y", "'%+' is not a conversion" },
+		{ "%Eb", "'%Eb' is not a conversion" },
+		{ "%EOd", "'%EO' is not a conversion" },
+		{ "%_5Ef", "'%_5Ef' is not a conversion" },
+		{ "abc%", "'%' at the end" },
+		{ "%-5", "'%-5' at the end" },
+		{ "%200Y", "the line can be 200 characters long" },
+		{ "%2147483648d", "over 1021 characters" },
+	};
+	for (size_t i = 0; i < N(bad); i++)
+		for (int utc = 0; utc < 2; utc++) {
+			struct daytime_custom c;
+			memset(&c, 0x5a, sizeof c);
+			const char *why = daytime_custom_compile(&c, bad[i].fmt, utc);
+			CHECK(why && strstr(why, bad[i].why),
+			      "'%s' refused: want '%s', got '%s'", bad[i].fmt,
+			      bad[i].why, why ? why : "(accepted)");
+			CHECK(c.layout[0] == 0x5a && c.layout[sizeof c.layout - 1] == 0x5a,
+			      "'%s': untouched when refused", bad[i].fmt);
+		}
+	char fmt[DAYTIME_CUSTOM_FMT_MAX + 2];
+	memset(fmt, 'x', sizeof fmt);
+	fmt[DAYTIME_CUSTOM_FMT_MAX + 1] = 0;
+	struct daytime_custom c;
+	const char *why = daytime_custom_compile(&c, fmt, true);
+	CHECK(why && strstr(why, "longer than 256"), "a 257-byte format: %s",
+	      why ? why : "accepted");
+}
+
+/* filler: n 'x' after the conversion conv. */
+static const char *padded(const char *conv, int n)
+{
+	static char f[DAYTIME_CUSTOM_FMT_MAX + 1];
+	snprintf(f, sizeof f, "%s%.*s", conv, n,
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	return f;
+}
+
+/* The limit (157 before CR LF) holds against the longest case of each
+ * conversion, not today's: September, Wednesday, a 6-letter zone
+ * abbreviation (tzdata's longest) unless --utc, the seconds of 9999. */
+static void test_custom_longest_case(void)
+{
+	static const struct {
+		const char *conv;
+		int longest_utc, longest_local;
+	} cases[] = {
+		{ "%B", 9, 9 },	    { "%A", 9, 9 },	 { "%^B%#A", 18, 18 },
+		{ "%Z", 3, 6 },	    { "%-z", 2, 5 },	 { "%s", 12, 12 },
+		{ "%-d%-m%-j", 7, 7 }, { "%Y%G", 8, 8 }, { "%c", 24, 24 },
+		{ "%-U%-W%-V", 6, 6 }, { "%-H%-I%-k%-l", 8, 8 },
+		{ "%B %A", 19, 19 }, /* "September Wednesday" */
+		{ "%10B%-e", 12, 12 },
+	};
+	set_tz("Europe/Berlin");
+	for (size_t i = 0; i < N(cases); i++)
+		for (int utc = 0; utc < 2; utc++) {
+			int longest = utc ? cases[i].longest_utc
+					  : cases[i].longest_local;
+			int room = DAYTIME_CUSTOM_MAX - longest;
+			struct daytime_custom c;
+			const char *f = padded(cases[i].conv, room);
+			const char *why = daytime_custom_compile(&c, f, utc);
+			CHECK(!why,
+			      "%s + %d: fits (utc=%d): %s", cases[i].conv, room,
+			      utc, why ? why : "");
+			f = padded(cases[i].conv, room + 1);
+			why = daytime_custom_compile(&c, f, utc);
+			CHECK(why && strstr(why, "the line can be 158 characters"),
+			      "%s + %d: too long (utc=%d): %s", cases[i].conv,
+			      room + 1, utc, why ? why : "accepted");
+		}
+	/* A zone whose own names are longer than 6 letters: its names count. */
+	set_tz("ABCDEFGH-1IJKLMNOPQ,M3.5.0,M10.5.0");
+	struct daytime_custom c;
+	CHECK(!daytime_custom_compile(&c, padded("%Z", 157 - 9), false),
+	      "a 9-letter zone name fits with 148 more");
+	CHECK(daytime_custom_compile(&c, padded("%Z", 157 - 8), false),
+	      "a 9-letter zone name does not fit with 149 more");
+}
+
 int main(void)
 {
 	test_formats();
 	test_nist();
 	test_nist_dst();
 	test_parse_and_limits();
+	test_custom_lines();
+	test_custom_epoch_as_glibc();
+	test_custom_known_as_glibc();
+	test_custom_refused();
+	test_custom_longest_case();
 	return check_summary();
 }

@@ -1,11 +1,14 @@
 /* Unit tests of common/options.c (opt_seconds, opt_parse) and of the
  * --refid parser (ntp_refid_parse) that sntp-udp's options use. */
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "allow.h"
 #include "check.h"
 #include "log.h"
 #include "ntp.h"
@@ -84,7 +87,7 @@ static bool take(int opt, const char *arg, const char **why)
 	strcpy(color, arg);
 	return true;
 }
-static const struct opt_program prog = {
+static struct opt_program prog = {
 	.name = "unit-prog",
 	.purpose = "A program for the unit test.",
 	.longopts = prog_opts,
@@ -186,10 +189,47 @@ static void test_parse(void)
 	}
 }
 
+/* --allow: datagram programs only; lists add up; bad input exits 2; a
+ * later parse starts from no list. */
+static void test_allow(void)
+{
+	char out[4096];
+	struct opt_common c;
+	struct sockaddr_in one = { .sin_family = AF_INET }, two = one;
+	inet_pton(AF_INET, "127.0.0.1", &one.sin_addr);
+	inet_pton(AF_INET, "127.0.0.2", &two.sin_addr);
+
+	CHECK_EQ(parse(&c, out, sizeof out, "--allow=127.0.0.1", NULL), 2,
+		 "--allow is unknown to a stream program");
+	prog.datagram = true;
+	CHECK_EQ(parse(&c, out, sizeof out, NULL), -1, "datagram, no --allow");
+	CHECK(allow_peer((struct sockaddr *)&two), "no --allow: anyone");
+	CHECK_EQ(parse(&c, out, sizeof out, "--allow=10.0.0.0/8,::1",
+		       "--allow", "127.0.0.1/32", NULL), -1, "two --allow");
+	CHECK(allow_peer((struct sockaddr *)&one) &&
+		      !allow_peer((struct sockaddr *)&two),
+	      "both lists in force, nothing else");
+	CHECK(!*out, "nothing printed: %s", out);
+	const char *bad[] = { "--allow=", "--allow=10.0.0.1/8", "--allow=::/129",
+			      "--allow=10.0.0.0/8,", "--allow=name" };
+	for (size_t i = 0; i < N(bad); i++) {
+		CHECK_EQ(parse(&c, out, sizeof out, bad[i], NULL), 2, "%s exits 2",
+			 bad[i]);
+		CHECK(strstr(out, "--allow: '") && strstr(out, "Usage: unit-prog"),
+		      "%s: message names it and shows usage: %s", bad[i], out);
+	}
+	CHECK_EQ(parse(&c, out, sizeof out, "--help", NULL), 0, "--help");
+	CHECK(strstr(out, "--allow=CIDR"), "--help shows --allow: %s", out);
+	parse(&c, out, sizeof out, NULL);
+	CHECK(allow_peer((struct sockaddr *)&two), "a new parse, no list");
+	prog.datagram = false;
+}
+
 int main(void)
 {
 	test_seconds();
 	test_refid();
 	test_parse();
+	test_allow();
 	return check_summary();
 }

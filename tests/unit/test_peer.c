@@ -5,30 +5,11 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "addr.h"
 #include "check.h"
 #include "peer.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-
-/* An AF_INET or AF_INET6 address from text and a port. */
-static const struct sockaddr *addr(const char *host, int port)
-{
-	static struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof ss);
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)port);
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-	} else {
-		fprintf(stderr, "test bug: bad address %s\n", host);
-		abort();
-	}
-	return (const struct sockaddr *)&ss;
-}
 
 static void test_port(void)
 {

@@ -25,7 +25,9 @@ static uint32_t cur_seed;
 static void init(double rate, unsigned burst)
 {
 	struct rl_config c = { .rate = rate, .burst = burst };
-	rl_init(&c, cur_seed);
+	uint8_t key[RL_KEY_LEN] = { 0 };
+	memcpy(key, &cur_seed, sizeof cur_seed);
+	rl_init(&c, key);
 }
 
 static struct sockaddr_storage v4(const char *addr, uint16_t port)
@@ -52,9 +54,13 @@ static struct sockaddr_storage v6(const char *addr, uint16_t port)
 	return ss;
 }
 
+/* One valid request: a KoD verdict is followed by the KoD itself. */
 static enum rl_verdict chk(const struct sockaddr_storage *ss, int64_t now)
 {
-	return rl_check((const struct sockaddr *)ss, now);
+	enum rl_verdict v = rl_check((const struct sockaddr *)ss, now);
+	if (v == RL_KOD)
+		rl_kod_sent(now);
+	return v;
 }
 
 static const char *vname(enum rl_verdict v)
@@ -227,6 +233,14 @@ static void test_kod_interval(void)
 		"the KoD interval after the last KoD");
 	CHECK_V(chk(&a, 1001 + RL_KOD_INTERVAL_MS), RL_DROP, "right after");
 	/* Passing in between does not reset the KoD clock. */
+	struct sockaddr_storage b = v4("192.0.2.34", 123);
+	/* Issue 13: a refused request that got no KoD (it was invalid, so
+	 * silence) leaves the source's KoD due for the next valid one. */
+	CHECK_V(chk(&b, 1000), RL_PASS, "b: first");
+	CHECK_V(rl_check((const struct sockaddr *)&b, 1001), RL_KOD,
+		"b: over the limit, invalid: KoD due but not sent");
+	CHECK_V(chk(&b, 1002), RL_KOD, "b: the next valid request gets it");
+	CHECK_V(chk(&b, 1003), RL_DROP, "b: then the interval runs");
 	CHECK_V(chk(&a, 12000), RL_PASS, "11 s on: a token");
 	CHECK_V(chk(&a, 12001), RL_DROP, "3 s after the 2nd KoD");
 	CHECK_V(chk(&a, 1001 + 2 * RL_KOD_INTERVAL_MS), RL_KOD, "3rd KoD");

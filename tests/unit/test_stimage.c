@@ -20,7 +20,8 @@ static struct sti_image *fresh(void)
 				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		abort();
-	sti_init(m, "sntp-udp", 42);
+	static const uint8_t key[RL_KEY_LEN] = { 42 };
+	sti_init(m, "sntp-udp", key);
 	return m;
 }
 
@@ -42,9 +43,9 @@ static void test_check(void)
 	m->h.size++;
 	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_BAD_SIZE, "size field");
 	m->h.size--;
-	m->h.rl_seed++;
-	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_BAD_CHECK, "seed changed");
-	m->h.rl_seed--;
+	m->h.rl_key[5]++;
+	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_BAD_CHECK, "key changed");
+	m->h.rl_key[5]--;
 	m->h.check ^= 0x100;
 	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_BAD_CHECK, "check");
 	m->h.check ^= 0x100;
@@ -66,7 +67,8 @@ static void test_format(void)
 		  "processes-started: 3\nrequests-received: 10\n"
 		  "requests-answered: 0\nrequests-dropped: 0\n"
 		  "dropped-destination: 0\nrate-limited: 0\n"
-		  "kiss-o-death-sent: 0\ndropped-length: 0\ndropped-mode: 4\n",
+		  "kiss-o-death-sent: 0\ndropped-not-allowed: 0\n"
+		  "dropped-length: 0\ndropped-mode: 4\n",
 		  "stats text");
 	CHECK_EQ(sti_format(m, rules, buf, 10), 9, "truncated");
 	munmap(m, STI_SIZE);
@@ -97,7 +99,7 @@ static void test_two_writers(void)
 		kids[k] = fork();
 		if (kids[k] == 0) {
 			struct rl_config c = { .rate = 1, .burst = 64 };
-			rl_init(&c, m->h.rl_seed);
+			rl_init(&c, m->h.rl_key);
 			rl_attach(m->rl_table);
 			struct sockaddr_in s = { .sin_family = AF_INET };
 			s.sin_addr.s_addr = htonl(0xc0000201u);
