@@ -46,6 +46,13 @@ silence() {
 	assert_output "no reply"
 }
 
+# The counters of PROGRAM's file in $dir, into $stats.
+read_stats() {
+	run "$BIN/$1" --state-dir="$dir" --stats
+	assert_success
+	stats=$output
+}
+
 stat_is() {
 	grep -qx "$1: $2" <<<"$stats" || fail "want '$1: $2' in:
 $stats"
@@ -81,9 +88,7 @@ $stats"
 	silence
 	answered --src-host 127.0.0.2
 	batch_end
-	run "$BIN/sntp-udp" --state-dir="$dir" --stats
-	assert_success
-	stats=$output
+	read_stats sntp-udp
 	stat_is processes-started 4
 	stat_is requests-received 17
 	stat_is requests-answered 8
@@ -112,9 +117,7 @@ $stats"
 		assert_output "no reply"
 		batch_end
 	done
-	run "$BIN/daytime-udp" --state-dir="$dir" --stats
-	assert_success
-	stats=$output
+	read_stats daytime-udp
 	stat_is processes-started 2
 	stat_is requests-received 7
 	stat_is requests-answered 5
@@ -149,8 +152,7 @@ print(sum(got))
 PY
 	assert_success
 	assert_output 3200
-	run "$BIN/sntp-udp" --state-dir="$dir" --stats
-	stats=$output
+	read_stats sntp-udp
 	stat_is processes-started 2
 	stat_is requests-received 3200
 	stat_is requests-answered 3200
@@ -166,8 +168,7 @@ replaced() {
 		fail "no single warning '$1': $(cat "$BATS_TEST_TMPDIR/bg.log")"
 	[ -f "$dir/sntp-udp.state" ] && [ ! -L "$dir/sntp-udp.state" ]
 	[ "$(stat -c '%a %u %s' "$dir/sntp-udp.state")" = "600 $(id -u) 180544" ]
-	run "$BIN/sntp-udp" --state-dir="$dir" --stats
-	stats=$output
+	read_stats sntp-udp
 	stat_is processes-started 1
 	stat_is requests-answered 1
 }
