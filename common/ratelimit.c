@@ -1,7 +1,10 @@
 /* ratelimit: 4-way set-associative table of token buckets. The table
  * may be shared by several processes (a state file): each set has a
- * lock word taken by compare-and-swap and never waited for; a request
- * that finds its set busy passes uncharged. Whatever a bucket holds is
+ * lock word taken by compare-and-swap, tried a bounded number of times
+ * (the holder is inside a few dozen instructions) and never waited for
+ * beyond that: a request that still finds its set busy is dropped, so
+ * that two processes flooded by one source at once still hold it to
+ * its limit. Whatever a bucket holds is
  * checked as it is used, so a stale or garbled table can only give a
  * source a full bucket, never crash or wedge it. */
 #include "ratelimit.h"
@@ -15,6 +18,8 @@
 #define SETS (RL_SLOTS / WAYS)
 /* A lock older than this was left by a process that died holding it. */
 #define STALE_LOCK_MS 1000
+/* Compare-and-swaps before a busy set's request is dropped. */
+#define LOCK_TRIES 4096
 
 struct bucket {
 	uint8_t key[16];	/* IPv4 (mapped) or the IPv6 /64 */
@@ -152,8 +157,10 @@ enum rl_verdict rl_check(const struct sockaddr *peer, int64_t now_ms)
 		now_ms = 1; /* 0 marks an empty slot and a free lock */
 
 	struct set *set = &table[hash(key) % SETS];
-	if (!set_lock(set, now_ms))
-		return RL_PASS; /* another process is in this set: never wait */
+	int tries = 0;
+	while (!set_lock(set, now_ms))
+		if (++tries == LOCK_TRIES)
+			return RL_DROP; /* held too long: never wait */
 	enum rl_verdict v = charge(set, key, now_ms);
 	set_unlock(set);
 	return v;
