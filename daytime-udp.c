@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/peer.h"
 #include "common/serve.h"
+#include "common/state.h"
 
 static size_t answer(const uint8_t *req, size_t len,
 		     const struct sockaddr *peer, const struct timespec *rx,
@@ -14,6 +15,7 @@ static size_t answer(const uint8_t *req, size_t len,
 	(void)len;
 	if (peer_is_loop_risk(peer)) {
 		log_request(peer, "dropped: a reply could start a loop");
+		state_count(STI_DROP_RULE, 1);
 		return 0;
 	}
 	log_request(peer, "daytime sent");
@@ -22,8 +24,10 @@ static size_t answer(const uint8_t *req, size_t len,
 
 int main(int argc, char **argv)
 {
+	static const char *const drop_rules[] = { "loop-risk", NULL };
 	static const struct serve_handler udp = { .sotype = SOCK_DGRAM,
-						  .datagram = answer };
+						  .datagram = answer,
+						  .drop_rules = drop_rules };
 	struct opt_program p = dayserv_program(
 		"daytime-udp", "Answer Daytime (RFC 867) requests over UDP.", true);
 	return serve_main(argc, argv, &p, &udp, dayserv_print);

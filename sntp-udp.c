@@ -14,6 +14,7 @@
 #include "common/ntsntp.h"
 #include "common/peer.h"
 #include "common/serve.h"
+#include "common/state.h"
 
 static struct ntp_server_config cfg = { .stratum = 15,
 					.refid = NTP_DEFAULT_REFID };
@@ -93,6 +94,12 @@ static enum ntp_verdict verdict(const uint8_t *req, size_t len,
 				 peer && peer_addr_is_bad(peer));
 }
 
+/* --stats names of the verdicts NTP_DROP_LENGTH onwards, in order. */
+static const char *const drop_rules[] = { "length", "version", "mode",
+					  "source", "nts-malformed", "nts-no-keys",
+					  NULL };
+enum { RULE_NTS_MALFORMED = NTP_DROP_SOURCE, RULE_NTS_NO_KEYS };
+
 static size_t answer(const uint8_t *req, size_t len,
 		     const struct sockaddr *peer, const struct timespec *rx,
 		     uint8_t *reply)
@@ -101,12 +108,14 @@ static size_t answer(const uint8_t *req, size_t len,
 	enum ntp_verdict v = verdict(req, len, peer);
 	if (v != NTP_OK) {
 		log_request(peer, "%s", ntp_verdict_name(v));
+		state_count(STI_DROP_RULE + (v - 1), 1);
 		return 0;
 	}
 	struct nts_request nr;
 	enum nts_kind k = nts_kind_of(req, len, &nr);
 	if (k == NTS_MALFORMED) {
 		log_request(peer, "dropped: malformed NTS extension fields");
+		state_count(STI_DROP_RULE + RULE_NTS_MALFORMED, 1);
 		return 0;
 	}
 	struct ntp_packet q, r;
@@ -120,6 +129,7 @@ static size_t answer(const uint8_t *req, size_t len,
 	if (k == NTS_REQUEST) {
 		if (!(ks = server_keys(rx))) {
 			log_request(peer, "NTS request dropped: no usable key file");
+			state_count(STI_DROP_RULE + RULE_NTS_NO_KEYS, 1);
 			return 0;
 		}
 		authentic = ntscookie_open(ks, req + nr.cookie_off,
@@ -342,6 +352,7 @@ int main(int argc, char **argv)
 						  .rx_timestamps = true,
 						  .datagram = answer,
 						  .limited = limited,
-						  .stamp = stamp };
+						  .stamp = stamp,
+						  .drop_rules = drop_rules };
 	return serve_main(argc, argv, &p, &udp, by_hand);
 }

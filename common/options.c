@@ -10,7 +10,8 @@
 #include "allow.h"
 #include "log.h"
 
-enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST, OPT_ALLOW, OPT_PER_SOURCE };
+enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST, OPT_ALLOW, OPT_PER_SOURCE,
+       OPT_STATE_DIR, OPT_STATS };
 
 static const struct option common_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -25,6 +26,8 @@ static const struct option datagram_opts[] = {
 	{ "rate-limit", required_argument, NULL, OPT_RATE },
 	{ "rate-burst", required_argument, NULL, OPT_BURST },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "stats", no_argument, NULL, OPT_STATS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -49,7 +52,11 @@ static const char datagram_help[] =
 	"      --rate-burst=N       requests a source may send at once\n"
 	"                           (default 64)\n"
 	"      --allow=CIDR[,CIDR...]  answer only these networks, checked on\n"
-	"                           every datagram (IPv4 and IPv6; default: all)\n";
+	"                           every datagram (IPv4 and IPv6; default: all)\n"
+
+	"      --state-dir=DIR      keep counters and rate limits across\n"
+	"                           activations in DIR (default /run/sockclock)\n"
+	"      --stats              print the counters kept in --state-dir, exit\n";
 
 static const char stream_help[] =
 	"      --max-per-source=N   listening: connections one source (IPv6:\n"
@@ -120,6 +127,8 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 		.idle_timeout = 10,
 		.io_timeout = 5,
 		.rate = { p->datagram ? RL_DEFAULT_RATE : 0, RL_DEFAULT_BURST },
+		.state_dir = "/run/sockclock",
+		.program = p->name,
 		.max_per_source = OPT_MAX_PER_SOURCE,
 	};
 	allow_clear();
@@ -175,6 +184,15 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 					 why);
 				return bad(p, msg);
 			}
+			break;
+		case OPT_STATE_DIR:
+			if (!*optarg)
+				return bad(p, "--state-dir: a directory");
+			c->state_dir = optarg;
+			c->state_dir_given = true;
+			break;
+		case OPT_STATS:
+			c->stats = true;
 			break;
 		case OPT_PER_SOURCE:
 			if (!whole(optarg, 0, 65535, &c->max_per_source))

@@ -15,6 +15,10 @@ struct opt_common {
 	double idle_timeout;	/* seconds; 0: exit when nothing is pending */
 	double io_timeout;	/* seconds a client may hold a connection */
 	struct rl_config rate;	/* datagram programs: per-source limit */
+	const char *state_dir;	/* datagram programs: --state-dir */
+	bool state_dir_given;	/* not the default */
+	bool stats;		/* --stats: print the counters and exit */
+	const char *program;	/* the program's name (its state file's) */
 	unsigned max_per_source; /* stream programs, listening: 0 no limit */
 };
 

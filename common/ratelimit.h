@@ -16,6 +16,10 @@
 #define RL_DEFAULT_BURST 64	/* requests at once */
 #define RL_KOD_INTERVAL_MS 8000	/* at most one KoD per source this often */
 #define RL_SLOTS 4096
+#define RL_WAYS 4
+/* The table's bytes, for a state file to hold it (see rl_attach): a
+ * set is a 16-byte lock word and 4 buckets of 40 bytes. */
+#define RL_TABLE_BYTES (RL_SLOTS / RL_WAYS * 176)
 
 struct rl_config {
 	double rate;		/* 0: no limit */
@@ -32,6 +36,11 @@ enum rl_verdict {
 #define RL_KEY_LEN 16
 /* A fresh table; key: the hash key, secret and random in the programs. */
 void rl_init(const struct rl_config *c, const uint8_t key[RL_KEY_LEN]);
+/* Use mem (RL_TABLE_BYTES, 64-byte aligned, perhaps shared with other
+ * processes through a state file) as the table from now on; its
+ * contents are kept, and checked as they are used. NULL: the process's
+ * own table again. */
+void rl_attach(void *mem);
 bool rl_enabled(void);
 /* Charge one request from peer at now_ms (a monotonic clock). */
 enum rl_verdict rl_check(const struct sockaddr *peer, int64_t now_ms);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "peer.h"
 #include "ratelimit.h"
+#include "state.h"
 #include "stream.h"
 
 #define BATCH 32
@@ -201,6 +202,7 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 			 (wait ? MSG_WAITFORONE : MSG_DONTWAIT) | MSG_TRUNC, NULL);
 	if (k <= 0)
 		return -1;
+	state_count(STI_RECEIVED, (uint64_t)k);
 
 	struct timespec now, mono = { 0, 0 };
 	clk_now(&now);
@@ -222,12 +224,18 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 			rx = *d->start;
 		d->first = false;
 		struct sockaddr *peer = (struct sockaddr *)&d->peer[i];
-		if (!allow_peer(peer))
-			continue; /* --allow: silence, not charged to the limit */
+		if (!allow_peer(peer)) {
+			/* --allow: silence, not charged to the limit */
+			state_count(STI_DROPPED, 1);
+			state_count(STI_DROP_NOT_ALLOWED, 1);
+			continue;
+		}
 		ssize_t ctl = pktinfo_reply(m, d->cout[n].buf);
 		if (ctl < 0) {
 			log_request(peer, "sent to a broadcast or multicast "
 					  "address: dropped");
+			state_count(STI_DROPPED, 1);
+			state_count(STI_DROP_DESTINATION, 1);
 			continue;
 		}
 		enum rl_verdict v = rl_check(peer, mono_ms);
@@ -239,8 +247,12 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 			 (len = h->limited(d->req[i], d->in[i].msg_len, peer,
 					   d->reply[n])) > 0)
 			rl_kod_sent(mono_ms);
+		state_count(v != RL_PASS ? STI_RATE_LIMITED :
+			    len ? STI_ANSWERED : STI_DROPPED, 1);
 		if (len == 0)
 			continue;
+		if (v != RL_PASS)
+			state_count(STI_KOD, 1);
 		d->stamp[n] = v == RL_PASS;
 		d->iout[n] = (struct iovec){ d->reply[n], len };
 		d->out[n].msg_hdr = (struct msghdr){
@@ -409,6 +421,11 @@ static int serve_datagrams(const struct serve_handler *h,
 	uint8_t key[RL_KEY_LEN];
 	rate_key(key, start);
 	rl_init(&o->rate, key);
+	if (state_open(o->state_dir, o->program, !o->state_dir_given)) {
+		/* The table of the file, with the hash key it was made with. */
+		rl_init(&o->rate, state_image()->h.rl_key);
+		rl_attach(state_image()->rl_table);
+	}
 	d.h = h;
 	d.start = start;
 	d.first = a->origin != ACT_BY_HAND;
@@ -455,6 +472,8 @@ int serve_main(int argc, char **argv, const struct opt_program *p,
 	r = opt_parse(argc, argv, p, &o);
 	if (r >= 0)
 		return r;
+	if (o.stats)
+		return state_print(o.state_dir, p->name, h->drop_rules);
 	if (a.origin == ACT_BY_HAND)
 		return by_hand();
 	return serve(h, &a, &o, &start);

@@ -44,6 +44,9 @@ struct serve_handler {
 	 * it). The reply's buffer past len is the handler's own from
 	 * datagram to stamp. */
 	void (*stamp)(uint8_t *reply, size_t len, const struct timespec *tx);
+	/* Datagram, optional: the names of the handler's own drop rules
+	 * (NULL ended), counted with state_count(STI_DROP_RULE + i). */
+	const char *const *drop_rules;
 	/* Stream: the line for a new connection from peer; 0 to close. */
 	size_t (*line)(char *buf, const struct sockaddr *peer);
 	/* Stream, optional, instead of line: serve the connections with a

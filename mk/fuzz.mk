@@ -13,7 +13,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 5
-FUZZ_HARNESSES := request daytime timestamp describe ratelimit ntske ntsef ntscookie
+FUZZ_HARNESSES := request daytime timestamp describe ratelimit ntske ntsef ntscookie state
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer

@@ -12,6 +12,7 @@ SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 XINETDDIR ?= /etc/xinetd.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 INSTALL   ?= install
 # Where the programs to install are (default: this build).
 INSTALL_BIN ?= .
@@ -23,7 +24,8 @@ SUBST       = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g'
 
 INSTALLED = $(PROGRAMS:%=$(DESTDIR)$(SBINDIR)/%) \
 	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
-	    $(MANPAGES:%=$(DESTDIR)$(MANDIR)/man8/%)
+	    $(MANPAGES:%=$(DESTDIR)$(MANDIR)/man8/%) \
+	    $(DESTDIR)$(TMPFILESDIR)/sockclock.conf
 
 .PHONY: install uninstall install-files
 install: $(if $(filter .,$(INSTALL_BIN)),all)
@@ -31,7 +33,7 @@ install: $(if $(filter .,$(INSTALL_BIN)),all)
 
 install-files:
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(XINETDDIR) $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(XINETDDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(TMPFILESDIR)
 	$(INSTALL) -m 755 $(PROGRAMS:%=$(INSTALL_BIN)/%) $(DESTDIR)$(SBINDIR)/
 	for f in $(UNITS); do \
 		$(SUBST) units/$$f > $(DESTDIR)$(UNITDIR)/$$f.tmp && \
@@ -49,6 +51,9 @@ install-files:
 		fi || exit 1; \
 	done
 	$(INSTALL) -m 644 $(MANPAGES:%=man/%) $(DESTDIR)$(MANDIR)/man8/
+	# The state directory for xinetd (tmpfiles.d(5); systemd-tmpfiles
+	# --create makes it now, the boot after that).
+	$(INSTALL) -m 644 tmpfiles.d/sockclock.conf $(DESTDIR)$(TMPFILESDIR)/
 
 # A configuration file (or its .new) goes only while it is unchanged.
 uninstall:

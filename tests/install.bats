@@ -28,6 +28,7 @@ teardown() {
 		./usr/local/lib/systemd/system/nts-ke-tcp@.service \
 		./usr/local/lib/systemd/system/sntp-udp.service \
 		./usr/local/lib/systemd/system/sntp-udp.socket \
+		./usr/local/lib/tmpfiles.d/sockclock.conf \
 		./usr/local/sbin/daytime-tcp ./usr/local/sbin/daytime-udp \
 		./usr/local/sbin/nts-ke-tcp ./usr/local/sbin/sntp-udp \
 		./usr/local/share/man/man8/daytime-tcp.8 ./usr/local/share/man/man8/daytime-udp.8 \

@@ -111,6 +111,30 @@ teardown() {
 	done
 }
 
+# Issue 10: the units' RuntimeDirectory holds both state files, owned by
+# the one dynamic user systemd re-owns it to, and the counters add up
+# over the activations above.
+@test "the UDP programs keep their state in /run/sockclock across activations" {
+	local unit stats n owner
+	# One dynamic user (not root) for both, whose name resolves only
+	# while a unit runs.
+	owner=$(sys stat -L -c %u /run/sockclock)
+	[ "$owner" -gt 0 ] || fail "/run/sockclock owned by uid $owner"
+	for unit in daytime-udp sntp-udp; do
+		run sys stat -c '%a %u %s' /run/sockclock/$unit.state
+		assert_output "600 $owner 180544"
+		stats=$(sys /usr/local/sbin/$unit --stats)
+		echo "$unit: $stats"
+		n() { sed -n "s/^$1: //p" <<<"$stats"; }
+		[ "$(n processes-started)" -ge 3 ] || fail "$unit: $stats"
+		[ "$(n requests-answered)" -ge 3 ] || fail "$unit: $stats"
+		[ "$(n requests-received)" = $(($(n requests-answered) + $(n requests-dropped) + $(n rate-limited))) ] ||
+			fail "$unit: $stats"
+	done
+	run sys journalctl -q -u sntp-udp.service -u daytime-udp.service -g 'state'
+	assert_output ""
+}
+
 # Issue 13, item 3: a reply that leaves after the service has exited
 # (a token-bucket shaper on lo holds it behind a filler datagram, ~1.6 s,
 # past --idle-timeout=1) must not hand the socket back to systemd with

@@ -1,0 +1,28 @@
+/* state: the mapped state file of a datagram program (--state-dir):
+ * counters and the rate-limit table that outlive the process. Without
+ * a usable file everything here is a no-op and the program serves as
+ * if it had none. */
+#ifndef SOCKCLOCK_STATE_H
+#define SOCKCLOCK_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stimage.h"
+
+#define STATE_DIR_DEFAULT "/run/sockclock"
+
+/* Map DIR/PROGRAM.state shared, making or replacing it as needed (one
+ * warning); false, with one warning, when there is no usable file. A
+ * missing default directory (quiet_if_missing: the administrator set
+ * up no state) is no warning. */
+bool state_open(const char *dir, const char *program, bool quiet_if_missing);
+/* The image, or NULL without a file. */
+struct sti_image *state_image(void);
+/* Add n to counter c: one atomic add, never a wait. */
+void state_count(enum sti_counter c, uint64_t n);
+/* --stats: print the counters of DIR/PROGRAM.state; the exit code. */
+int state_print(const char *dir, const char *program,
+		const char *const *rules);
+
+#endif

@@ -1,0 +1,129 @@
+/* stimage: the state file's layout, checks and the counters' text. */
+#include "stimage.h"
+
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(sizeof(struct sti_header) == 64, "header is 64 bytes");
+_Static_assert(offsetof(struct sti_header, check) == 60, "check is last");
+_Static_assert(offsetof(struct sti_image, counter) == 64, "counters follow");
+_Static_assert(offsetof(struct sti_image, rl_table) == 320, "table follows");
+_Static_assert(STI_SIZE == 320 + RL_TABLE_BYTES, "no padding at the end");
+
+static uint32_t fnv1a(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static void program_field(const char *program, char out[STI_PROGRAM_MAX])
+{
+	memset(out, 0, STI_PROGRAM_MAX);
+	strncpy(out, program, STI_PROGRAM_MAX - 1);
+}
+
+enum sti_verdict sti_check(const void *img, size_t len, const char *program)
+{
+	if (len != STI_SIZE)
+		return STI_BAD_SIZE;
+	const struct sti_header *h = img;
+	if (memcmp(h->magic, STI_MAGIC, sizeof h->magic) != 0)
+		return STI_BAD_MAGIC;
+	if (h->version != STI_VERSION)
+		return STI_BAD_VERSION;
+	if (h->size != STI_SIZE)
+		return STI_BAD_SIZE;
+	char want[STI_PROGRAM_MAX];
+	program_field(program, want);
+	if (memcmp(h->program, want, STI_PROGRAM_MAX) != 0)
+		return STI_BAD_PROGRAM;
+	if (h->check != fnv1a(h, offsetof(struct sti_header, check)))
+		return STI_BAD_CHECK;
+	return STI_OK;
+}
+
+const char *sti_verdict_name(enum sti_verdict v)
+{
+	switch (v) {
+	case STI_OK:
+		return "valid";
+	case STI_BAD_SIZE:
+		return "wrong size";
+	case STI_BAD_MAGIC:
+		return "not a sockclock state file";
+	case STI_BAD_VERSION:
+		return "another version's layout";
+	case STI_BAD_PROGRAM:
+		return "another program's state";
+	case STI_BAD_CHECK:
+		return "corrupt header";
+	}
+	return "invalid";
+}
+
+void sti_init(struct sti_image *img, const char *program,
+	      const uint8_t rl_key[RL_KEY_LEN])
+{
+	memset(img, 0, sizeof *img);
+	sti_header_make(&img->h, program, rl_key);
+}
+
+void sti_header_make(struct sti_header *h, const char *program,
+		     const uint8_t rl_key[RL_KEY_LEN])
+{
+	memset(h, 0, sizeof *h);
+	memcpy(h->magic, STI_MAGIC, sizeof h->magic);
+	h->version = STI_VERSION;
+	h->size = STI_SIZE;
+	program_field(program, h->program);
+	memcpy(h->rl_key, rl_key, RL_KEY_LEN);
+	h->check = fnv1a(h, offsetof(struct sti_header, check));
+}
+
+static const char *const names[STI_DROP_RULE] = {
+	[STI_PROCESSES] = "processes-started",
+	[STI_RECEIVED] = "requests-received",
+	[STI_ANSWERED] = "requests-answered",
+	[STI_DROPPED] = "requests-dropped",
+	[STI_DROP_DESTINATION] = "dropped-destination",
+	[STI_RATE_LIMITED] = "rate-limited",
+	[STI_KOD] = "kiss-o-death-sent",
+	[STI_DROP_NOT_ALLOWED] = "dropped-not-allowed",
+};
+
+size_t sti_format(const struct sti_image *img, const char *const *rules,
+		  char *buf, size_t cap)
+{
+	size_t n = 0;
+	if (cap == 0)
+		return 0;
+	buf[0] = 0;
+	for (int i = 0; i < STI_COUNTERS && n < cap; i++) {
+		const char *name = NULL;
+		char rule[64];
+		if (i < STI_DROP_RULE) {
+			name = names[i];
+		} else {
+			const char *r = NULL;
+			for (int j = 0; rules && rules[j]; j++)
+				if (j == i - STI_DROP_RULE) {
+					r = rules[j];
+					break;
+				}
+			if (!r)
+				break;
+			snprintf(rule, sizeof rule, "dropped-%s", r);
+			name = rule;
+		}
+		uint64_t v = __atomic_load_n(&img->counter[i], __ATOMIC_RELAXED);
+		int w = snprintf(buf + n, cap - n, "%s: %llu\n", name,
+				 (unsigned long long)v);
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	return n < cap ? n : cap - 1;
+}

@@ -1,0 +1,78 @@
+/* stimage: the layout of a state file (see state.h) and its pure
+ * checks: given bytes, are they a state image of this program and
+ * version? No I/O, so that any bytes can be fuzzed. */
+#ifndef SOCKCLOCK_STIMAGE_H
+#define SOCKCLOCK_STIMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ratelimit.h"
+
+#define STI_MAGIC "SOCKCLK\n"
+#define STI_VERSION 1u
+#define STI_PROGRAM_MAX 16	/* the program's name, NUL padded */
+#define STI_COUNTERS 32
+
+/* What is counted. received = answered + dropped + rate-limited. */
+enum sti_counter {
+	STI_PROCESSES,		/* processes that opened the file */
+	STI_RECEIVED,		/* datagrams read */
+	STI_ANSWERED,		/* replies sent (not counting KoDs) */
+	STI_DROPPED,		/* not answered, by any rule below */
+	STI_DROP_DESTINATION,	/* sent to a broadcast or multicast address */
+	STI_RATE_LIMITED,	/* over the source's rate limit */
+	STI_KOD,		/* of those: kiss-o'-death sent */
+	STI_DROP_NOT_ALLOWED,	/* from outside --allow */
+	STI_DROP_RULE,		/* first of the program's own drop rules */
+};
+#define STI_RULES_MAX (STI_COUNTERS - STI_DROP_RULE)
+
+/* Naturally aligned; checked with offsetof in stimage.c. The header is
+ * written once, when the file is made; after that only the counters
+ * (atomic adds) and the rate-limit table (per-set try-locks, see
+ * ratelimit.c) change. */
+struct sti_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t size;			/* of the whole file */
+	char program[STI_PROGRAM_MAX];
+	uint8_t rl_key[RL_KEY_LEN];	/* the rate-limit table's hash key */
+	uint32_t reserved[3];
+	uint32_t check;			/* FNV-1a of the bytes before it */
+};
+
+struct sti_image {
+	struct sti_header h;			/* 64 bytes */
+	uint64_t counter[STI_COUNTERS];		/* 256 bytes */
+	unsigned char rl_table[RL_TABLE_BYTES]	/* 64-byte aligned */
+		__attribute__((aligned(64)));
+};
+
+#define STI_SIZE sizeof(struct sti_image)
+
+enum sti_verdict {
+	STI_OK,
+	STI_BAD_SIZE,
+	STI_BAD_MAGIC,
+	STI_BAD_VERSION,
+	STI_BAD_PROGRAM,
+	STI_BAD_CHECK,
+};
+
+/* Is img (len bytes, 8-byte aligned) a state image of program? */
+enum sti_verdict sti_check(const void *img, size_t len, const char *program);
+const char *sti_verdict_name(enum sti_verdict v);
+/* A fresh image: zero counters, an empty table, the header. */
+void sti_init(struct sti_image *img, const char *program,
+	      const uint8_t rl_key[RL_KEY_LEN]);
+/* Only the header of a fresh image. */
+void sti_header_make(struct sti_header *h, const char *program,
+		     const uint8_t rl_key[RL_KEY_LEN]);
+/* The counters as "name: value" lines; rules names the program's own
+ * drop rules (NULL ended, at most STI_RULES_MAX). Returns the length
+ * written (truncated to cap - 1). */
+size_t sti_format(const struct sti_image *img, const char *const *rules,
+		  char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,140 @@
+/* Unit tests of common/stimage.c: each field the check covers, the
+ * counters' text, and two processes adding to the counters of one
+ * shared image at once (the sum is exact), then charging one source in
+ * one shared rate-limit table at once (exactly its burst passes). */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "check.h"
+#include "state.h"
+#include "stimage.h"
+
+static struct sti_image *fresh(void)
+{
+	struct sti_image *m = mmap(NULL, STI_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		abort();
+	static const uint8_t key[RL_KEY_LEN] = { 42 };
+	sti_init(m, "sntp-udp", key);
+	return m;
+}
+
+static void test_check(void)
+{
+	struct sti_image *m = fresh();
+	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_OK, "fresh image");
+	CHECK_EQ(sti_check(m, STI_SIZE - 1, "sntp-udp"), STI_BAD_SIZE, "short");
+	CHECK_EQ(sti_check(m, STI_SIZE, "daytime-udp"), STI_BAD_PROGRAM, "other program");
+	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udpX"), STI_BAD_PROGRAM, "longer name");
+	m->counter[3] = 77; /* the body is live: not covered */
+	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_OK, "counters change");
+	m->h.magic[0] ^= 1;
+	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_BAD_MAGIC, "magic");
+	m->h.magic[0] ^= 1;
+	m->h.version++;
+	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_BAD_VERSION, "version");
+	m->h.version--;
+	m->h.size++;
+	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_BAD_SIZE, "size field");
+	m->h.size--;
+	m->h.rl_key[5]++;
+	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_BAD_CHECK, "key changed");
+	m->h.rl_key[5]--;
+	m->h.check ^= 0x100;
+	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_BAD_CHECK, "check");
+	m->h.check ^= 0x100;
+	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_OK, "restored");
+	CHECK_EQ(STI_SIZE, 180544, "the file's size");
+	munmap(m, STI_SIZE);
+}
+
+static void test_format(void)
+{
+	struct sti_image *m = fresh();
+	static const char *const rules[] = { "length", "mode", NULL };
+	m->counter[STI_PROCESSES] = 3;
+	m->counter[STI_RECEIVED] = 10;
+	m->counter[STI_DROP_RULE + 1] = 4;
+	char buf[1024];
+	sti_format(m, rules, buf, sizeof buf);
+	CHECK_STR(buf,
+		  "processes-started: 3\nrequests-received: 10\n"
+		  "requests-answered: 0\nrequests-dropped: 0\n"
+		  "dropped-destination: 0\nrate-limited: 0\n"
+		  "kiss-o-death-sent: 0\ndropped-not-allowed: 0\n"
+		  "dropped-length: 0\ndropped-mode: 4\n",
+		  "stats text");
+	CHECK_EQ(sti_format(m, rules, buf, 10), 9, "truncated");
+	munmap(m, STI_SIZE);
+}
+
+#define ADDS 4000000
+
+static void test_two_writers(void)
+{
+	/* A real state file in a fresh directory, inherited by two
+	 * processes that count at once through state_count. */
+	char dir[] = "/tmp/test_stimage.XXXXXX";
+	if (!mkdtemp(dir))
+		abort();
+	CHECK(state_open(dir, "sntp-udp", false), "state file in %s", dir);
+	struct sti_image *m = state_image();
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			/* Both start together, or one might finish first. */
+			__atomic_fetch_add(&m->counter[STI_KOD], 1, __ATOMIC_SEQ_CST);
+			while (__atomic_load_n(&m->counter[STI_KOD], __ATOMIC_SEQ_CST) < 2)
+				;
+			for (int i = 0; i < ADDS; i++)
+				state_count(STI_RECEIVED, 1);
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < 2; k++)
+		waitpid(kids[k], NULL, 0);
+	CHECK_EQ(m->counter[STI_RECEIVED], 2 * ADDS, "two writers' state_count");
+	CHECK_EQ(m->counter[STI_PROCESSES], 1, "one process opened it");
+	m->counter[STI_KOD] = 0;
+	char path[64];
+	snprintf(path, sizeof path, "%s/sntp-udp.state", dir);
+	unlink(path);
+	rmdir(dir);
+
+	/* One source charged by two processes at one instant: burst 64. */
+	int *passes = (int *)&m->counter[STI_ANSWERED];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			struct rl_config c = { .rate = 1, .burst = 64 };
+			rl_init(&c, m->h.rl_key);
+			rl_attach(m->rl_table);
+			struct sockaddr_in s = { .sin_family = AF_INET };
+			s.sin_addr.s_addr = htonl(0xc0000201u);
+			int p = 0;
+			for (int i = 0; i < 100000; i++)
+				p += rl_check((struct sockaddr *)&s, 5000) == RL_PASS;
+			__atomic_fetch_add(passes, p, __ATOMIC_RELAXED);
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < 2; k++)
+		waitpid(kids[k], NULL, 0);
+	CHECK_EQ(*passes, 64, "two processes, one source, 200000 requests at one "
+		 "instant: passed");
+}
+
+int main(void)
+{
+	test_check();
+	test_format();
+	test_two_writers();
+	return check_summary();
+}
