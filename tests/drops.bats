@@ -207,3 +207,35 @@ ntp_hex() {
 	done
 	same_process daytime-udp
 }
+
+# A v4 client request of 48 bytes whose transmit timestamp is XMT (16
+# hex digits), as hex.
+req_xmt() {
+	printf '23%s%s' "$(printf '00%.0s' $(seq 39))" "$1"
+}
+
+@test "kiss-o'-death over the wire: LI 3, stratum 0, RATE, origin = receive = transmit = the request's; an invalid request over the limit does not spend it" {
+	port=$(free_port udp)
+	# One request a second, none saved up: the second at once is over.
+	activate "$port" --datagram -- "$BIN/sntp-udp" --verbose --idle-timeout=30 \
+		--assume-synchronized --rate-limit=1 --rate-burst=1
+	pid=$(last_pid)
+	run ntp "$port" --hex "$(req_xmt 0123456789abcdef)"
+	assert_success
+	assert_output --regexp '^len=48 leap=0 version=4 mode=4 stratum=15 '
+	# Over the limit and invalid (mode 7): silence (not logged: the limit
+	# comes first), and the KoD is kept for the next valid one.
+	run ntp "$port" --mode 7 --timeout 0.5
+	assert_output "no reply"
+	run ntp "$port" --hex "$(req_xmt 89abcdef01234567)"
+	assert_success
+	echo "# KoD: $output" >&3
+	assert_output --regexp '^len=48 leap=3 version=4 mode=4 stratum=0 '
+	assert_output --partial " refid=52415445 " # "RATE"
+	assert_output --partial " reftime=0000000000000000 "
+	assert_output --partial " org=89abcdef01234567 rec=89abcdef01234567 xmt=89abcdef01234567"
+	# One KoD per 8 s: the next valid request over the limit gets silence.
+	run ntp "$port" --timeout 0.5
+	assert_output "no reply"
+	same_process
+}
