@@ -1,6 +1,13 @@
 # sockclock: make all | run | check | install | uninstall | clean | bench | fuzz
-PROGRAMS := daytime-tcp daytime-udp sntp-udp
-COMMON   := activation allow clock daytime dayserv log ntp options peer ratelimit serve siphash
+STATIC_PROGRAMS := daytime-tcp daytime-udp sntp-udp
+PROGRAMS := $(STATIC_PROGRAMS) nts-ke-tcp
+COMMON   := activation allow clock daytime dayserv log ntp ntscookie ntske ntskeys ntsntp options peer ratelimit serve siphash
+# The TLS rooms: linked into nts-ke-tcp only, which is dynamic (GnuTLS
+# has no static build on Debian: p11-kit ships no .a). It takes Nettle
+# from the shared library GnuTLS loads anyway: one copy in the process.
+TLS_COMMON := tls tlsserve
+GNUTLS_LIBS := $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
+TLS_LDLIBS  = $(GNUTLS_LIBS) -lnettle -lm -ldl
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -9,7 +16,10 @@ WARN     := -Wall -Wextra -Werror
 # itself is loaded at run time, on the first journal message only.
 SYSTEMD_CFLAGS := $(shell pkg-config --cflags libsystemd 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(SYSTEMD_CFLAGS) $(CFLAGS)
-LDLIBS   += -lm -ldl
+# Nettle (AES-SIV-CMAC, SHA-256 of the NTS key file) always from its
+# static archive, so that a dynamic build loads no more than before.
+NETTLE_LIBS := -l:libnettle.a
+LDLIBS   += $(NETTLE_LIBS) -lm -ldl
 # Static by default: every request pays for its process's start, and the
 # dynamic loader alone costs more than the rest of a request (README,
 # "Design"). libsystemd is dlopen()ed on the first journal message, which
@@ -43,12 +53,17 @@ $(ASAN_DIR)/%.o: %.c common/*.h
 	@mkdir -p $(dir $@)
 	$(call Q,CC) $(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
-$(PROGRAMS): %: $(BUILD)/%.o $(OBJS)
+$(STATIC_PROGRAMS): %: $(BUILD)/%.o $(OBJS)
 	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+nts-ke-tcp: $(BUILD)/nts-ke-tcp.o $(OBJS) $(TLS_COMMON:%=$(BUILD)/common/%.o)
+	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS)
 
 asan: $(PROGRAMS:%=$(ASAN_DIR)/%)
 $(ASAN_DIR)/%: $(ASAN_DIR)/%.o $(ASAN_OBJS)
 	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(ASAN_DIR)/nts-ke-tcp: $(ASAN_DIR)/nts-ke-tcp.o $(ASAN_OBJS) $(TLS_COMMON:%=$(ASAN_DIR)/common/%.o)
+	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS)
 .SECONDARY:
 
 # Installs what the build and the tests need, where it can (root, apt);

@@ -1,4 +1,5 @@
-/* sntp-udp: an SNTPv4 server (RFC 4330, RFC 5905 §8-9) over UDP. */
+/* sntp-udp: an SNTPv4 server (RFC 4330, RFC 5905 §8-9) over UDP, with
+ * NTS (RFC 8915 §5) for requests that carry an NTS cookie. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,12 +9,26 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/ntp.h"
+#include "common/ntscookie.h"
+#include "common/ntskeys.h"
+#include "common/ntsntp.h"
 #include "common/peer.h"
 #include "common/serve.h"
 
 static struct ntp_server_config cfg = { .stratum = 15,
 					.refid = NTP_DEFAULT_REFID };
 static bool dump, refid_given;
+static const char *keys_path = NTSKEYS_DEFAULT_PATH;
+
+/* What answer leaves past a reply's end for stamp (serve.h). */
+enum after_kind { AFTER_STAMP, AFTER_NOTHING, AFTER_SEAL };
+struct after {
+	uint8_t kind;
+	uint8_t nonce[NTS_NONCE_LEN];
+	struct nts_seal seal;
+};
+_Static_assert(SERVE_REPLY_MAX >= SERVE_REQUEST_MAX + sizeof(struct after),
+	       "room for the seal past the longest reply");
 
 /* The kernel's state, read at most once a second of request time. */
 static void server_state(const struct timespec *rx, struct ntp_server_state *st)
@@ -38,6 +53,38 @@ static void server_state(const struct timespec *rx, struct ntp_server_state *st)
 	*st = cached;
 }
 
+/* The NTS master keys, looked at again (one stat) at most once a second
+ * of request time and read again when the file was replaced; NULL while
+ * the file cannot be used, which is said once each time it breaks. */
+static const struct nts_keys *server_keys(const struct timespec *rx)
+{
+	static struct nts_keys ks;
+	static time_t when = -1;
+	static bool ok, said;
+
+	if (when != rx->tv_sec) {
+		const char *why = "";
+		when = rx->tv_sec;
+		ok = ntskeys_refresh(keys_path, &ks, &why) >= 0 &&
+		     ntskeys_current(&ks) != NULL;
+		if (!ok && !said)
+			log_error("NTS key file %s: %s; NTS requests get no "
+				  "answer", keys_path, why);
+		said = !ok;
+	}
+	return ok ? &ks : NULL;
+}
+
+/* The fields of a request the handler saw in full; a longer one is
+ * plain or nothing. */
+static enum nts_kind nts_kind_of(const uint8_t *req, size_t len,
+				 struct nts_request *nr)
+{
+	bool whole = len <= SERVE_REQUEST_MAX;
+	enum nts_kind k = ntsntp_parse(req, whole ? len : SERVE_REQUEST_MAX, nr);
+	return whole || k == NTS_PLAIN ? k : NTS_MALFORMED;
+}
+
 /* The drop rules of SPEC.md for a request from peer (NULL by hand). */
 static enum ntp_verdict verdict(const uint8_t *req, size_t len,
 				const struct sockaddr *peer)
@@ -50,26 +97,81 @@ static size_t answer(const uint8_t *req, size_t len,
 		     const struct sockaddr *peer, const struct timespec *rx,
 		     uint8_t *reply)
 {
+	/* Check: the header's drop rules, then the extension fields. */
 	enum ntp_verdict v = verdict(req, len, peer);
 	if (v != NTP_OK) {
 		log_request(peer, "%s", ntp_verdict_name(v));
 		return 0;
 	}
+	struct nts_request nr;
+	enum nts_kind k = nts_kind_of(req, len, &nr);
+	if (k == NTS_MALFORMED) {
+		log_request(peer, "dropped: malformed NTS extension fields");
+		return 0;
+	}
 	struct ntp_packet q, r;
-	struct ntp_server_state st;
 	ntp_decode(req, &q);
-	server_state(rx, &st);
-	ntp_reply_build(&q, &st, rx, &r);
-	ntp_encode(&r, reply);
-	log_request(peer, "NTPv%u mode %u request answered", q.version, q.mode);
-	return NTP_HEADER_LEN;
+
+	/* Authenticate: the cookie opens under a kept key, and its C2S key
+	 * verifies the request. */
+	const struct nts_keys *ks = NULL;
+	uint8_t c2s[NTS_KEY_LEN], s2c[NTS_KEY_LEN];
+	bool authentic = false;
+	if (k == NTS_REQUEST) {
+		if (!(ks = server_keys(rx))) {
+			log_request(peer, "NTS request dropped: no usable key file");
+			return 0;
+		}
+		authentic = ntscookie_open(ks, req + nr.cookie_off,
+					   nr.cookie_len, c2s, s2c) &&
+			    ntsntp_verify(req, &nr, c2s);
+	}
+
+	/* Decide and build: a NAK, an NTS reply to be sealed, or plain. */
+	struct after a = { .kind = AFTER_STAMP };
+	size_t n = NTP_HEADER_LEN;
+	if (k == NTS_REQUEST && !authentic) {
+		ntp_kod_build(&q, "NTSN", &r);
+		ntp_encode(&r, reply);
+		n = ntsntp_nak_build(reply, req, &nr);
+		a.kind = AFTER_NOTHING; /* a kiss-o'-death carries no time */
+		log_request(peer, "NTS cookie or authenticator refused: NTS NAK sent");
+	} else {
+		struct ntp_server_state st;
+		server_state(rx, &st);
+		ntp_reply_build(&q, &st, rx, &r);
+		ntp_encode(&r, reply);
+	}
+	if (authentic) {
+		uint8_t nonces[NTS_COOKIES_MAX * NTS_COOKIE_NONCE_LEN];
+		unsigned c = ntsntp_reply_cookies(&nr, len);
+		n = 0;
+		if (ntskeys_random(nonces, c * NTS_COOKIE_NONCE_LEN) &&
+		    ntskeys_random(a.nonce, sizeof a.nonce))
+			n = ntsntp_reply_build(reply, len, req, &nr,
+					       ntskeys_current(ks), c2s, s2c,
+					       nonces, &a.seal);
+		a.kind = AFTER_SEAL; /* seal after the transmit stamp */
+	}
+	explicit_bzero(c2s, sizeof c2s);
+	explicit_bzero(s2c, sizeof s2c);
+	if (n == 0) {
+		log_request(peer, "NTS request dropped: no reply could be made");
+		return 0;
+	}
+	memcpy(reply + n, &a, sizeof a);
+	log_request(peer, "NTPv%u mode %u %srequest answered", q.version,
+		    q.mode, authentic ? "NTS " : "");
+	return n;
 }
 
 /* Over the rate limit: a "RATE" kiss-o'-death, to valid requests only. */
 static size_t limited(const uint8_t *req, size_t len,
 		      const struct sockaddr *peer, uint8_t *reply)
 {
-	if (verdict(req, len, peer) != NTP_OK)
+	struct nts_request nr;
+	if (verdict(req, len, peer) != NTP_OK ||
+	    nts_kind_of(req, len, &nr) == NTS_MALFORMED)
 		return 0;
 	struct ntp_packet q, r;
 	ntp_decode(req, &q);
@@ -79,15 +181,23 @@ static size_t limited(const uint8_t *req, size_t len,
 	return NTP_HEADER_LEN;
 }
 
+/* Stamp, then seal: with NTS the transmit timestamp is inside the
+ * authenticated data. */
 static void stamp(uint8_t *reply, size_t len, const struct timespec *tx)
 {
-	(void)len;
-	ntp_reply_stamp(reply, tx);
+	struct after a;
+	memcpy(&a, reply + len, sizeof a);
+	if (a.kind != AFTER_NOTHING)
+		ntp_reply_stamp(reply, tx);
+	if (a.kind == AFTER_SEAL)
+		ntsntp_reply_seal(reply, &a.seal, a.nonce);
+	explicit_bzero(reply + len, sizeof a);
+	explicit_bzero(&a, sizeof a);
 }
 
 static int by_hand(void)
 {
-	uint8_t req[1024], reply[SERVE_REPLY_MAX];
+	uint8_t req[SERVE_REQUEST_MAX], reply[SERVE_REPLY_MAX];
 	size_t len = 0;
 	struct timespec rx;
 
@@ -103,14 +213,20 @@ static int by_hand(void)
 		ntp_client_request(&rx, req);
 		len = NTP_HEADER_LEN;
 	}
-	if (answer(req, len, NULL, &rx, reply) == 0) {
+	size_t n = answer(req, len, NULL, &rx, reply);
+	if (n == 0) {
+		struct nts_request nr;
+		enum ntp_verdict v = verdict(req, len, NULL);
 		log_error("request of %zu bytes %s", len,
-			  ntp_verdict_name(verdict(req, len, NULL)));
+			  v != NTP_OK ? ntp_verdict_name(v) :
+			  nts_kind_of(req, len, &nr) == NTS_MALFORMED ?
+				"dropped: malformed NTS extension fields" :
+				"dropped: NTS request with no usable key file");
 		return 1;
 	}
 	struct timespec tx;
 	clk_now(&tx);
-	ntp_reply_stamp(reply, &tx);
+	stamp(reply, n, &tx);
 
 	if (dump || isatty(1)) {
 		char text[1024];
@@ -119,10 +235,11 @@ static int by_hand(void)
 		return serve_print(text,
 				   ntp_describe(&r, tx.tv_sec, text, sizeof text));
 	}
-	return serve_print(reply, NTP_HEADER_LEN);
+	return serve_print(reply, n);
 }
 
-enum { OPT_STRATUM = 300, OPT_ROOT_DELAY, OPT_REFID, OPT_ASSUME, OPT_DUMP };
+enum { OPT_STRATUM = 300, OPT_ROOT_DELAY, OPT_REFID, OPT_ASSUME, OPT_DUMP,
+       OPT_NTS_KEYS };
 
 static bool take(int opt, const char *arg, const char **why)
 {
@@ -155,6 +272,13 @@ static bool take(int opt, const char *arg, const char **why)
 		return true;
 	case OPT_DUMP:
 		dump = true;
+		return true;
+	case OPT_NTS_KEYS:
+		if (!*arg) {
+			*why = "--nts-keys: a file name";
+			return false;
+		}
+		keys_path = arg;
 		return true;
 	}
 	return false;
@@ -190,6 +314,7 @@ int main(int argc, char **argv)
 		{ "refid", required_argument, NULL, OPT_REFID },
 		{ "assume-synchronized", no_argument, NULL, OPT_ASSUME },
 		{ "dump", no_argument, NULL, OPT_DUMP },
+		{ "nts-keys", required_argument, NULL, OPT_NTS_KEYS },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct opt_program p = {
@@ -206,7 +331,9 @@ int main(int argc, char **argv)
 			"      --assume-synchronized  serve as synchronised even when"
 			" the\n"
 			"                           kernel says the clock is not\n"
-			"      --dump               by hand: print the reply decoded\n",
+			"      --dump               by hand: print the reply decoded\n"
+			"      --nts-keys=FILE      NTS cookie keys (default\n"
+			"                           " NTSKEYS_DEFAULT_PATH ")\n",
 		.take = take,
 		.done = options_done,
 		.datagram = true,

@@ -590,6 +590,8 @@ int serve(const struct serve_handler *h, const struct act_sockets *a,
 	int r = check_kinds(h, a);
 	if (r)
 		return r;
+	if (h->streams)
+		return h->streams(a, o);
 	return h->sotype == SOCK_DGRAM ? serve_datagrams(h, a, o, start) :
 					 serve_streams(h, a, o);
 }

@@ -14,10 +14,13 @@
 #include "options.h"
 
 /* Bytes of a request a datagram handler sees (its true length is given
- * apart); enough for an NTP header. */
-#define SERVE_REQUEST_MAX 64
-/* Largest reply a handler may write. */
-#define SERVE_REPLY_MAX 160
+ * apart): an NTP header with NTS extension fields (about 1 KiB from
+ * chrony with 7 cookie placeholders) within an unfragmented datagram. */
+#define SERVE_REQUEST_MAX 1280
+/* Size of the buffer a datagram handler writes its reply in: a reply as
+ * long as the longest request, and room past it for what the handler
+ * leaves itself for stamp (sntp-udp: the NTS seal). */
+#define SERVE_REPLY_MAX (SERVE_REQUEST_MAX + 64)
 
 /* Longest wait for a client's end of a connection after the reply. */
 #define SERVE_DRAIN_MAX_S 2.0
@@ -37,10 +40,15 @@ struct serve_handler {
 	size_t (*limited)(const uint8_t *req, size_t len,
 			  const struct sockaddr *peer, uint8_t *reply);
 	/* Datagram, optional: the last touch to a reply, at tx, the moment
-	 * before it is sent (SNTP's transmit timestamp). */
+	 * before it is sent (SNTP's transmit timestamp, then NTS's seal over
+	 * it). The reply's buffer past len is the handler's own from
+	 * datagram to stamp. */
 	void (*stamp)(uint8_t *reply, size_t len, const struct timespec *tx);
 	/* Stream: the line for a new connection from peer; 0 to close. */
 	size_t (*line)(char *buf, const struct sockaddr *peer);
+	/* Stream, optional, instead of line: serve the connections with a
+	 * loop of the program's own (a TLS exchange); the exit code. */
+	int (*streams)(const struct act_sockets *a, const struct opt_common *o);
 };
 
 /* Serve the sockets until idle. start is when the process started (the

@@ -160,7 +160,61 @@ def ratelimit_seeds():
     return s
 
 
+# The NTS seeds, under the fixed keys of fuzz/ntsfixed.h, sealed with
+# python3-cryptography's AES-SIV (not sockclock's Nettle code).
+MASTERS = [(0x1000 - i, bytes([0x61 + i]) * 32) for i in range(4)]
+C2S, S2C = bytes(range(1, 33)), bytes(range(0x40, 0x60))
+
+
+def cookie(slot=1, nonce=bytes(range(16))):
+    from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+    kid, key = MASTERS[slot]
+    idb = struct.pack("!I", kid)
+    return idb + nonce + AESSIV(key).encrypt(C2S + S2C, [idb, nonce])
+
+
+def ef(t, body):
+    body += bytes(-len(body) % 4)
+    return struct.pack("!HH", t, 4 + len(body)) + body
+
+
+def nts_request(placeholders=0, uid=bytes(range(32)), extra=b"", slot=1):
+    from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+    pkt = ntp(4, 3) + ef(0x0104, uid) + extra + ef(0x0204, cookie(slot))
+    pkt += ef(0x0304, bytes(100)) * placeholders
+    nonce = bytes(range(100, 116))
+    ct = AESSIV(C2S).encrypt(ef(0x7778, bytes(12)), [pkt, nonce])
+    return pkt + ef(0x0404, struct.pack("!HH", 16, len(ct)) + nonce + ct)
+
+
+def ntsef_seeds():
+    s = {f"ok-{p}-placeholders": nts_request(p) for p in (0, 1, 3, 7)}
+    s["ok-unknown-field"] = nts_request(1, extra=ef(0x7777, bytes(12)))
+    s["ok-uid-64"] = nts_request(0, uid=bytes(64))
+    s["ok-oldest-key"] = nts_request(0, slot=3)
+    good = nts_request(0)
+    s["bad-two-cookies"] = nts_request(0, extra=ef(0x0204, cookie()))
+    s["bad-short-placeholder"] = nts_request(0, extra=ef(0x0304, bytes(96)))
+    s["bad-len-odd"] = good[:-4] + struct.pack("!HH", 0x0404, 18) + bytes(16)
+    s["plain-mac"] = ntp(4, 3, 68)
+    s["plain-unknown"] = ntp(4, 3) + ef(0x7777, bytes(12))
+    return s
+
+
+def ntscookie_seeds():
+    import hashlib
+    s = {f"cookie-slot-{i}": cookie(i) for i in range(4)}
+    s["cookie-unknown-id"] = struct.pack("!I", 7) + cookie()[4:]
+    s["cookie-short"] = cookie()[:99]
+    body = b"SCNTSK1\n" + struct.pack("!q", 1700000000) + b"".join(
+        struct.pack("!I", kid) + key for kid, key in reversed(MASTERS))
+    s["keyfile"] = body + hashlib.sha256(body).digest()
+    return s
+
+
 for harness, seeds in [("request", request_seeds()),
+                       ("ntsef", ntsef_seeds()),
+                       ("ntscookie", ntscookie_seeds()),
                        ("ratelimit", ratelimit_seeds()),
                        ("daytime", daytime_seeds()),
                        ("timestamp", timestamp_seeds()),

@@ -4,11 +4,17 @@
 # live in that table, never in make check.
 BENCH_DIR     := $(BUILD)/bench
 BENCH_CFLAGS  := -O2 -Wall -Wextra -Werror
-BENCH_CLIENTS := execloop tcpload udpload udpref ntpacc
+BENCH_CLIENTS := execloop tcpload udpload udpref ntpacc udpfirst
 
 .PHONY: bench
-bench: all $(BENCH_CLIENTS:%=$(BENCH_DIR)/%) $(BENCH_DIR)/oneline
+bench: all $(BENCH_CLIENTS:%=$(BENCH_DIR)/%) $(BENCH_DIR)/oneline $(BENCH_DIR)/keclient
 	@tests/bench/bench.sh $(CURDIR)/$(BENCH_DIR)
+	@tests/bench/ke-bench.sh $(CURDIR)/$(BENCH_DIR)
+
+# The NTS-KE rows alone.
+.PHONY: bench-ke
+bench-ke: all $(BENCH_DIR)/oneline $(BENCH_DIR)/keclient
+	@tests/bench/ke-bench.sh $(CURDIR)/$(BENCH_DIR)
 
 $(BENCH_DIR)/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
@@ -18,3 +24,16 @@ $(BENCH_DIR)/%: tests/bench/%.c
 $(BENCH_DIR)/oneline: tests/bench/oneline.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -static -o $@ $<
+
+# make bench-systemd: the cost of each activation and of each hardening
+# option under a booted systemd (issue 11; root). Not part of make bench
+# or make check: it boots a systemd in namespaces for a minute or two.
+.PHONY: bench-systemd
+bench-systemd: all $(BENCH_DIR)/tcpload $(BENCH_DIR)/udpfirst
+	@tests/bench/sysbench.sh $(CURDIR)/$(BENCH_DIR)
+
+# The NTS-KE load client: GnuTLS, with the record codec and cookie
+# opening of common/ (it checks the cookies it is given).
+$(BENCH_DIR)/keclient: tests/bench/keclient.c common/ntske.c common/ntskeys.c common/ntscookie.c common/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -std=gnu11 -D_GNU_SOURCE -pthread -o $@ $(filter %.c,$^) $(GNUTLS_LIBS) -lnettle

@@ -1,7 +1,9 @@
 # libFuzzer harnesses (fuzz/*.c) over the pure parts of common/:
 # request validation and replies, the daytime formatter (with formats
-# of its own choosing for --format=+FORMAT), timestamps,
-# --dump's description and the rate limit. Seeds: fuzz/mkcorpus.py.
+# of its own choosing for --format=+FORMAT), timestamps, --dump's
+# description, the rate limit, the NTS extension fields and answer
+# (ntsef), NTS cookies and the key file's layout (ntscookie), the NTS-KE
+# records (ntske). Seeds: fuzz/mkcorpus.py.
 #   make fuzz [FUZZ_SECONDS=N]   each harness for N s (default 300: well
 #                                over 10 million runs each on one core)
 #   make check-fuzz              replay the seed corpus, then a short run
@@ -11,7 +13,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 5
-FUZZ_HARNESSES := request daytime timestamp describe ratelimit
+FUZZ_HARNESSES := request daytime timestamp describe ratelimit ntske ntsef ntscookie
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
@@ -28,7 +30,7 @@ $(FUZZ_DIR)/common/%.o: common/%.c common/*.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_DIR)/%: fuzz/%.c fuzz/input.h $(FUZZ_OBJS) common/*.h
+$(FUZZ_DIR)/%: fuzz/%.c fuzz/*.h $(FUZZ_OBJS) common/*.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
 

@@ -243,7 +243,7 @@ bad_usage() {
 }
 
 @test "bad options and values: exit 2, usage on stderr, nothing on stdout" {
-	for p in daytime-tcp daytime-udp sntp-udp; do
+	for p in daytime-tcp daytime-udp sntp-udp nts-ke-tcp; do
 		bad_usage "$BIN/$p" --bogus
 		[[ $err == *bogus* ]] || fail "$err"
 		bad_usage "$BIN/$p" -x
@@ -279,6 +279,11 @@ bad_usage() {
 	done
 	# A TCP client cannot be spoofed; the allow list is the superserver's.
 	bad_usage "$BIN/daytime-tcp" --allow=10.0.0.0/8
+	for v in --nts-rotate=0 --nts-rotate=soon --ntp-port=0 --ntp-port=65536 \
+		--ntp-port=x --ntp-server= "--ntp-server=a b" --cert; do
+		bad_usage "$BIN/nts-ke-tcp" "$v"
+		[[ $err == *"${v%%=*}"* ]] || fail "$v: $err"
+	done
 }
 
 @test "bad options before a request on stdin: the request is not answered" {
@@ -287,7 +292,7 @@ bad_usage() {
 }
 
 @test "--help exits 0 with the usage on stdout; --version exits 0" {
-	for p in daytime-tcp daytime-udp sntp-udp; do
+	for p in daytime-tcp daytime-udp sntp-udp nts-ke-tcp; do
 		run_hand "$BIN/$p" --help
 		[ "$rc" = 0 ] || fail "$p --help: $rc"
 		[[ $out == *"Usage: $p"* ]] || fail "$out"

@@ -208,34 +208,27 @@ ntp_hex() {
 	same_process daytime-udp
 }
 
-# A v4 client request of 48 bytes whose transmit timestamp is XMT (16
-# hex digits), as hex.
-req_xmt() {
-	printf '23%s%s' "$(printf '00%.0s' $(seq 39))" "$1"
-}
-
-@test "kiss-o'-death over the wire: LI 3, stratum 0, RATE, origin = receive = transmit = the request's; an invalid request over the limit does not spend it" {
+# Issue 13: the kiss-o'-death's content over the wire (RFC 5905 §7.4):
+# LI 3, stratum 0, kiss code RATE, and origin, receive and transmit all
+# the request's transmit timestamp (no time of the server's own).
+@test "over the rate limit: a RATE kiss-o'-death whose timestamps are the request's own, not spent on an invalid request" {
 	port=$(free_port udp)
-	# One request a second, none saved up: the second at once is over.
-	activate "$port" --datagram -- "$BIN/sntp-udp" --verbose --idle-timeout=30 \
-		--assume-synchronized --rate-limit=1 --rate-burst=1
-	pid=$(last_pid)
-	run ntp "$port" --hex "$(req_xmt 0123456789abcdef)"
-	assert_success
-	assert_output --regexp '^len=48 leap=0 version=4 mode=4 stratum=15 '
-	# Over the limit and invalid (mode 7): silence (not logged: the limit
-	# comes first), and the KoD is kept for the next valid one.
+	activate "$port" --datagram -- "$BIN/sntp-udp" --idle-timeout=30 --rate-limit=0.1 --rate-burst=1
+	local xmt=eeae0102a1b2c3d4 req
+	req=$(printf '23%s%s' "$(printf '00%.0s' $(seq 39))" "$xmt")
+	run ntp "$port" --hex "$req"
+	assert_output --regexp '^len=48 leap=[0-3] version=4 mode=4 '
+	# Over the limit but invalid (mode 7): silence, and the source's
+	# kiss-o'-death is not spent on it (the 8 s timer): the next valid
+	# request gets it.
 	run ntp "$port" --mode 7 --timeout 0.5
 	assert_output "no reply"
-	run ntp "$port" --hex "$(req_xmt 89abcdef01234567)"
+	run ntp "$port" --hex "$req"
 	assert_success
-	echo "# KoD: $output" >&3
 	assert_output --regexp '^len=48 leap=3 version=4 mode=4 stratum=0 '
-	assert_output --partial " refid=52415445 " # "RATE"
-	assert_output --partial " reftime=0000000000000000 "
-	assert_output --partial " org=89abcdef01234567 rec=89abcdef01234567 xmt=89abcdef01234567"
-	# One KoD per 8 s: the next valid request over the limit gets silence.
-	run ntp "$port" --timeout 0.5
+	assert_output --partial "refid=52415445 "
+	assert_output --partial "org=$xmt rec=$xmt xmt=$xmt"
+	# At most one a source per 8 s: the next refused request gets nothing.
+	run ntp "$port" --hex "$req" --timeout 0.5
 	assert_output "no reply"
-	same_process
 }

@@ -17,22 +17,26 @@ teardown() {
 	run bash -c "cd '$STAGE' && find . -type f | sort"
 	assert_output "$(printf '%s\n' \
 		./etc/xinetd.d/sockclock-daytime-tcp ./etc/xinetd.d/sockclock-daytime-udp \
-		./etc/xinetd.d/sockclock-sntp-udp \
+		./etc/xinetd.d/sockclock-nts-ke-tcp ./etc/xinetd.d/sockclock-sntp-udp \
 		./usr/local/lib/systemd/system/daytime-tcp-listen.service \
 		./usr/local/lib/systemd/system/daytime-tcp-listen.socket \
 		./usr/local/lib/systemd/system/daytime-tcp.socket \
 		./usr/local/lib/systemd/system/daytime-tcp@.service \
 		./usr/local/lib/systemd/system/daytime-udp.service \
 		./usr/local/lib/systemd/system/daytime-udp.socket \
+		./usr/local/lib/systemd/system/nts-ke-tcp.socket \
+		./usr/local/lib/systemd/system/nts-ke-tcp@.service \
 		./usr/local/lib/systemd/system/sntp-udp.service \
 		./usr/local/lib/systemd/system/sntp-udp.socket \
-		./usr/local/sbin/daytime-tcp ./usr/local/sbin/daytime-udp ./usr/local/sbin/sntp-udp \
+		./usr/local/sbin/daytime-tcp ./usr/local/sbin/daytime-udp \
+		./usr/local/sbin/nts-ke-tcp ./usr/local/sbin/sntp-udp \
 		./usr/local/share/man/man8/daytime-tcp.8 ./usr/local/share/man/man8/daytime-udp.8 \
-		./usr/local/share/man/man8/sntp-udp.8)"
+		./usr/local/share/man/man8/nts-ke-tcp.8 ./usr/local/share/man/man8/sntp-udp.8)"
 	assert_file_executable "$STAGE/usr/local/sbin/sntp-udp"
 	run grep -rh '^ExecStart=' "$STAGE/usr/local/lib/systemd/system"
 	assert_line 'ExecStart=/usr/local/sbin/daytime-tcp $OPTIONS'
 	assert_line 'ExecStart=/usr/local/sbin/sntp-udp $OPTIONS'
+	assert_line 'ExecStart=/usr/local/sbin/nts-ke-tcp --cert=%d/nts-ke.crt --key=%d/nts-ke.key $OPTIONS'
 	run grep -rh 'server\s*=' "$STAGE/etc/xinetd.d"
 	assert_line --regexp 'server\s+= /usr/local/sbin/daytime-udp$'
 	run "$STAGE/usr/local/sbin/daytime-tcp" --version
@@ -113,11 +117,12 @@ teardown() {
 	assert_line sntp-udp.socket
 }
 
-@test "systemd-analyze security: daytime services <= 0.3, sntp-udp <= 0.6" {
+@test "systemd-analyze security: daytime and NTS-KE services <= 0.3, sntp-udp <= 0.6" {
 	make -s -C "$TOP" install DESTDIR="$STAGE"
 	local d=$STAGE/usr/local/lib/systemd/system u
 	cd "$d"
-	for u in daytime-tcp@.service daytime-tcp-listen.service daytime-udp.service; do
+	for u in daytime-tcp@.service daytime-tcp-listen.service daytime-udp.service \
+		nts-ke-tcp@.service; do
 		run systemd-analyze security --offline=true --threshold=3 "$u"
 		assert_success
 		assert_output --regexp "Overall exposure level for .*: 0\.[0-3] "

@@ -17,13 +17,7 @@ setup() {
 
 teardown() {
 	stop_servers
-	if [ -n "${NS:-}" ] && ip netns list | grep -qw "$NS"; then
-		local p
-		for p in $(ip netns pids "$NS"); do kill "$p" 2>/dev/null || true; done
-		sleep 0.1
-		for p in $(ip netns pids "$NS"); do kill -9 "$p" 2>/dev/null || true; done
-		ip netns del "$NS"
-	fi
+	netns_del "${NS:-}"
 	no_sanitizer_report
 }
 

@@ -59,14 +59,7 @@ addr() {
 
 teardown() {
 	stop_servers
-	local ns p
-	for ns in "${C:-}" "${S:-}"; do
-		[ -n "$ns" ] && ip netns list | grep -qw "$ns" || continue
-		for p in $(ip netns pids "$ns"); do kill "$p" 2>/dev/null || true; done
-		sleep 0.1
-		for p in $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null || true; done
-		ip netns del "$ns"
-	done
+	netns_del "${C:-}" "${S:-}"
 	no_sanitizer_report
 }
 

@@ -22,17 +22,6 @@ setup_file() {
 	sys systemctl start daytime-tcp.socket daytime-udp.socket sntp-udp.socket
 }
 
-# The sanitizer build (tests/run build/asan): LeakSanitizer cannot run
-# under the services' system-call filter (it stops the process the way a
-# debugger does), so it is off there; ASan and UBSan stay on, and the
-# other suites check for leaks.
-asan_dropin() {
-	[ "$BIN" != "$TOP" ] || return 0
-	echo "mkdir -p \"\$ROOT/etc/systemd/system/service.d\"
-		printf '[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1\n' \
-			>\"\$ROOT/etc/systemd/system/service.d/sockclock-asan.conf\""
-}
-
 teardown_file() {
 	sys_halt
 }
@@ -153,12 +142,7 @@ PY
 }
 
 wait_inactive() {
-	local i
-	for i in $(seq 100); do
-		[ "$(sys systemctl is-active "$1")" = inactive ] && return 0
-		sleep 0.1
-	done
-	fail "$1 still running"
+	sys_wait_inactive "$1" || fail "$1 still running"
 }
 
 @test "sntp-udp reads the kernel state inside its sandbox (the host's LI and stratum)" {
@@ -197,30 +181,19 @@ wait_inactive() {
 	assert_success
 	assert_output --regexp '"stratum": ?2'
 	assert_output --regexp '"leap": ?"no-leap"'
-	# chronyd's packet tests (RFC 5905 TEST1-3, 5-7, A-D) on every
-	# sample, and the offset: same clock on both ends.
-	sys sh -c 'rm -rf /run/chrony-q && mkdir -p /run/chrony-q &&
-		printf "%s\n" "server 127.0.0.1 iburst maxsamples 4" \
-			"pidfile /run/chrony-q/pid" "logdir /run/chrony-q" \
-			"log measurements" >/run/chrony-q/conf'
-	run sys timeout 20 chronyd -Q -u root -f /run/chrony-q/conf -t 15
+	# chronyd with its measurements log: every packet test passed, the
+	# stratum served, and the offset under 1 ms.
+	sys sh -c 'mkdir -p /tmp/chrony && printf "server 127.0.0.1 iburst maxsamples 4\nlogdir /tmp/chrony\nlog measurements\npidfile /tmp/chrony/pid\n" >/tmp/chrony/conf'
+	run sys timeout 20 chronyd -Q -u root -f /tmp/chrony/conf -t 15
 	assert_success
-	[[ $output =~ System\ clock\ wrong\ by\ (-?[0-9.]+)\ seconds ]] || fail "$output"
-	echo "# chronyd -Q under systemd: $output" >&3
-	awk -v o="${BASH_REMATCH[1]}" 'BEGIN { if (o < 0) o = -o; exit !(o < 0.001) }' ||
-		fail "offset ${BASH_REMATCH[1]}"
-	run sys sh -c "grep '^[0-9]' /run/chrony-q/measurements.log"
-	assert_success
-	local n=0 line f
-	while read -r line; do
-		read -r -a f <<<"$line"
-		# Date Time IP L St 123 567 ABCD ...
-		[ "${f[3]} ${f[4]} ${f[5]} ${f[6]} ${f[7]}" = "N 2 111 111 1111" ] ||
-			fail "sample: $line"
-		n=$((n + 1))
-	done <<<"$output"
-	((n >= 1)) || fail "no sample"
-	echo "# chronyd -Q under systemd: $n samples, every test passed" >&3
+	local wrong
+	wrong=$(grep -o 'System clock wrong by -\?[0-9.]* seconds' <<<"$output") || fail "$output"
+	echo "# chronyd in the booted systemd: $wrong" >&3
+	awk -v o="$(awk '{ print $5 }' <<<"$wrong")" 'BEGIN { if (o < 0) o = -o; exit !(o < 0.001) }' ||
+		fail "offset: $wrong"
+	run sys sh -c "grep '^[0-9]' /tmp/chrony/measurements.log | tail -1"
+	read -r _ _ _ leapc st t1 t2 t3 _ <<<"$output"
+	[ "$leapc $st $t1 $t2 $t3" = "N 2 111 111 1111" ] || fail "measurement: $output"
 }
 
 @test "the journal has the programs' lines, with PEER_ADDRESS" {
@@ -236,7 +209,7 @@ wait_inactive() {
 	run sys bash -c "$(declare -f tcp_burst); PY=$PY tcp_burst 127.0.0.1 13 2000"
 	assert_success
 	echo "systemd burst: $output" >&3
-	# MaxConnectionsPerSource=16: the first 16 at least get their line.
+	# MaxConnectionsPerSource=16: at least 16 served in full.
 	assert_burst "$output" 2000 16
 	run sys systemctl is-active daytime-tcp.socket
 	assert_output active

@@ -4,6 +4,7 @@
 # queried by real clients. Root: xinetd switches to user nobody.
 load helpers/common
 load helpers/sys-burst
+load helpers/xinetd-conf
 
 CTIME='^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}'$'\r''$'
 
@@ -64,25 +65,11 @@ setup_file() {
 	includedir $X/xinetd.d
 	CONF
 	export X TCP_PORT UDP_PORT NTP_PORT BUILTIN_PORT ALLOW_UDP_PORT ALLOW_NTP_PORT
-	xinetd -dontfork -filelog "$X/xinetd.log" -pidfile "$X/xinetd.pid" \
-		-f "$X/xinetd.conf" >"$X/xinetd.out" 2>&1 &
-	echo $! >"$X/xinetd.bgpid"
-	local p
-	for p in $TCP_PORT $UDP_PORT $NTP_PORT $BUILTIN_PORT $ALLOW_UDP_PORT $ALLOW_NTP_PORT; do
-		wait_listening "$p" || { cat "$X/xinetd.out" "$X/xinetd.log" >&2; return 1; }
-	done
+	xinetd_start "$X" "$TCP_PORT" "$UDP_PORT" "$NTP_PORT" "$BUILTIN_PORT" "$ALLOW_UDP_PORT" "$ALLOW_NTP_PORT"
 }
 
 teardown_file() {
-	[ -n "${X:-}" ] || return 0
-	local pid
-	pid=$(cat "$X/xinetd.bgpid" 2>/dev/null) || pid=
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$X"
+	[ -z "${X:-}" ] || xinetd_stop "$X"
 }
 
 setup() {

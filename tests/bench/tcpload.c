@@ -1,7 +1,8 @@
 /* tcpload: TCP connections per second against a daytime server.
- *   tcpload HOST PORT THREADS SECONDS
- * Each thread: connect, read until EOF, close, again, until time is up.
- * Prints: conns cps p50_us p99_us errors */
+ *   tcpload HOST PORT THREADS SECONDS [COUNT]
+ * Each thread: connect, read until EOF, close, again, until time is up
+ * (or, with COUNT, until COUNT connections were tried in all; SECONDS is
+ * then a bound). Prints: conns cps p50_us p99_us errors */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -18,6 +19,8 @@
 static struct sockaddr_in dst;
 static double deadline;
 static atomic_long errors;
+static atomic_long tickets; /* connections left to try, with COUNT */
+static int counted;
 
 struct worker {
 	pthread_t t;
@@ -59,6 +62,8 @@ static void *run(void *arg)
 		double t0 = now_us();
 		if (t0 >= deadline)
 			break;
+		if (counted && atomic_fetch_sub(&tickets, 1) <= 0)
+			break;
 		if (one() < 0) {
 			atomic_fetch_add(&errors, 1);
 			continue;
@@ -77,8 +82,8 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: tcpload HOST PORT THREADS SECONDS\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: tcpload HOST PORT THREADS SECONDS [COUNT]\n");
 		return 2;
 	}
 	dst.sin_family = AF_INET;
@@ -88,6 +93,8 @@ int main(int argc, char **argv)
 	int nt = atoi(argv[3]);
 	double secs = atof(argv[4]);
 	if (nt < 1 || nt > 64 || secs <= 0)
+		return 2;
+	if (argc == 6 && (counted = 1, tickets = atol(argv[5])) < 1)
 		return 2;
 	struct worker *w = calloc((size_t)nt, sizeof *w);
 	double t0 = now_us();

@@ -70,3 +70,16 @@ no_sanitizer_report() {
 		return 1
 	fi
 }
+
+# netns_del NS...: end every process in each namespace this test made
+# (by PID: TERM, then KILL), then delete it; a missing one is skipped.
+netns_del() {
+	local ns p
+	for ns in "$@"; do
+		[ -n "$ns" ] && ip netns list | grep -qw "$ns" || continue
+		for p in $(ip netns pids "$ns"); do kill "$p" 2>/dev/null || true; done
+		sleep 0.1
+		for p in $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null || true; done
+		ip netns del "$ns"
+	done
+}

@@ -9,6 +9,7 @@
 #                        it). PREPARE is a shell command run first, with
 #                        ROOT set to the new root (the overlay, mounted)
 #   sys CMD...           runs CMD inside (systemctl, journalctl, clients)
+#   sys_wait_inactive U  waits (10 s at most) until unit U is inactive
 #   sys_halt             poweroff, then SIGKILL by PID if it hangs; removes
 #                        our cgroups and SYS_DIR
 #
@@ -110,6 +111,15 @@ sys() {
 	nsenter -t "$SYS_PID" -m -p -u -n -r -w "$@"
 }
 
+sys_wait_inactive() {
+	local i
+	for i in $(seq 100); do
+		[ "$(sys systemctl is-active "$1")" = inactive ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 sys_halt() {
 	local i
 	if [ -n "$SYS_PID" ] && kill -0 "$SYS_PID" 2>/dev/null; then
@@ -134,4 +144,15 @@ sys_halt() {
 	done
 	[ -n "$SYS_DIR" ] && rm -rf "$SYS_DIR"
 	SYS_PID= SYS_UNSHARE_PID= SYS_DIR=
+}
+
+# The sanitizer build (tests/run build/asan): LeakSanitizer cannot run
+# under the services' system-call filter (it stops the process the way a
+# debugger does), so it is off there; ASan and UBSan stay on, and the
+# other suites check for leaks.
+asan_dropin() {
+	[ "$BIN" != "$TOP" ] || return 0
+	echo "mkdir -p \"\$ROOT/etc/systemd/system/service.d\"
+		printf '[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1\n' \
+			>\"\$ROOT/etc/systemd/system/service.d/sockclock-asan.conf\""
 }

@@ -20,3 +20,30 @@ xinetd_service() {
 	done
 	printf '}\n'
 }
+
+# xinetd_start DIR PORT...: the real xinetd on DIR/xinetd.conf in the
+# background (its PID in DIR/xinetd.bgpid, its logs in DIR), then wait
+# until each PORT listens.
+xinetd_start() {
+	local d=$1 p
+	shift
+	xinetd -dontfork -filelog "$d/xinetd.log" -pidfile "$d/xinetd.pid" \
+		-f "$d/xinetd.conf" >"$d/xinetd.out" 2>&1 &
+	echo $! >"$d/xinetd.bgpid"
+	for p in "$@"; do
+		wait_listening "$p" || { cat "$d/xinetd.out" "$d/xinetd.log" >&2; return 1; }
+	done
+}
+
+# xinetd_stop DIR: end the xinetd of xinetd_start by its PID (SIGKILL
+# after 5 s) and remove DIR.
+xinetd_stop() {
+	local d=$1 pid
+	pid=$(cat "$d/xinetd.bgpid" 2>/dev/null) || pid=
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$d"
+}

@@ -1,0 +1,231 @@
+/* nts-ke-tcp: NTS Key Establishment (RFC 8915 §4) over TLS 1.3: one
+ * request, one response of keys and cookies, per connection. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/ntscookie.h"
+#include "common/ntske.h"
+#include "common/ntskeys.h"
+#include "common/serve.h"
+#include "common/tls.h"
+#include "common/tlsserve.h"
+
+static const char *cert_file, *key_file;
+static const char *keys_file = NTSKEYS_DEFAULT_PATH;
+static double rotate_s = 86400;
+static struct ntske_server negotiated;
+
+/* The two keys of this session (RFC 8915 §5.1), sealed into cookies
+ * under the current master key, each with a fresh nonce. */
+static bool make_cookies(struct tls_session *s, const struct sockaddr *peer,
+			 uint8_t cookies[NTSKE_COOKIES][NTS_COOKIE_LEN])
+{
+	static struct nts_keys ks;
+	uint8_t c2s[NTSKE_KEY_LEN], s2c[NTSKE_KEY_LEN], ctx[5];
+	const char *why;
+
+	/* Rotates the file when the current key is due; reads it again
+	 * otherwise, so a rotation by another process is seen. */
+	if (ntskeys_update(keys_file, rotate_s, &ks, &why) < 0) {
+		log_msg(LOG_ERR, peer, "key file %s: %s", keys_file, why);
+		return false;
+	}
+	ntske_exporter_context(false, ctx);
+	bool ok = tls_export(s, NTSKE_EXPORTER_LABEL, ctx, sizeof ctx, c2s,
+			     sizeof c2s);
+	ntske_exporter_context(true, ctx);
+	ok = ok && tls_export(s, NTSKE_EXPORTER_LABEL, ctx, sizeof ctx, s2c,
+			      sizeof s2c);
+	if (!ok) {
+		log_msg(LOG_ERR, peer, "TLS exporter: no keys for this session");
+		return false;
+	}
+	const struct nts_master *m = ntskeys_current(&ks);
+	for (int i = 0; i < NTSKE_COOKIES; i++) {
+		uint8_t nonce[NTS_COOKIE_NONCE_LEN];
+		if (!ntskeys_random(nonce, sizeof nonce)) {
+			log_msg(LOG_ERR, peer, "getrandom: no nonce");
+			return false;
+		}
+		ntscookie_seal(m, nonce, c2s, s2c, cookies[i]);
+	}
+	explicit_bzero(c2s, sizeof c2s);
+	explicit_bzero(s2c, sizeof s2c);
+	return true;
+}
+
+static size_t answer(struct tls_session *s, const uint8_t *req, size_t len,
+		     bool final, const struct sockaddr *peer, uint8_t *out)
+{
+	static uint8_t cookies[NTSKE_COOKIES][NTS_COOKIE_LEN];
+	struct ntske_request r;
+
+	ntske_request_read(req, len, final, &r);
+	if (r.verdict == NTSKE_INCOMPLETE)
+		return 0;
+	if (r.verdict == NTSKE_OK && !make_cookies(s, peer, cookies))
+		r.verdict = NTSKE_INTERNAL;
+	if (r.why)
+		log_request(peer, "request of %zu bytes refused: %s", len, r.why);
+	else
+		log_request(peer, "keys and %d cookies sent", NTSKE_COOKIES);
+	return ntske_response(&r, &negotiated, cookies[0], NTS_COOKIE_LEN, out,
+			      TLSSERVE_RESPONSE_MAX);
+}
+
+/* Nothing is served before the certificate and the key file are good:
+ * a bad one is one clear error and exit 1, never a half answer. */
+static int streams(const struct act_sockets *a, const struct opt_common *o)
+{
+	static const struct tlsserve_handler h = { .answer = answer };
+	static struct nts_keys ks;
+	const char *why;
+
+	if (tls_setup(cert_file, key_file, "ntske/1", &why) < 0) {
+		log_error("%s", why);
+		return 1;
+	}
+	if (ntskeys_update(keys_file, rotate_s, &ks, &why) < 0) {
+		log_error("key file %s: %s", keys_file, why);
+		return 1;
+	}
+	return tlsserve(a, o, &h);
+}
+
+/* By hand there is no TLS session, so no keys to seal: read a request
+ * in the clear on standard input (a terminal or nothing: chrony's own
+ * request) and print the response decoded, its cookies by length. */
+static int by_hand(void)
+{
+	static const uint8_t chrony_request[] = {
+		0x80, 0x01, 0x00, 0x02, 0x00, 0x00, 0x80, 0x04,
+		0x00, 0x02, 0x00, 0x0f, 0x80, 0x00, 0x00, 0x00,
+	};
+	static uint8_t req[NTSKE_REQUEST_MAX], cookies[NTSKE_COOKIES][NTS_COOKIE_LEN];
+	uint8_t out[TLSSERVE_RESPONSE_MAX];
+	char text[4096];
+	size_t len = 0;
+	ssize_t n;
+
+	if (!isatty(0))
+		while (len < sizeof req &&
+		       (n = read(0, req + len, sizeof req - len)) > 0)
+			len += (size_t)n;
+	if (len == 0) {
+		memcpy(req, chrony_request, sizeof chrony_request);
+		len = sizeof chrony_request;
+	}
+	struct ntske_request r;
+	ntske_request_read(req, len, true, &r);
+	if (r.why)
+		log_msg(LOG_NOTICE, NULL, "request of %zu bytes refused: %s", len,
+			r.why);
+	size_t m = ntske_response(&r, &negotiated, cookies[0], NTS_COOKIE_LEN,
+				  out, sizeof out);
+	return serve_print(text, ntske_describe(out, m, text, sizeof text));
+}
+
+enum { OPT_CERT = 300, OPT_KEY, OPT_SERVER, OPT_PORT, OPT_KEYS, OPT_ROTATE };
+
+static bool take(int opt, const char *arg, const char **why)
+{
+	char *end;
+	switch (opt) {
+	case OPT_CERT:
+		cert_file = arg;
+		return true;
+	case OPT_KEY:
+		key_file = arg;
+		return true;
+	case OPT_KEYS:
+		keys_file = arg;
+		return true;
+	case OPT_SERVER: {
+		size_t n = strlen(arg);
+		bool ok = n > 0 && n <= NTSKE_SERVER_MAX;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = arg[i] > 32 && arg[i] < 127;
+		if (!ok) {
+			*why = "--ntp-server: a host name or address, 1 to 255 "
+			       "printable ASCII characters";
+			return false;
+		}
+		negotiated.ntp_server = arg;
+		return true;
+	}
+	case OPT_PORT: {
+		long p = strtol(arg, &end, 10);
+		if (end == arg || *end || p < 1 || p > 65535) {
+			*why = "--ntp-port: a port number from 1 to 65535";
+			return false;
+		}
+		negotiated.ntp_port = (int)p;
+		return true;
+	}
+	case OPT_ROTATE:
+		rotate_s = strtod(arg, &end);
+		if (end == arg || *end || !(rotate_s >= 1 && rotate_s <= 366 * 86400.0)) {
+			*why = "--nts-rotate: a number of seconds from 1 to 31622400";
+			return false;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Where LoadCredential= puts the files, when it did; else /etc. */
+static const char *credential(const char *name, char *buf, size_t cap)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	snprintf(buf, cap, "%s/%s", dir && *dir ? dir : "/etc/sockclock", name);
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	static char cert_buf[4096], key_buf[4096];
+	static const struct option opts[] = {
+		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "ntp-server", required_argument, NULL, OPT_SERVER },
+		{ "ntp-port", required_argument, NULL, OPT_PORT },
+		{ "nts-keys", required_argument, NULL, OPT_KEYS },
+		{ "nts-rotate", required_argument, NULL, OPT_ROTATE },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct opt_program p = {
+		.name = "nts-ke-tcp",
+		.purpose = "Answer NTS key establishment (RFC 8915) requests over"
+			   " TLS 1.3.",
+		.longopts = opts,
+		.help = "      --cert=FILE          certificate chain, PEM (default\n"
+			"                           $CREDENTIALS_DIRECTORY/nts-ke.crt,"
+			" else\n"
+			"                           /etc/sockclock/nts-ke.crt)\n"
+			"      --key=FILE           its private key, PEM (default"
+			" nts-ke.key\n"
+			"                           beside it)\n"
+			"      --ntp-server=NAME    send clients to this NTP server\n"
+			"                           (default: none, the client uses"
+			" this host)\n"
+			"      --ntp-port=N         send clients to this NTP port"
+			" (default:\n"
+			"                           none, the client uses 123)\n"
+			"      --nts-keys=FILE      the cookie key file shared with"
+			" sntp-udp\n"
+			"                           (default " NTSKEYS_DEFAULT_PATH ")\n"
+			"      --nts-rotate=SECS    rotate the cookie key every SECS"
+			" (default\n"
+			"                           86400)\n",
+		.take = take,
+	};
+	static const struct serve_handler tcp = { .sotype = SOCK_STREAM,
+						  .streams = streams };
+	cert_file = credential("nts-ke.crt", cert_buf, sizeof cert_buf);
+	key_file = credential("nts-ke.key", key_buf, sizeof key_buf);
+	return serve_main(argc, argv, &p, &tcp, by_hand);
+}

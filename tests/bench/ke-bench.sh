@@ -1,0 +1,111 @@
+#!/bin/bash
+# make bench (NTS-KE part): key exchanges a second of nts-ke-tcp through
+# systemd-socket-activate --accept (a process per exchange) and with a
+# listening socket (one process), against chronyd's NTS-KE server in the
+# same run, with tests/bench/keclient (GnuTLS, a new TCP connection and
+# full TLS 1.3 handshake each, 8 cookies checked); and nts-ke-tcp's
+# exec-to-exit with its certificate loaded against the static floor.
+#   tests/bench/ke-bench.sh BENCHDIR   (BENCHDIR: the built clients)
+# Knobs: BENCH_KE_SECONDS (per run, default 2), BENCH_KE_THREADS
+# (clients at once, default 4), BENCH_ROUNDS (default 3 here),
+# BENCH_EXEC_N (default 200).
+set -u
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+bin=$1
+secs=${BENCH_KE_SECONDS:-2}
+threads=${BENCH_KE_THREADS:-4}
+rounds=${BENCH_ROUNDS:-3}
+exec_n=${BENCH_EXEC_N:-200}
+PY=/usr/bin/python3
+
+tmp=$(mktemp -d /tmp/sockclock-kebench.XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	[ -s "$tmp/chronyd.pid" ] && kill "$(cat "$tmp/chronyd.pid")" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+die() { echo "ke-bench: $*" >&2; exit 1; }
+bg() { local name=$1; shift; "$@" >"$tmp/$name.log" 2>&1 & pids+=($!); }
+
+. "$top/tests/helpers/ntske.bash"
+ntske_certs "$tmp" >"$tmp/certtool.log" 2>&1 || die "certtool failed"
+read -r p_acc p_lis p_chr p_chrntp <<<"$($PY -c '
+import socket
+ss = [socket.socket() for _ in range(4)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')"
+ke=(--cert="$tmp/srv.crt" --key="$tmp/srv.key" --nts-keys="$tmp/nts-keys")
+bg accept systemd-socket-activate --accept -l "127.0.0.1:$p_acc" "$top/nts-ke-tcp" "${ke[@]}"
+bg listen systemd-socket-activate -l "127.0.0.1:$p_lis" "$top/nts-ke-tcp" "${ke[@]}" --idle-timeout=600
+mkdir "$tmp/chrony"
+cat >"$tmp/chrony.conf" <<CONF
+local stratum 10
+allow 127.0.0.1
+bindaddress 127.0.0.1
+port $p_chrntp
+ntsport $p_chr
+ntsservercert $tmp/srv.crt
+ntsserverkey $tmp/srv.key
+ntsdumpdir $tmp/chrony
+cmdport 0
+pidfile $tmp/chronyd.pid
+CONF
+chr_user=()
+[ "$(id -u)" = 0 ] && chr_user=(-u root)
+bg chronyd chronyd -d -x "${chr_user[@]}" -f "$tmp/chrony.conf"
+for p in $p_acc $p_lis $p_chr; do
+	for i in $(seq 100); do ss -Hlnt "sport = :$p" | grep -q . && break; sleep 0.05; done
+done
+
+rate() { # port: exchanges/s of one run (0 when any failed)
+	"$bin/keclient" --ca="$tmp/ca.crt" --threads="$threads" --seconds="$secs" 127.0.0.1 "$1" |
+		awk '{ print ($4 == 0 ? $8 : 0) }'
+}
+declare -A best=([accept]=0 [listen]=0 [chronyd]=0)
+for r in $(seq "$rounds"); do
+	for k in accept listen chronyd; do
+		case $k in accept) p=$p_acc ;; listen) p=$p_lis ;; chronyd) p=$p_chr ;; esac
+		v=$(rate "$p")
+		best[$k]=$(awk -v a="${best[$k]}" -v b="$v" 'BEGIN { print (b > a ? b : a) }')
+	done
+done
+
+# exec-to-exit: the static floor; nts-ke-tcp by hand (no TLS); and
+# nts-ke-tcp given a listening socket (inetd wait), which loads the
+# certificate, the key and the key file and exits (--idle-timeout=0).
+exec_times=$($PY - "$exec_n" "$bin/oneline" "$top/nts-ke-tcp" "${ke[@]}" <<'PY'
+import socket, statistics, subprocess, sys, time
+n, floor, prog, args = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+lst = socket.socket(); lst.bind(("127.0.0.1", 0)); lst.listen()
+runs = {"static floor": ([floor], subprocess.DEVNULL),
+        "nts-ke-tcp by hand": ([prog], subprocess.DEVNULL),
+        "nts-ke-tcp, certificate loaded": ([prog] + args + ["--idle-timeout=0"], lst.fileno())}
+t = {k: [] for k in runs}
+for _ in range(n):
+    for k, (argv, stdin) in runs.items():
+        a = time.perf_counter()
+        r = subprocess.run(argv, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t[k].append((time.perf_counter() - a) * 1e6)
+        if r.returncode != 0:
+            sys.exit(f"{k}: exit {r.returncode}")
+for k, v in t.items():
+    print(f"{k};{statistics.median(v):.0f}")
+PY
+) || die "exec-to-exit runs failed"
+
+printf '\n%-58s %12s %8s\n' "NTS-KE (keclient: $threads clients, ${secs}s runs, best of $rounds)" "figure" "ratio"
+row() { printf '%-58s %12s %8s\n' "$1" "$2" "$3"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
+row "chronyd NTS-KE, key exchanges/s" "${best[chronyd]}/s" ""
+row "nts-ke-tcp, s-s-activate --accept, key exchanges/s" "${best[accept]}/s" "$(ratio "${best[accept]}" "${best[chronyd]}")"
+row "nts-ke-tcp, s-s-activate listening, key exchanges/s" "${best[listen]}/s" "$(ratio "${best[listen]}" "${best[chronyd]}")"
+floor=$(awk -F';' 'NR == 1 { print $2 }' <<<"$exec_times")
+while IFS=';' read -r name us; do
+	row "exec-to-exit median, $name" "${us}us" "$(ratio "$us" "$floor")"
+done <<<"$exec_times"

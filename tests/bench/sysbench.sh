@@ -1,0 +1,283 @@
+#!/bin/bash
+# make bench-systemd: what a booted systemd costs per activation (issue 11).
+# One systemd as PID 1 in namespaces on an overlay root (the machinery of
+# tests/helpers/sys-boot.bash), the units installed with make install
+# DESTDIR=, and in the same boot one Accept=yes socket per hardening
+# variant: the same socket lines as the shipped daytime-tcp.socket (only
+# the port differs), a service with ExecStart and the standard streams
+# only, plus the variant's lines. The same client for all (tcpload: COUNT
+# connections, CONC at once, inside the namespace, on loopback).
+#   tests/bench/sysbench.sh BENCHDIR   (BENCHDIR: the built clients)
+# Knobs (environment): SYSBENCH_BIN (the programs to install, default
+# the top of the tree), SYSBENCH_COUNT (connections per run, default
+# 200), SYSBENCH_CONC (at once, default 4), SYSBENCH_ROUNDS (the whole
+# table in turns, default 2), SYSBENCH_UDP_N (spawning requests per UDP
+# unit, default 10), SYSBENCH_ONLY (names of the variants to run, default
+# all).
+set -u
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+bin=$1
+inst=${SYSBENCH_BIN:-$top}
+count=${SYSBENCH_COUNT:-200}
+conc=${SYSBENCH_CONC:-4}
+rounds=${SYSBENCH_ROUNDS:-2}
+udp_n=${SYSBENCH_UDP_N:-10}
+only=${SYSBENCH_ONLY:-}
+sbindir=/usr/local/sbin
+unitdir=/usr/local/lib/systemd/system
+
+die() { echo "bench-systemd: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (a booted systemd in namespaces)"
+[ -x "$bin/tcpload" ] && [ -x "$bin/udpfirst" ] || die "no clients in $bin"
+
+tmp=$(mktemp -d /tmp/sockclock-sysbench.XXXXXX)
+TOP=$top
+BATS_FILE_TMPDIR=$tmp
+. "$top/tests/helpers/sys-boot.bash"
+cleanup() {
+	sys_halt >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# ---- the variants: NAME, a label, the [Service] lines ----
+# Each group alone on top of the bare unit, so that its row is its own
+# cost; then the sets (cumulative) that can be shipped.
+mkdir "$tmp/units"
+names=()
+declare -A label port
+nextport=2001
+variant() { # NAME LABEL, lines on stdin
+	local name=$1
+	if [ -n "$only" ] && ! [[ " $only " == *" $name "* ]]; then
+		cat >/dev/null
+		return
+	fi
+	names+=("$name")
+	label[$name]=$2
+	port[$name]=$nextport
+	nextport=$((nextport + 1))
+	sed -e "s|^ListenStream=13\$|ListenStream=${port[$name]}|" -e '/^Conflicts=/d' \
+		-e "s|^Description=.*|Description=sysbench $name|" \
+		units/daytime-tcp.socket >"$tmp/units/sb-$name.socket"
+	{
+		printf '[Unit]\nDescription=sysbench %s\n\n[Service]\n' "$name"
+		printf 'EnvironmentFile=-/etc/default/sockclock-daytime-tcp\n'
+		printf 'ExecStart=%s/daytime-tcp $OPTIONS\n' "$sbindir"
+		printf 'StandardInput=socket\nStandardOutput=socket\nStandardError=journal\n'
+		cat
+	} >"$tmp/units/sb-$name@.service"
+}
+# The shipped unit's own lines after its standard streams: its
+# hardening, whatever it is today.
+shipped_lines() {
+	sed -n '/^StandardError=/,$p' "units/$1" | sed -e 1d -e '/^#/d' -e '/^$/d'
+}
+
+# The groups of options that the sets below combine.
+G_caps='CapabilityBoundingSet=
+AmbientCapabilities=
+NoNewPrivileges=yes'
+G_scf='SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @resources
+SystemCallErrorNumber=EPERM'
+G_restrict='RestrictAddressFamilies=AF_UNIX
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes'
+G_umask='RemoveIPC=yes
+UMask=0077'
+
+variant bare "bare (no hardening)" </dev/null
+variant user "User=nobody" <<<"User=nobody"
+variant dynuser "DynamicUser=yes (implies ProtectSystem=strict, PrivateTmp...)" <<<"DynamicUser=yes"
+variant caps "CapabilityBoundingSet= AmbientCapabilities= NoNewPrivileges" <<<"$G_caps"
+variant scf "SystemCallFilter (@system-service ~@privileged @resources)" <<<"$G_scf"
+variant restrict "Restrict*, LockPersonality, MemoryDenyWriteExecute" <<<"$G_restrict"
+variant umask "RemoveIPC, UMask=0077" <<<"$G_umask"
+variant ipdeny "IPAddressDeny=any (BPF per service cgroup)" <<<"IPAddressDeny=any"
+variant clock "ProtectClock (device policy)" <<<"ProtectClock=yes"
+variant devpol "DevicePolicy=closed" <<<"DevicePolicy=closed"
+variant protsys "ProtectSystem=strict ProtectHome=yes" <<'EOF'
+ProtectSystem=strict
+ProtectHome=yes
+EOF
+variant privtmp "PrivateTmp" <<<"PrivateTmp=yes"
+variant privdev "PrivateDevices" <<<"PrivateDevices=yes"
+variant protkern "ProtectKernel{Tunables,Modules,Logs} ProtectControlGroups" <<'EOF'
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+EOF
+variant ktun "ProtectKernelTunables" <<<"ProtectKernelTunables=yes"
+variant kmod "ProtectKernelModules" <<<"ProtectKernelModules=yes"
+variant klog "ProtectKernelLogs" <<<"ProtectKernelLogs=yes"
+variant cgrp "ProtectControlGroups" <<<"ProtectControlGroups=yes"
+variant proc "ProtectProc=invisible ProcSubset=pid" <<'EOF'
+ProtectProc=invisible
+ProcSubset=pid
+EOF
+variant privipc "PrivateIPC" <<<"PrivateIPC=yes"
+variant privmnt "PrivateMounts" <<<"PrivateMounts=yes"
+variant hostname "ProtectHostname" <<<"ProtectHostname=yes"
+variant privusers "PrivateUsers" <<<"PrivateUsers=yes"
+variant privnet "PrivateNetwork" <<<"PrivateNetwork=yes"
+variant nomount "user+caps+scf+restrict+umask (no namespace)" \
+	<<<"$(printf '%s\n' User=nobody "$G_caps" "$G_scf" "$G_restrict" "$G_umask")"
+variant copy "copy of the shipped daytime-tcp@.service lines" < <(shipped_lines daytime-tcp@.service)
+# Sets that can be shipped: the shipped lines without those matching
+# REGEX (the options whose rows cost most or add nothing to the score).
+variant_minus() { # NAME LABEL REGEX
+	variant "$1" "$2" < <(shipped_lines daytime-tcp@.service | grep -v -E "^($3)=")
+}
+variant_minus lean "shipped - ProcSubset PrivateIPC ProtectHostname DevicePolicy" \
+	'ProcSubset|PrivateIPC|ProtectHostname|DevicePolicy'
+variant_minus leansys "lean - ProtectSystem ProtectHome (DynamicUser's implied)" \
+	'ProcSubset|PrivateIPC|ProtectHostname|DevicePolicy|ProtectSystem|ProtectHome'
+variant_minus leanclk "lean - ProtectClock" \
+	'ProcSubset|PrivateIPC|ProtectHostname|DevicePolicy|ProtectClock'
+variant_minus nokern "shipped - ProtectKernel* ProtectControlGroups" \
+	'ProtectKernelTunables|ProtectKernelModules|ProtectKernelLogs|ProtectControlGroups'
+
+# ---- boot ----
+echo "OPTIONS=--idle-timeout=1" >"$tmp/sockclock-sntp-udp"
+echo "OPTIONS=--idle-timeout=1" >"$tmp/sockclock-daytime-udp"
+sys_boot "make -s -C '$top' install DESTDIR=\"\$ROOT\" INSTALL_BIN='$inst'
+	cp '$tmp'/units/* \"\$ROOT/etc/systemd/system/\"
+	cp '$tmp'/sockclock-sntp-udp '$tmp'/sockclock-daytime-udp \"\$ROOT/etc/default/\"" ||
+	die "systemd did not boot"
+sockets=()
+for n in "${names[@]}"; do sockets+=("sb-$n.socket"); done
+sys systemctl start daytime-tcp.socket daytime-udp.socket sntp-udp.socket "${sockets[@]}" ||
+	die "the sockets did not start"
+
+# ---- exposure (offline, the unit files as installed) ----
+declare -A expo
+exposure() {
+	sys systemd-analyze security --offline=true --no-pager "$1" 2>/dev/null |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
+}
+for n in "${names[@]}"; do expo[$n]=$(exposure "/etc/systemd/system/sb-$n@.service"); done
+for u in daytime-tcp@ daytime-tcp-listen daytime-udp sntp-udp; do
+	expo[$u]=$(exposure "$unitdir/$u.service")
+done
+
+# ---- load: the variants, the shipped unit and the listening one, in turns ----
+load() { # NAME PORT ROUND
+	local out
+	out=$(sys "$bin/tcpload" 127.0.0.1 "$2" "$conc" 30 "$count") || out="- - - - failed"
+	echo "$out" >"$tmp/load.$1.$3"
+}
+# The bare unit runs before the first row and after every row: each row
+# is compared with the mean of the two bare runs around it, as the load
+# of other work on the machine drifts within a round.
+based() { # NAME PORT ROUND: a row, then bare; its base from both bare runs
+	local before=$tmp/load.bare.$3
+	load "$1" "$2" "$3"
+	cp "$before" "$tmp/base.before"
+	load bare "${port[bare]}" "$3"
+	cat "$tmp/base.before" "$before" >>"$tmp/bare.all.$3"
+	awk '{ s += $2 } END { printf "- %.0f\n", s / NR }' "$tmp/base.before" "$before" \
+		>"$tmp/base.$1.$3"
+}
+for r in $(seq "$rounds"); do
+	: >"$tmp/bare.all.$r"
+	load bare "${port[bare]}" "$r"
+	for n in "${names[@]}"; do
+		[ "$n" = bare ] || based "$n" "${port[$n]}" "$r"
+	done
+	based shipped 13 "$r"
+	# The listening unit replaces daytime-tcp.socket on port 13 (Conflicts=);
+	# one connection first starts it, then the same run as the others.
+	# (stopped first: a start with Conflicts= may bind before the other
+	# socket has closed)
+	sys systemctl stop daytime-tcp.socket
+	sys systemctl start daytime-tcp-listen.socket
+	sys "$bin/tcpload" 127.0.0.1 13 1 5 1 >/dev/null
+	based listen 13 "$r"
+	sys systemctl stop daytime-tcp-listen.socket daytime-tcp-listen.service
+	sys systemctl start daytime-tcp.socket
+done
+
+# ---- UDP: the request that starts the service, after each idle exit ----
+for u in sntp-udp:123:ntp daytime-udp:13:daytime; do
+	IFS=: read -r unit p kind <<<"$u"
+	: >"$tmp/udp.$unit"
+	for i in $(seq "$udp_n"); do
+		sys_wait_inactive "$unit.service" || die "$unit.service did not exit when idle"
+		sys "$bin/udpfirst" 127.0.0.1 "$p" "$kind" >>"$tmp/udp.$unit"
+	done
+done
+
+# ---- the table ----
+field() { awk -v f="$2" '{ print $f }' "$1" 2>/dev/null || echo -; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else printf "-" }'; }
+# the extra per-connection time (ms) of a row at this concurrency:
+# CONC connections in flight, so each costs CONC/rate of the run
+extra() { awk -v a="$1" -v b="$2" -v c="$conc" 'BEGIN { if (a > 0 && b > 0) printf "%+.1f", c * 1000 / a - c * 1000 / b; else printf "-" }'; }
+
+echo
+echo "sockclock make bench-systemd: systemd $(sys systemctl --version | awk 'NR == 1 { print $2 }'), $(nproc) cores, shared machine: read the ratios (same boot)"
+echo "TCP: $count connections, $conc at once, per run (tcpload in the namespace, loopback);"
+echo "     $rounds rounds of the whole table in turns; ratio: conn/s / bare conn/s of the same round;"
+echo "     ms/conn: the extra time per connection over bare (conc / rate difference)"
+echo
+hdr="  %-10s %-58s %5s"
+for r in $(seq "$rounds"); do hdr+=" | %6s %6s %6s %5s %6s"; done
+args=(variant options exposure)
+for r in $(seq "$rounds"); do args+=("r$r c/s" "p50ms" "p99ms" ratio "ms/c"); done
+# shellcheck disable=SC2059
+printf "$hdr\n" "${args[@]}"
+row() { # NAME LABEL EXPOSURE
+	local r f cps base line=()
+	line=("$1" "$2" "${3:--}")
+	for r in $(seq "$rounds"); do
+		f=$tmp/load.$1.$r
+		cps=$(field "$f" 2)
+		base=$(field "$tmp/base.$1.$r" 2)
+		line+=("$cps" "$(awk -v u="$(field "$f" 3)" 'BEGIN { printf "%.1f", u / 1000 }')"
+			"$(awk -v u="$(field "$f" 4)" 'BEGIN { printf "%.1f", u / 1000 }')"
+			"$(ratio "$cps" "$base")" "$(extra "$cps" "$base")")
+		[ "$(field "$f" 5)" = 0 ] || line[1]+=" ($(field "$f" 5) errors)"
+	done
+	# shellcheck disable=SC2059
+	printf "$hdr\n" "${line[@]}"
+}
+# The bare row: the mean of all its runs in the round (base: itself).
+for r in $(seq "$rounds"); do
+	awk '{ n++; s += $2; p += $3; q += $4; e += $5 } END { printf "%d %.0f %.0f %.0f %d\n", n, s / n, p / n, q / n, e }' \
+		"$tmp/bare.all.$r" >"$tmp/load.bare.$r"
+	cp "$tmp/load.bare.$r" "$tmp/base.bare.$r"
+done
+for n in "${names[@]}"; do row "$n" "${label[$n]}" "${expo[$n]}"; done
+row shipped "shipped daytime-tcp@.service (daytime-tcp.socket)" "${expo[daytime-tcp@]}"
+row listen "shipped daytime-tcp-listen (Accept=no, started first)" "${expo[daytime-tcp-listen]}"
+
+echo
+echo "UDP: datagram to reply of the request that starts the service (the socket idle,"
+echo "     the service stopped; --idle-timeout=1, $udp_n requests, each after an idle exit)"
+printf "  %-34s %8s %9s %9s %9s %5s\n" unit exposure "min ms" "p50 ms" "max ms" lost
+for unit in sntp-udp daytime-udp; do
+	f=$tmp/udp.$unit
+	read -r mn md mx <<<"$(grep -v lost "$f" | sort -n | awk '{ v[NR] = $1 }
+		END { if (NR) printf "%.1f %.1f %.1f", v[1] / 1000, v[int((NR + 1) / 2)] / 1000, v[NR] / 1000; else print "- - -" }')"
+	printf "  %-34s %8s %9s %9s %9s %5s\n" "$unit.service" "${expo[$unit]}" "$mn" "$md" "$mx" "$(grep -c lost "$f")"
+done
+
+echo
+echo "goal (issue 11): shipped Accept=yes unit >= 0.5x bare, same boot"
+for r in $(seq "$rounds"); do
+	rt=$(ratio "$(field "$tmp/load.shipped.$r" 2)" "$(field "$tmp/base.shipped.$r" 2)")
+	printf "  round %s: %s/s vs %s/s bare (the runs around it): %s  %s\n" "$r" \
+		"$(field "$tmp/load.shipped.$r" 2)" "$(field "$tmp/base.shipped.$r" 2)" "$rt" \
+		"$(awk -v v="$rt" 'BEGIN { print (v != "-" && v >= 0.5) ? "ok" : "MISS" }')"
+done
+sys systemctl --failed --no-legend --plain | sed 's/^/  failed unit: /'
+echo
+echo "systemd halted; logs were in $tmp (removed)"

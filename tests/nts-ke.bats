@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# nts-ke-tcp, the NTS-KE server (RFC 8915 §4), through
+# systemd-socket-activate (--accept and listening) and by hand, checked
+# by a client of our own (tests/bench/keclient.c: GnuTLS, decodes the
+# records, opens the cookies with the key file) and gnutls-cli: 8
+# cookies holding the session's exported keys, every malformed request
+# class with its RFC answer, TLS 1.2, no ALPN, slow and silent clients
+# cut off, bad certificates and key files refused with exit 1.
+
+load helpers/common
+load helpers/core-lib
+load helpers/ntske
+
+setup_file() {
+	ntske_setup_file
+}
+
+teardown() {
+	stop_servers
+	no_sanitizer_report
+}
+
+CHRONY_REQ=80010002000080040002000f80000000
+
+# name | request (hex) | a line the response must hold
+CLASSES=(
+	"chrony's request|$CHRONY_REQ|^aead-algorithm \(critical\): 15 "
+	"unknown critical record|80010002000080040002000f83e7000080000000|^error \(critical\): 0 "
+	"unknown record, not critical|80010002000080040002000f03e7000080000000|^aead-algorithm \(critical\): 15 "
+	"no next protocol|80040002000f80000000|^error \(critical\): 1 "
+	"two next protocols|8001000200008001000200008004000200 0f80000000|^error \(critical\): 1 "
+	"next protocol not critical|00010002000080040002000f80000000|^error \(critical\): 1 "
+	"next protocol of odd length|8001000300000080040002000f80000000|^error \(critical\): 1 "
+	"no AEAD record|8001000200008000 0000|^error \(critical\): 1 "
+	"a cookie record in the request|80010002000080040002000f00050002abcd80000000|^error \(critical\): 1 "
+	"an error record in the request|80010002000080040002000f8002000200 0180000000|^error \(critical\): 1 "
+	"end of message not critical|80010002000080040002000f00000000|^error \(critical\): 1 "
+	"no end of message|80010002000080040002000f|^error \(critical\): 1 "
+	"no protocol in common|8001000280008000 0000|^next-protocol \(critical\): \(empty\)"
+	"no AEAD in common|80010002000080040002000180000000|^aead-algorithm \(critical\): \(empty\)"
+)
+
+# Each class: the response decoded must match; cookies only for a good one.
+check_class() { # output name want
+	grep -Eq -- "$3" <<<"$1" || fail "$2: want /$3/ in: $1"
+	local cookies
+	cookies=$(grep -c '^new-cookie: 100 bytes' <<<"$1" || true)
+	if [[ $3 == *"15 "* ]]; then
+		[ "$cookies" = 8 ] || fail "$2: $cookies cookies"
+	else
+		[ "$cookies" = 0 ] || fail "$2: cookies in a refusal"
+	fi
+	tail -n 1 <<<"$(grep -v '^c2s\|^s2c\|^cookies opened\|^first cookie' <<<"$1")" |
+		grep -q '^end-of-message (critical)$' || fail "$2: not ended: $1"
+}
+
+@test "by hand: chrony's request (the default) gets next protocol, AEAD, 8 cookies, end" {
+	run "$BIN/nts-ke-tcp" </dev/null
+	assert_success
+	assert_line --index 0 'next-protocol (critical): 0 (NTPv4)'
+	assert_line --index 1 'aead-algorithm (critical): 15 (AEAD_AES_SIV_CMAC_256)'
+	[ "$(grep -c '^new-cookie: 100 bytes$' <<<"$output")" = 8 ]
+	assert_line --index 10 'end-of-message (critical)'
+}
+
+@test "by hand: every request class gets the answer of RFC 8915 §4.1" {
+	for c in "${CLASSES[@]}"; do
+		IFS='|' read -r name hex want <<<"$c"
+		out=$(xxd -r -p <<<"${hex// /}" | "$BIN/nts-ke-tcp" 2>/dev/null)
+		check_class "$out" "$name" "$want"
+	done
+}
+
+@test "by hand: --ntp-server and --ntp-port add the negotiation records" {
+	run "$BIN/nts-ke-tcp" --ntp-server=ntp2.example --ntp-port=1123 </dev/null
+	assert_success
+	assert_line --index 2 'ntpv4-server (critical): ntp2.example'
+	assert_line --index 3 'ntpv4-port (critical): 1123'
+	run "$BIN/nts-ke-tcp" --ntp-port=0 </dev/null
+	assert_failure 2
+	run "$BIN/nts-ke-tcp" --ntp-server='a b' </dev/null
+	assert_failure 2
+}
+
+@test "--accept: 8 cookies that open, under the key file, to the session's exported keys" {
+	port=$(free_port tcp)
+	activate "$port" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS) -v
+	run keclient "$port" --keys="$BATS_TEST_TMPDIR/nts-keys"
+	assert_success
+	check_class "$output" "chrony's request" '^aead-algorithm \(critical\): 15 '
+	assert_line 'cookies opened to the session'"'"'s keys: 8 of 8'
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/nts-keys")" = 600 ]
+	# Two sessions, two pairs of keys.
+	c2s=$(grep '^c2s:' <<<"$output")
+	run keclient "$port" --keys="$BATS_TEST_TMPDIR/nts-keys"
+	assert_line 'cookies opened to the session'"'"'s keys: 8 of 8'
+	[ "$(grep '^c2s:' <<<"$output")" != "$c2s" ]
+	wait_log 'died with code 0' 5
+	! grep -q 'died with code [1-9]' "$BATS_TEST_TMPDIR/bg.log"
+}
+
+@test "--accept: every request class through TLS gets its answer" {
+	port=$(free_port tcp)
+	activate "$port" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS)
+	for c in "${CLASSES[@]}"; do
+		IFS='|' read -r name hex want <<<"$c"
+		# no end of message: the client's close_notify ends the request
+		out=$(keclient "$port" --half-close --request="${hex// /}" 2>&1) || fail "$name: $out"
+		check_class "$out" "$name" "$want"
+	done
+}
+
+@test "a request over 1024 bytes is read whole" {
+	port=$(free_port tcp)
+	activate "$port" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS)
+	pad=$(head -c 1500 /dev/zero | xxd -p | tr -d '\n')
+	run keclient "$port" --request="80010002000080040002000f03e705dc${pad}80000000"
+	assert_success
+	check_class "$output" "1520 bytes" '^aead-algorithm \(critical\): 15 '
+}
+
+@test "--ntp-server and --ntp-port reach the client through TLS" {
+	port=$(free_port tcp)
+	activate "$port" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS) --ntp-server=127.0.0.2 --ntp-port=11123
+	run keclient "$port"
+	assert_success
+	assert_line 'ntpv4-server (critical): 127.0.0.2'
+	assert_line 'ntpv4-port (critical): 11123'
+}
+
+@test "listening socket: one process serves several exchanges, exits 0 after idle" {
+	port=$(free_port tcp)
+	activate "$port" -- "$BIN/nts-ke-tcp" $(KE_OPTS) --idle-timeout=1.5
+	pid=$(last_pid)
+	for i in 1 2 3; do
+		run keclient "$port" --keys="$BATS_TEST_TMPDIR/nts-keys"
+		assert_line 'cookies opened to the session'"'"'s keys: 8 of 8'
+	done
+	run keclient "$port" --threads=4 --seconds=0.5
+	[[ $output =~ failed\ 0\  ]] || fail "$output"
+	[ "$(grep -c '^Execing' "$BATS_TEST_TMPDIR/bg.log")" = 1 ]
+	wait_gone "$pid" 6 || fail "still running after idle"
+	wait "$pid"
+}
+
+@test "TLS 1.2 only, no ALPN, another ALPN: refused" {
+	port=$(free_port tcp)
+	activate "$port" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS) -v
+	run keclient "$port" --tls12
+	assert_failure 1
+	assert_line 'handshake failed'
+	run keclient "$port" --alpn=
+	assert_failure 1
+	refute_line --partial 'new-cookie'
+	run keclient "$port" --alpn=http/1.1
+	assert_failure 1
+	refute_line --partial 'new-cookie'
+	# gnutls-cli as a second client: 1.2 refused, 1.3 with ALPN served.
+	req() { xxd -r -p <<<"$CHRONY_REQ"; }
+	run bash -c "$(declare -f req); CHRONY_REQ=$CHRONY_REQ; req | timeout 10 gnutls-cli --priority NORMAL:-VERS-TLS1.3 --alpn=ntske/1 --x509cafile=$BATS_FILE_TMPDIR/ca.crt -p $port 127.0.0.1"
+	assert_failure
+	run bash -c "xxd -r -p <<<$CHRONY_REQ | timeout 10 gnutls-cli --alpn=ntske/1 --x509cafile=$BATS_FILE_TMPDIR/ca.crt -p $port 127.0.0.1 --logfile=/dev/null | xxd -p | tr -d '\n'"
+	assert_success
+	[[ $output == 80010002000080040002000f0005006* ]] || fail "$output"
+	wait_log 'did not offer ALPN' 5
+	wait_log 'No common application protocol' 5
+}
+
+@test "a silent and a slow client are cut off at --io-timeout" {
+	port=$(free_port tcp)
+	activate "$port" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS) --io-timeout=1.5 -v
+	# silent: connects and never starts the handshake
+	t0=$(now_s)
+	timeout 20 socat -T 20 -u TCP:127.0.0.1:"$port" - </dev/null >/dev/null 2>&1 || true
+	t=$(awk -v a="$t0" -v b="$(now_s)" 'BEGIN { print b - a }')
+	awk -v t="$t" 'BEGIN { exit !(t >= 1.2 && t < 4) }' || fail "silent client held for $t s"
+	# slow: the handshake, then a byte every 0.4 s
+	run keclient "$port" --dribble=0.4
+	assert_failure 1
+	assert_line --regexp '^closed after (0|1|2)\.[0-9] s$'
+	wait_log 'io-timeout' 5
+}
+
+@test "a missing or bad certificate, key or key file: one clear error, exit 1" {
+	port=$(free_port tcp)
+	d=$BATS_FILE_TMPDIR
+	for args in "--cert=$d/none.crt --key=$d/srv.key|certificate $d/none.crt: No such file" \
+		    "--cert=$d/srv.crt --key=$d/ca.key|certificate $d/srv.crt with key $d/ca.key" \
+		    "--cert=$d/srv.tmpl --key=$d/srv.key|certificate $d/srv.tmpl with key" \
+		    "--cert=$d/srv.crt --key=$d/srv.key --nts-keys=$BATS_TEST_TMPDIR/corrupt|key file $BATS_TEST_TMPDIR/corrupt"; do
+		IFS='|' read -r opts want <<<"$args"
+		head -c 192 /dev/urandom >"$BATS_TEST_TMPDIR/corrupt"
+		chmod 600 "$BATS_TEST_TMPDIR/corrupt"
+		: >"$BATS_TEST_TMPDIR/bg.log"
+		activate "$port" -- "$BIN/nts-ke-tcp" $opts
+		pid=$(last_pid)
+		run keclient "$port"
+		assert_failure
+		wait_gone "$pid" 5
+		rc=0; wait "$pid" || rc=$?
+		[ "$rc" = 1 ] || fail "$opts: exit $rc: $(cat "$BATS_TEST_TMPDIR/bg.log")"
+		grep -qF -- "$want" "$BATS_TEST_TMPDIR/bg.log" || fail "$opts: $(cat "$BATS_TEST_TMPDIR/bg.log")"
+		SERVER_PIDS=()
+	done
+}
+
+@test "--nts-rotate: the handler rotates the key file when due; cookies move to the next key" {
+	# One listening process: the rotation comes from the exchange itself.
+	port=$(free_port tcp)
+	activate "$port" -- "$BIN/nts-ke-tcp" $(KE_OPTS) --nts-rotate=1 --idle-timeout=5
+	run keclient "$port" --keys="$BATS_TEST_TMPDIR/nts-keys"
+	assert_line "cookies opened to the session's keys: 8 of 8"
+	id1=$(grep "^first cookie's key id:" <<<"$output" | awk '{ print $NF }')
+	run keclient "$port"
+	id_same=$(grep "^first cookie's key id:" <<<"$output" | awk '{ print $NF }')
+	[ "$id_same" = "$id1" ] || fail "rotated before the period: $id1 -> $id_same"
+	sleep 1.2
+	run keclient "$port" --keys="$BATS_TEST_TMPDIR/nts-keys"
+	assert_line "cookies opened to the session's keys: 8 of 8"
+	id2=$(grep "^first cookie's key id:" <<<"$output" | awk '{ print $NF }')
+	[ "$id2" = $((id1 + 1)) ] || fail "key id $id1 then $id2"
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/nts-keys")" = 600 ]
+}
