@@ -10,7 +10,7 @@
 #include "allow.h"
 #include "log.h"
 
-enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST, OPT_ALLOW };
+enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST, OPT_ALLOW, OPT_PER_SOURCE };
 
 static const struct option common_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -18,13 +18,20 @@ static const struct option common_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "io-timeout", required_argument, NULL, OPT_IO },
-	/* datagram programs only: */
+};
+#define N_COMMON (sizeof common_opts / sizeof common_opts[0])
+
+static const struct option datagram_opts[] = {
 	{ "rate-limit", required_argument, NULL, OPT_RATE },
 	{ "rate-burst", required_argument, NULL, OPT_BURST },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ NULL, 0, NULL, 0 },
 };
-#define N_COMMON (sizeof common_opts / sizeof common_opts[0])
-#define N_STREAM (N_COMMON - 3)
+
+static const struct option stream_opts[] = {
+	{ "max-per-source", required_argument, NULL, OPT_PER_SOURCE },
+	{ NULL, 0, NULL, 0 },
+};
 #define MAX_OPTS 24
 
 static const char common_help[] =
@@ -44,6 +51,11 @@ static const char datagram_help[] =
 	"      --allow=CIDR[,CIDR...]  answer only these networks, checked on\n"
 	"                           every datagram (IPv4 and IPv6; default: all)\n";
 
+static const char stream_help[] =
+	"      --max-per-source=N   listening: connections one source (IPv6:\n"
+	"                           a /64) may hold at once; more are closed\n"
+	"                           unanswered (default 16; 0: no limit)\n";
+
 static void usage(FILE *f, const struct opt_program *p)
 {
 	fprintf(f,
@@ -51,7 +63,8 @@ static void usage(FILE *f, const struct opt_program *p)
 		"Serves the socket(s) passed by systemd (LISTEN_FDS) or inetd\n"
 		"(standard input); run by hand, answers one request on standard\n"
 		"output.\n\nOptions:\n%s%s%s",
-		p->name, p->purpose, p->help, p->datagram ? datagram_help : "",
+		p->name, p->purpose, p->help,
+		p->datagram ? datagram_help : stream_help,
 		common_help);
 }
 
@@ -62,6 +75,17 @@ bool opt_seconds(const char *arg, double *out)
 	if (end == arg || *end || !isfinite(v) || v < 0 || v > 86400)
 		return false;
 	*out = v;
+	return true;
+}
+
+/* A whole number from lo to hi, in decimal. */
+static bool whole(const char *arg, long lo, long hi, unsigned *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (end == arg || *end || v < lo || v > hi)
+		return false;
+	*out = (unsigned)v;
 	return true;
 }
 
@@ -83,8 +107,11 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 	size_t n = 0;
 	char msg[512];
 
-	n = p->datagram ? N_COMMON : N_STREAM;
+	n = N_COMMON;
 	memcpy(opts, common_opts, n * sizeof opts[0]);
+	for (const struct option *o = p->datagram ? datagram_opts : stream_opts;
+	     o->name && n < MAX_OPTS - 1;)
+		opts[n++] = *o++;
 	for (const struct option *o = p->longopts; o->name && n < MAX_OPTS - 1;)
 		opts[n++] = *o++;
 	memset(&opts[n], 0, sizeof opts[n]);
@@ -93,6 +120,7 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 		.idle_timeout = 10,
 		.io_timeout = 5,
 		.rate = { p->datagram ? RL_DEFAULT_RATE : 0, RL_DEFAULT_BURST },
+		.max_per_source = OPT_MAX_PER_SOURCE,
 	};
 	allow_clear();
 	opterr = 0; /* getopt would write to fd 2: the client, under inetd */
@@ -136,21 +164,22 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 				return bad(p, "--rate-limit: a number of requests "
 					      "per second from 0 to 86400");
 			break;
-		case OPT_BURST: {
-			char *end;
-			long b = strtol(optarg, &end, 10);
-			if (end == optarg || *end || b < 1 || b > 100000)
+		case OPT_BURST:
+			if (!whole(optarg, 1, 100000, &c->rate.burst))
 				return bad(p, "--rate-burst: a whole number from 1 "
 					      "to 100000");
-			c->rate.burst = (unsigned)b;
 			break;
-		}
 		case OPT_ALLOW:
 			if (!allow_add(optarg, &why)) {
 				snprintf(msg, sizeof msg, "--allow: '%s': %s", optarg,
 					 why);
 				return bad(p, msg);
 			}
+			break;
+		case OPT_PER_SOURCE:
+			if (!whole(optarg, 0, 65535, &c->max_per_source))
+				return bad(p, "--max-per-source: a whole number from "
+					      "0 to 65535");
 			break;
 		case ':':
 			snprintf(msg, sizeof msg, "option '%s' needs a value",

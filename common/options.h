@@ -15,14 +15,20 @@ struct opt_common {
 	double idle_timeout;	/* seconds; 0: exit when nothing is pending */
 	double io_timeout;	/* seconds a client may hold a connection */
 	struct rl_config rate;	/* datagram programs: per-source limit */
+	unsigned max_per_source; /* stream programs, listening: 0 no limit */
 };
+
+/* Connections one source may hold in a listening stream program: the
+ * shipped Accept=yes socket's MaxConnectionsPerSource=. */
+#define OPT_MAX_PER_SOURCE 16
 
 struct opt_program {
 	const char *name;
 	const char *purpose;		/* one line for --help */
 	const struct option *longopts;	/* the program's own, {0} ended */
 	const char *help;		/* their help lines */
-	bool datagram;			/* adds --rate-limit, --rate-burst, --allow */
+	bool datagram;			/* adds --rate-limit, --rate-burst, --allow;
+					 * else --max-per-source */
 	/* Take one of the program's own options; on a bad value return
 	 * false and set *why. */
 	bool (*take)(int opt, const char *arg, const char **why);

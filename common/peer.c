@@ -49,6 +49,24 @@ bool peer_is_loop_risk(const struct sockaddr *sa)
 	return port < 1024 || port == 2049 || peer_addr_is_bad(sa);
 }
 
+bool peer_source_key(const struct sockaddr *sa, uint8_t key[PEER_KEY_LEN])
+{
+	memset(key, 0, PEER_KEY_LEN);
+	if (!sa)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family != AF_INET6)
+		return false;
+	const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	/* IPv4-mapped: the whole address, as for IPv4; else the /64. */
+	memcpy(key, a->s6_addr, IN6_IS_ADDR_V4MAPPED(a) ? PEER_KEY_LEN : 8);
+	return true;
+}
+
 void peer_name(const struct sockaddr *sa, char buf[PEER_NAME_MAX])
 {
 	char host[INET6_ADDRSTRLEN];

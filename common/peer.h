@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 /* "[2001:db8::1]:123" at most, with a little room. */
@@ -19,6 +20,12 @@ bool peer_addr_is_bad(const struct sockaddr *sa);
 /* OpenBSD inetd's dg_badinput, less its loopback rule: a datagram that
  * could start a loop with another automatic responder. */
 bool peer_is_loop_risk(const struct sockaddr *sa);
+/* What one source is, for the limits per source: an IPv4 address (also
+ * written IPv4-mapped) or an IPv6 /64, the block one subscriber is
+ * usually given. Written as 16 bytes (IPv4 as ::ffff:a.b.c.d, a /64 with
+ * the rest zero); false for a non-IP address (or none). */
+#define PEER_KEY_LEN 16
+bool peer_source_key(const struct sockaddr *sa, uint8_t key[PEER_KEY_LEN]);
 /* "192.0.2.1:5000", "[2001:db8::1]:5000", or "-" when unknown. */
 void peer_name(const struct sockaddr *sa, char buf[PEER_NAME_MAX]);
 

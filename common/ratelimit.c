@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "peer.h"
 #include "siphash.h"
 
 #define WAYS 4
@@ -33,23 +34,6 @@ bool rl_enabled(void)
 	return cfg.rate > 0;
 }
 
-static bool source_key(const struct sockaddr *sa, uint8_t key[16])
-{
-	memset(key, 0, 16);
-	if (sa->sa_family == AF_INET) {
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		return true;
-	}
-	if (sa->sa_family != AF_INET6)
-		return false;
-	const uint8_t *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	/* IPv4-mapped: the whole address, as for IPv4; else the /64. */
-	memcpy(key, a, memcmp(a, mapped, 12) == 0 ? 16 : 8);
-	return true;
-}
-
 /* Keyed with the whole 128-bit key: an unkeyed or weakly seeded hash
  * (FNV-1a's low bits give only 1024 set functions whatever its seed)
  * lets a flood aim every source at one set and evict a good client. */
@@ -61,7 +45,7 @@ static uint64_t hash(const uint8_t key[16])
 enum rl_verdict rl_check(const struct sockaddr *peer, int64_t now_ms)
 {
 	uint8_t key[16];
-	if (!rl_enabled() || !peer || !source_key(peer, key))
+	if (!rl_enabled() || !peer || !peer_source_key(peer, key))
 		return RL_PASS;
 	if (now_ms <= 0)
 		now_ms = 1; /* 0 marks an empty slot */

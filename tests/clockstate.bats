@@ -9,14 +9,7 @@
 load helpers/common
 
 setup_file() {
-	local prog m mods
-	mods=$(sed -n 's/^COMMON *:= *//p' "$TOP/Makefile")
-	for prog in daytime-udp sntp-udp; do
-		local objs=("$TOP/build/$prog.o")
-		for m in $mods; do objs+=("$TOP/build/common/$m.o"); done
-		cc -o "$BATS_FILE_TMPDIR/$prog" "${objs[@]}" \
-			$(sed -n 's/^LDLIBS *+= *//p' "$TOP/Makefile") -ldl
-	done
+	dynamic_build "$BATS_FILE_TMPDIR" daytime-udp sntp-udp
 	cc -shared -fPIC -Wall -Wextra -Werror -o "$BATS_FILE_TMPDIR/fakeclock.so" \
 		"$TOP/tests/helpers/fakeclock.c" -ldl
 }

@@ -99,7 +99,9 @@ storm_ok() {
 @test "tcp storm: $CONNECTIONS connections, 50 clients, one listening daytime-tcp (Accept=no)" {
 	port=$(free_port tcp)
 	mapfile -t env < <(san_env)
-	activate "$port" "${env[@]}" -- "$BIN/daytime-tcp" --io-timeout=3 --idle-timeout=5
+	# One source, as xinetd's per_source=UNLIMITED above: no limit.
+	activate "$port" "${env[@]}" -- "$BIN/daytime-tcp" --io-timeout=3 --idle-timeout=5 \
+		--max-per-source=0
 	run $PY "$HELPERS/tcp_storm.py" "$port" --count "$CONNECTIONS" --clients 50 --timeout 10
 	assert_success
 	storm_ok

@@ -12,18 +12,7 @@
 load helpers/common
 
 setup_file() {
-	local prog mods
-	mods=$(sed -n 's/^COMMON *:= *//p' "$TOP/Makefile")
-	for prog in daytime-tcp daytime-udp sntp-udp; do
-		local objs=("$TOP/build/$prog.o")
-		local m
-		for m in $mods; do objs+=("$TOP/build/common/$m.o"); done
-		cc -o "$BATS_FILE_TMPDIR/$prog" "${objs[@]}" -lnettle -lm -ldl
-	done
-	# nts-ke-tcp: dynamic anyway; its TLS rooms and GnuTLS on top.
-	local objs=("$TOP/build/nts-ke-tcp.o") m
-	for m in $mods tls tlsserve; do objs+=("$TOP/build/common/$m.o"); done
-	cc -o "$BATS_FILE_TMPDIR/nts-ke-tcp" "${objs[@]}" -lgnutls -lnettle -lm -ldl
+	dynamic_build "$BATS_FILE_TMPDIR" daytime-tcp daytime-udp sntp-udp nts-ke-tcp
 }
 
 teardown() {

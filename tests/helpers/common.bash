@@ -90,3 +90,23 @@ host_clock() {
 		case $leap in insert) CLOCK_LEAP=1 ;; delete) CLOCK_LEAP=2 ;; *) CLOCK_LEAP=0 ;; esac
 	fi
 }
+
+# dynamic_build DIR PROGRAM...: link the normal build's own objects
+# (build/*.o, the same compiled code as the shipped programs) into
+# dynamic programs in DIR, for what a static program cannot be given:
+# valgrind's malloc, or an LD_PRELOAD seam (clockstate.bats).
+dynamic_build() {
+	local dir=$1 prog m mods
+	shift
+	mods=$(sed -n 's/^COMMON *:= *//p' "$TOP/Makefile")
+	for prog in "$@"; do
+		local objs=("$TOP/build/$prog.o") libs=(-lnettle -lm -ldl)
+		for m in $mods; do objs+=("$TOP/build/common/$m.o"); done
+		if [ "$prog" = nts-ke-tcp ]; then
+			# dynamic anyway: its TLS rooms and GnuTLS on top.
+			objs+=("$TOP/build/common/tls.o" "$TOP/build/common/tlsserve.o")
+			libs=(-lgnutls "${libs[@]}")
+		fi
+		cc -o "$dir/$prog" "${objs[@]}" "${libs[@]}"
+	done
+}

@@ -31,6 +31,7 @@ static size_t put_ef(uint8_t *p, uint16_t type, size_t len)
 struct shape {
 	int version;
 	bool no_uid, no_cookie, no_auth, two_cookies, auth_not_last;
+	bool unknown_after_auth; /* an unknown field after the authenticator */
 	size_t uid_len;
 	unsigned placeholders;
 	size_t placeholder_len;	/* 0: the cookie's */
@@ -78,6 +79,8 @@ static size_t make(const struct shape *s, uint8_t *pkt)
 	}
 	if (s->auth_not_last)
 		p += put_ef(pkt + p, NTS_EF_UID, 36);
+	if (s->unknown_after_auth)
+		p += put_ef(pkt + p, 0x7f00, 16);
 	return p;
 }
 
@@ -135,6 +138,7 @@ static void test_classes(void)
 		{ { .no_auth = true }, "no authenticator" },
 		{ { .two_cookies = true }, "two cookies" },
 		{ { .auth_not_last = true }, "authenticator not last" },
+		{ { .unknown_after_auth = true }, "an unknown field after the authenticator" },
 		{ { .placeholders = 2, .placeholder_len = 96 }, "placeholder short" },
 		{ { .placeholders = 1, .placeholder_len = 104 }, "placeholder long" },
 		{ { .uid_len = 16 }, "uid under 32" },

@@ -95,6 +95,8 @@ static struct opt_program prog = {
 	.take = take,
 };
 
+static const struct opt_program *cur = &prog;
+
 /* Run opt_parse on a NULL-ended list, with stdout and stderr caught. */
 static int parse(struct opt_common *c, char *out, size_t cap, ...)
 {
@@ -116,7 +118,7 @@ static int parse(struct opt_common *c, char *out, size_t cap, ...)
 	int save1 = dup(1), save2 = dup(2);
 	dup2(fileno(tmp), 1);
 	dup2(fileno(tmp), 2);
-	int rc = opt_parse(argc, argv, &prog, c);
+	int rc = opt_parse(argc, argv, cur, c);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(save1, 1);
@@ -189,6 +191,52 @@ static void test_parse(void)
 	}
 }
 
+/* --max-per-source: stream programs only, a whole number, 0 no limit. */
+static void test_per_source(void)
+{
+	char out[4096];
+	struct opt_common c;
+
+	CHECK_EQ(parse(&c, out, sizeof out, NULL), -1, "defaults");
+	CHECK_EQ(c.max_per_source, 16u, "default: the socket unit's 16");
+	static const struct {
+		const char *arg;
+		unsigned want;
+	} good[] = { { "0", 0 }, { "1", 1 }, { "17", 17 }, { "65535", 65535 } };
+	for (size_t i = 0; i < N(good); i++) {
+		char opt[64];
+		snprintf(opt, sizeof opt, "--max-per-source=%s", good[i].arg);
+		CHECK_EQ(parse(&c, out, sizeof out, opt, NULL), -1, "%s", opt);
+		CHECK_EQ(c.max_per_source, good[i].want, "%s", opt);
+	}
+	const char *bad[] = { "--max-per-source=-1", "--max-per-source=65536",
+			      "--max-per-source=", "--max-per-source=4x",
+			      "--max-per-source=1.5", "--max-per-source" };
+	for (size_t i = 0; i < N(bad); i++) {
+		CHECK_EQ(parse(&c, out, sizeof out, bad[i], NULL), 2, "%s", bad[i]);
+		CHECK(strstr(out, "max-per-source"), "%s: named: %s", bad[i], out);
+	}
+	CHECK(parse(&c, out, sizeof out, "--help", NULL) == 0 &&
+		      strstr(out, "--max-per-source=N") &&
+		      !strstr(out, "--rate-limit"),
+	      "a stream program's help: %s", out);
+
+	struct opt_program dg = prog;
+	dg.datagram = true;
+	cur = &dg;
+	CHECK_EQ(parse(&c, out, sizeof out, "--max-per-source=3", NULL), 2,
+		 "a datagram program has no --max-per-source");
+	CHECK_EQ(parse(&c, out, sizeof out, "--rate-limit=3", NULL), -1,
+		 "but --rate-limit");
+	CHECK(parse(&c, out, sizeof out, "--help", NULL) == 0 &&
+		      !strstr(out, "--max-per-source") &&
+		      strstr(out, "--rate-limit"),
+	      "a datagram program's help: %s", out);
+	cur = &prog;
+	CHECK_EQ(parse(&c, out, sizeof out, "--rate-limit=3", NULL), 2,
+		 "a stream program has no --rate-limit");
+}
+
 /* --allow: datagram programs only; lists add up; bad input exits 2; a
  * later parse starts from no list. */
 static void test_allow(void)
@@ -230,6 +278,7 @@ int main(void)
 	test_seconds();
 	test_refid();
 	test_parse();
+	test_per_source();
 	test_allow();
 	return check_summary();
 }

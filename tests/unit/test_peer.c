@@ -1,4 +1,5 @@
-/* Unit tests of common/peer.c: ports, bad sources, loop risks, names. */
+/* Unit tests of common/peer.c: ports, bad sources, loop risks, names,
+ * what one source is. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -138,11 +139,61 @@ static void test_name(void)
 	CHECK_STR(buf, "-", "peer_name(NULL)");
 }
 
+/* The key of host (any port); false when it has none. */
+static bool key_of(const char *host, int port, uint8_t key[PEER_KEY_LEN])
+{
+	memset(key, 0xaa, PEER_KEY_LEN);
+	return peer_source_key(addr(host, port), key);
+}
+
+static void test_source_key(void)
+{
+	static const struct {
+		const char *a, *b;
+		bool same;
+	} cases[] = {
+		{ "192.0.2.1", "192.0.2.1", true },
+		{ "192.0.2.1", "192.0.2.2", false },
+		{ "127.0.0.1", "127.0.0.2", false },
+		/* IPv4-mapped is the IPv4 source, whole */
+		{ "::ffff:192.0.2.1", "192.0.2.1", true },
+		{ "::ffff:192.0.2.1", "::ffff:192.0.2.2", false },
+		/* IPv6: one /64 is one source */
+		{ "2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff", true },
+		{ "2001:db8:1:2::1", "2001:db8:1:3::1", false },
+		{ "2001:db8::1", "2001:db9::1", false },
+		/* the /64 of ::ffff:0:0/96's neighbours is not IPv4 */
+		{ "::fffe:192.0.2.1", "::ffff:192.0.2.1", false },
+		{ "::1", "::2", true },
+		{ "::1", "0.0.0.1", false },
+	};
+	uint8_t ka[PEER_KEY_LEN], kb[PEER_KEY_LEN];
+	for (size_t i = 0; i < N(cases); i++) {
+		CHECK(key_of(cases[i].a, 1000, ka), "key of %s", cases[i].a);
+		CHECK(key_of(cases[i].b, 2000 + (int)i, kb), "key of %s",
+		      cases[i].b);
+		CHECK_EQ(memcmp(ka, kb, PEER_KEY_LEN) == 0, cases[i].same,
+			 "%s and %s one source", cases[i].a, cases[i].b);
+	}
+	static const uint8_t v4[PEER_KEY_LEN] = { [10] = 0xff, [11] = 0xff,
+						   192, 0, 2, 1 };
+	key_of("192.0.2.1", 13, ka);
+	CHECK(memcmp(ka, v4, PEER_KEY_LEN) == 0, "IPv4 written ::ffff:a.b.c.d");
+	static const uint8_t v6[PEER_KEY_LEN] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1,
+						   0, 2 };
+	key_of("2001:db8:1:2:3:4:5:6", 13, ka);
+	CHECK(memcmp(ka, v6, PEER_KEY_LEN) == 0, "IPv6: the /64, the rest zero");
+	struct sockaddr_un un = { .sun_family = AF_UNIX, .sun_path = "/x" };
+	CHECK(!peer_source_key((struct sockaddr *)&un, ka), "AF_UNIX: none");
+	CHECK(!peer_source_key(NULL, ka), "no address: none");
+}
+
 int main(void)
 {
 	test_port();
 	test_bad_addr();
 	test_loop_risk();
 	test_name();
+	test_source_key();
 	return check_summary();
 }
