@@ -78,6 +78,13 @@ chrony_query() {
 	[ "$st" = 3 ] || fail "stratum $st"
 	# Half a start-up (about 1 ms here; a few under ASan): 5 ms.
 	abs_below "$offset" 0.005 || fail "offset $offset"
+	# The start lies between the client's send and its receive, as a
+	# kernel stamp would: |offset| <= delay/2 holds for it too (a receive
+	# time 1 ms early passed the 5 ms bound).
+	[ "$tests" = "111 111 1111" ] || fail "tests $tests"
+	awk -v o="$moffset" -v d="$delay" \
+		'BEGIN { if (o < 0) o = -o; exit !(o <= d / 2 + 1e-6) }' ||
+		fail "offset $moffset outside delay/2 ($delay)"
 }
 
 @test "python3-ntplib versions 1-4: version echoed, mode 4, stratum 15, leap 0" {

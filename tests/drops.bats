@@ -211,13 +211,18 @@ ntp_hex() {
 # Issue 13: the kiss-o'-death's content over the wire (RFC 5905 §7.4):
 # LI 3, stratum 0, kiss code RATE, and origin, receive and transmit all
 # the request's transmit timestamp (no time of the server's own).
-@test "over the rate limit: a RATE kiss-o'-death whose timestamps are the request's own" {
+@test "over the rate limit: a RATE kiss-o'-death whose timestamps are the request's own, not spent on an invalid request" {
 	port=$(free_port udp)
 	activate "$port" --datagram -- "$BIN/sntp-udp" --idle-timeout=30 --rate-limit=0.1 --rate-burst=1
 	local xmt=eeae0102a1b2c3d4 req
 	req=$(printf '23%s%s' "$(printf '00%.0s' $(seq 39))" "$xmt")
 	run ntp "$port" --hex "$req"
 	assert_output --regexp '^len=48 leap=[0-3] version=4 mode=4 '
+	# Over the limit but invalid (mode 7): silence, and the source's
+	# kiss-o'-death is not spent on it (the 8 s timer): the next valid
+	# request gets it.
+	run ntp "$port" --mode 7 --timeout 0.5
+	assert_output "no reply"
 	run ntp "$port" --hex "$req"
 	assert_success
 	assert_output --regexp '^len=48 leap=3 version=4 mode=4 stratum=0 '
