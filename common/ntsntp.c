@@ -73,11 +73,11 @@ enum nts_kind ntsntp_parse(const uint8_t *pkt, size_t len,
 	struct nts_ef ef;
 	enum nts_ef_step s;
 	while ((s = ntsntp_ef_next(pkt, len, &pos, &ef)) == NTS_EF_FIELD) {
+		if (auth) /* the authenticator must be last, of all fields */
+			bad = true;
 		if (!is_nts(ef.type))
 			continue; /* RFC 7822: unknown fields are ignored */
 		nts = true;
-		if (auth) /* the authenticator must be last */
-			bad = true;
 		size_t body = ef.len - 4;
 		switch (ef.type) {
 		case NTS_EF_UID:

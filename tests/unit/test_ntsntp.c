@@ -36,6 +36,7 @@ struct shape {
 	size_t placeholder_len;	/* 0: the cookie's */
 	size_t nonce_len;
 	bool unknown;		/* an unknown field before the cookie */
+	bool unknown_last;	/* an unknown field after the authenticator */
 };
 
 static size_t make(const struct shape *s, uint8_t *pkt)
@@ -78,6 +79,8 @@ static size_t make(const struct shape *s, uint8_t *pkt)
 	}
 	if (s->auth_not_last)
 		p += put_ef(pkt + p, NTS_EF_UID, 36);
+	if (s->unknown_last)
+		p += put_ef(pkt + p, 0x5600, 100);
 	return p;
 }
 
@@ -135,6 +138,7 @@ static void test_classes(void)
 		{ { .no_auth = true }, "no authenticator" },
 		{ { .two_cookies = true }, "two cookies" },
 		{ { .auth_not_last = true }, "authenticator not last" },
+		{ { .unknown_last = true }, "an unknown field after the authenticator" },
 		{ { .placeholders = 2, .placeholder_len = 96 }, "placeholder short" },
 		{ { .placeholders = 1, .placeholder_len = 104 }, "placeholder long" },
 		{ { .uid_len = 16 }, "uid under 32" },
