@@ -101,7 +101,7 @@ MALFORMED=len-odd,len-short,past-end,two-cookies,placeholder-len,auth-not-last,n
 	run nts --class "$MALFORMED,good" --placeholders 1 --timeout 0.5
 	assert_success
 	echo "$output"
-	[ "$(grep -c ' reply=0 kind=none ' <<<"$output")" = 12 ] || fail "a malformed class was answered"
+	[ "$(grep -c ' reply=0 kind=none ' <<<"$output")" = 13 ] || fail "a malformed class was answered"
 	assert_line --regexp '^good .* kind=nts uid-echoed=yes cookies=2 '
 	[ "$(socket_owner "$port" udp)" = "$pid" ] || fail "the socket changed hands"
 	[ "$(cat "/proc/$pid/comm")" = sntp-udp ] || fail "pid $pid is no longer sntp-udp"
