@@ -56,22 +56,26 @@ static void server_state(const struct timespec *rx, struct ntp_server_state *st)
 
 /* The NTS master keys, looked at again (one stat) at most once a second
  * of request time and read again when the file was replaced; NULL while
- * the file cannot be used, which is said once each time it breaks. */
+ * the file cannot be used, which is said once for each new reason. */
 static const struct nts_keys *server_keys(const struct timespec *rx)
 {
 	static struct nts_keys ks;
 	static time_t when = -1;
-	static bool ok, said;
+	static bool ok;
+	static char said[160];
 
 	if (when != rx->tv_sec) {
-		const char *why = "";
+		const char *why = "no current key";
 		when = rx->tv_sec;
 		ok = ntskeys_refresh(keys_path, &ks, &why) >= 0 &&
 		     ntskeys_current(&ks) != NULL;
-		if (!ok && !said)
+		if (!ok && strncmp(said, why, sizeof said - 1) != 0) {
 			log_error("NTS key file %s: %s; NTS requests get no "
 				  "answer", keys_path, why);
-		said = !ok;
+			snprintf(said, sizeof said, "%s", why);
+		} else if (ok) {
+			said[0] = 0;
+		}
 	}
 	return ok ? &ks : NULL;
 }

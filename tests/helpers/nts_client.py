@@ -2,15 +2,14 @@
 """An NTS-for-NTP test client (RFC 8915 §5): builds one request of a
 chosen class with a cookie and its C2S/S2C keys (from tests/helpers/
 ntstool), sends it over UDP (or writes it to stdout and reads the reply
-from --reply-file, for sntp-udp by hand), and prints what came back:
+from --reply-file, for sntp-udp by hand), and prints one line per request class:
 
-  sent N            request bytes
-  reply N           reply bytes (0: nothing within the timeout)
-  kind K            none | plain | nts | nak
-  uid-echoed yes|no
-  cookies N         new cookies inside the verified authenticator
-  cookie HEX        the first new cookie
-  origin-ok yes|no  the reply's origin is the request's transmit time
+  CLASS sent=N reply=N kind=K uid-echoed=yes|no cookies=N origin-ok=yes|no
+
+sent and reply are byte counts (reply=0: nothing within the timeout); kind
+is none, plain, nts (the authenticator verified under S2C), nak or
+bad-seal; cookies counts the new cookies inside it; origin-ok says the
+reply's origin is the request's transmit time.
 
 AES-SIV-CMAC-256 is python3-cryptography's AESSIV, written apart from
 sockclock's Nettle code, so an answer that verifies here is interoperable.
@@ -22,7 +21,7 @@ UID, COOKIE, PLACEHOLDER, AUTH = 0x0104, 0x0204, 0x0304, 0x0404
 CLASSES = ["good", "unknown", "plain", "bad-auth", "bad-cookie", "len-odd",
            "len-short", "past-end", "two-cookies", "placeholder-len",
            "auth-not-last", "no-uid", "no-cookie", "no-auth", "short-uid",
-           "short-nonce", "two-uids"]
+           "short-nonce", "two-uids", "unknown-last"]
 
 
 def ef(t, body, pad_to=None):
@@ -88,6 +87,8 @@ def build(cls, cookie, c2s, placeholders, uid, xmt):
         pkt = pkt[:i + 2] + struct.pack("!H", n + 8) + pkt[i + 4:]
     if cls == "auth-not-last":
         pkt += ef(UID, uid)
+    if cls == "unknown-last":
+        pkt += ef(0x5600, b"\0" * 96)
     return pkt
 
 
@@ -140,17 +141,24 @@ def inspect(req, reply, s2c, uid):
     return r
 
 
+def line(cls, req, r):
+    return " ".join([cls, f"sent={len(req)}"] +
+                    [f"{k}={v}" for k, v in r.items() if k != "cookie"])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int)
     ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--class", dest="cls", default="good", choices=CLASSES)
+    ap.add_argument("--class", dest="cls", default="good",
+                    help="one or more (comma-separated) of: " + " ".join(CLASSES))
     ap.add_argument("--cookie", required=True)
     ap.add_argument("--c2s", required=True)
     ap.add_argument("--s2c", required=True)
     ap.add_argument("--placeholders", type=int, default=0)
     ap.add_argument("--uid-len", type=int, default=32)
     ap.add_argument("--timeout", type=float, default=1.0)
+    ap.add_argument("--new-cookie", help="write the first new cookie (hex) here")
     ap.add_argument("--write-request", help="write the request here, send nothing")
     ap.add_argument("--reply-file", help="read the reply from here, send nothing")
     ap.add_argument("--uid", help="the Unique Identifier (hex), with --reply-file")
@@ -159,26 +167,31 @@ def main():
     cookie, c2s, s2c = (bytes.fromhex(x) for x in (a.cookie, a.c2s, a.s2c))
     if a.reply_file:
         req = open(a.request_file, "rb").read()
-        reply = open(a.reply_file, "rb").read()
-        uid = bytes.fromhex(a.uid)
-    else:
+        r = inspect(req, open(a.reply_file, "rb").read(), s2c,
+                    bytes.fromhex(a.uid))
+        print(line("reply", req, r))
+        return
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(a.timeout)
+    for cls in a.cls.split(","):
+        if cls not in CLASSES:
+            sys.exit(f"unknown class {cls}")
         uid = os.urandom(a.uid_len)
         xmt = int((time.time() + 2208988800) * 2**32) & (2**64 - 1)
-        req = build(a.cls, cookie, c2s, a.placeholders, uid, xmt)
+        req = build(cls, cookie, c2s, a.placeholders, uid, xmt)
         if a.write_request:
             open(a.write_request, "wb").write(req)
             print("uid", uid.hex())
             return
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.settimeout(a.timeout)
         s.sendto(req, (a.host, a.port))
         try:
             reply = s.recv(4096)
         except socket.timeout:
             reply = b""
-    print("sent", len(req))
-    for k, v in inspect(req, reply, s2c, uid).items():
-        print(k, v)
+        r = inspect(req, reply, s2c, uid)
+        if a.new_cookie and "cookie" in r:
+            open(a.new_cookie, "w").write(r["cookie"] + "\n")
+        print(line(cls, req, r), flush=True)
 
 
 if __name__ == "__main__":
