@@ -42,6 +42,18 @@ void clk_now(struct timespec *ts)
 	clock_gettime(CLOCK_REALTIME, ts);
 }
 
+int64_t clk_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t clk_ms(double seconds)
+{
+	return (int64_t)(seconds * 1000.0 + 0.5);
+}
+
 bool clk_rx_timestamps_enable(int fd)
 {
 	int on = 0;

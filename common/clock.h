@@ -17,6 +17,10 @@ bool clk_state_read(struct ntp_kernel_clock *st);
 /* The smallest step seen between clock readings, in nanoseconds. */
 long clk_step_ns(void);
 void clk_now(struct timespec *ts);
+/* The monotonic clock in milliseconds (deadlines, idle timers). */
+int64_t clk_mono_ms(void);
+/* Seconds (an option's value) as whole milliseconds, rounded. */
+int64_t clk_ms(double seconds);
 
 /* Ask for SO_TIMESTAMPNS on fd; says whether it was already on. */
 bool clk_rx_timestamps_enable(int fd);

@@ -23,11 +23,6 @@
 #define BATCH 32
 #define CMSG_MAX 256
 
-static int64_t ms(double seconds)
-{
-	return (int64_t)(seconds * 1000.0 + 0.5);
-}
-
 static int check_kinds(const struct serve_handler *h,
 		       const struct act_sockets *a)
 {
@@ -436,7 +431,7 @@ static int serve_datagrams(const struct serve_handler *h,
 		pktinfo_enable(a->s[i].fd, a->s[i].family);
 	}
 	catch_stop();
-	int idle = (int)ms(o->idle_timeout);
+	int idle = (int)clk_ms(o->idle_timeout);
 	if (a->n == 1 && idle > 0 && wait_in_receive(a->s[0].fd, idle))
 		return dgram_one(&d, a->s[0].fd, ts_before[0]);
 	return dgram_many(&d, a, ts_before, idle);

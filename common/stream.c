@@ -8,22 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "peer.h"
 
 #define MAX_CONNS 64
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t ms(double seconds)
-{
-	return (int64_t)(seconds * 1000.0 + 0.5);
-}
 
 /* ---- connections ---- */
 
@@ -80,7 +69,7 @@ static void conn_progress(struct conn *c, const struct opt_common *o)
 		double wait = o->io_timeout < SERVE_DRAIN_MAX_S ?
 				      o->io_timeout :
 				      SERVE_DRAIN_MAX_S;
-		int64_t until = now_ms() + ms(wait);
+		int64_t until = clk_mono_ms() + clk_ms(wait);
 		if (until < c->deadline)
 			c->deadline = until;
 	}
@@ -92,9 +81,9 @@ static bool conn_open(struct conn *c, int fd, const struct sockaddr *peer,
 		      const struct serve_handler *h,
 		      const struct opt_common *o)
 {
-	int64_t now = now_ms();
+	int64_t now = clk_mono_ms();
 	*c = (struct conn){ .fd = fd, .opened = now,
-			    .deadline = now + ms(o->io_timeout) };
+			    .deadline = now + clk_ms(o->io_timeout) };
 	c->keyed = peer_source_key(peer, c->key);
 	c->len = h->line(c->line, peer);
 	if (c->len == 0) {
@@ -214,9 +203,9 @@ int stream_serve(const struct serve_handler *h, const struct act_sockets *a,
 			nc++;
 	}
 
-	int64_t idle_end = now_ms() + ms(o->idle_timeout);
+	int64_t idle_end = clk_mono_ms() + clk_ms(o->idle_timeout);
 	for (;;) {
-		int64_t now = now_ms(), wake = nl ? idle_end : INT64_MAX;
+		int64_t now = clk_mono_ms(), wake = nl ? idle_end : INT64_MAX;
 		int np = 0, owner[MAX_CONNS];
 		bool room = false;
 		for (int i = 0; i < MAX_CONNS; i++) {
@@ -253,7 +242,7 @@ int stream_serve(const struct serve_handler *h, const struct act_sockets *a,
 			return 1;
 		}
 		/* Idle: nothing pending, nothing in progress, time is up. */
-		if (r == 0 && live == 0 && now_ms() >= idle_end)
+		if (r == 0 && live == 0 && clk_mono_ms() >= idle_end)
 			return 0;
 		for (int j = 0; r > 0 && j < live; j++)
 			if (pfd[j].revents)
@@ -261,6 +250,6 @@ int stream_serve(const struct serve_handler *h, const struct act_sockets *a,
 		for (int i = live; r > 0 && i < np; i++)
 			if ((pfd[i].revents & POLLIN) &&
 			    accept_some(pfd[i].fd, conns, h, o))
-				idle_end = now_ms() + ms(o->idle_timeout);
+				idle_end = clk_mono_ms() + clk_ms(o->idle_timeout);
 	}
 }

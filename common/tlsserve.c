@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define MAX_CONNS 64
@@ -30,18 +31,6 @@ struct conn {
 	uint8_t in[TLSSERVE_REQUEST_MAX];
 	uint8_t out[TLSSERVE_RESPONSE_MAX];
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t secs_ms(double s)
-{
-	return (int64_t)(s * 1000.0 + 0.5);
-}
 
 static const struct sockaddr *peer_of(const struct conn *c)
 {
@@ -119,8 +108,8 @@ static void conn_progress(struct conn *c, const struct tlsserve_handler *h)
 		 * destroy the response in flight. */
 		shutdown(c->fd, SHUT_WR);
 		c->phase = DRAIN;
-		if (c->deadline > mono_ms() + DRAIN_MAX_MS)
-			c->deadline = mono_ms() + DRAIN_MAX_MS;
+		if (c->deadline > clk_mono_ms() + DRAIN_MAX_MS)
+			c->deadline = clk_mono_ms() + DRAIN_MAX_MS;
 		/* fall through */
 	case DRAIN: {
 		char scratch[4096];
@@ -149,7 +138,7 @@ static void conn_begin(struct conn *c, int fd, const struct opt_common *o,
 	c->fd = fd;
 	c->phase = HANDSHAKE;
 	c->in_len = c->out_len = c->sent = 0;
-	c->deadline = mono_ms() + secs_ms(o->io_timeout);
+	c->deadline = clk_mono_ms() + clk_ms(o->io_timeout);
 	socklen_t sl = sizeof c->peer;
 	c->has_peer = getpeername(fd, (struct sockaddr *)&c->peer, &sl) == 0;
 	/* The handshake flight and the response leave as several records:
@@ -183,9 +172,9 @@ int tlsserve(const struct act_sockets *a, const struct opt_common *o,
 		} else if (next < MAX_CONNS)
 			conn_begin(&conns[next++], fd, o, h);
 	}
-	int64_t idle_end = mono_ms() + secs_ms(o->idle_timeout);
+	int64_t idle_end = clk_mono_ms() + clk_ms(o->idle_timeout);
 	for (;;) {
-		int64_t now = mono_ms(), wake = nl ? idle_end : INT64_MAX;
+		int64_t now = clk_mono_ms(), wake = nl ? idle_end : INT64_MAX;
 		int np = 0;
 		for (int i = 0; i < MAX_CONNS; i++) {
 			struct conn *c = &conns[i];
@@ -232,7 +221,7 @@ int tlsserve(const struct act_sockets *a, const struct opt_common *o,
 				if (fd < 0)
 					break;
 				conn_begin(&conns[slot], fd, o, h);
-				idle_end = mono_ms() + secs_ms(o->idle_timeout);
+				idle_end = clk_mono_ms() + clk_ms(o->idle_timeout);
 			}
 		}
 	}
