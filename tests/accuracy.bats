@@ -22,7 +22,11 @@ load helpers/common
 load helpers/xinetd-conf
 
 BOUND_US=500
+# A first activation without stamps is off by half the program's start:
+# about 1 ms here; the sanitizer build starts several times slower (7 ms
+# measured), so its bound is wider. The stamped bound is the same.
 FIRST_BOUND_US=3000
+[[ ${SOCKCLOCK_BIN:-} == */build/asan ]] && FIRST_BOUND_US=10000
 
 setup_file() {
 	export NTPACC="$BATS_FILE_TMPDIR/ntpacc"
