@@ -67,6 +67,54 @@ bool peer_source_key(const struct sockaddr *sa, uint8_t key[PEER_KEY_LEN])
 	return true;
 }
 
+bool peer_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (!a || !b || a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port &&
+		       x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+		return x->sin6_port == y->sin6_port &&
+		       IN6_ARE_ADDR_EQUAL(&x->sin6_addr, &y->sin6_addr);
+	}
+	return false;
+}
+
+size_t peer_self_target(const struct sockaddr *local,
+			const struct sockaddr *peer,
+			struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof *out);
+	if (local->sa_family == AF_INET) {
+		struct sockaddr_in *o = (struct sockaddr_in *)out;
+		memcpy(o, local, sizeof *o);
+		if (o->sin_addr.s_addr == htonl(INADDR_ANY))
+			o->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof *o;
+	}
+	if (local->sa_family != AF_INET6)
+		return 0;
+	struct sockaddr_in6 *o = (struct sockaddr_in6 *)out;
+	memcpy(o, local, sizeof *o);
+	if (IN6_IS_ADDR_UNSPECIFIED(&o->sin6_addr)) {
+		const struct sockaddr_in6 *p = (const void *)peer;
+		static const uint8_t v4lo[16] = { [10] = 0xff, [11] = 0xff,
+						  [12] = 127, [15] = 1 };
+		if (peer && peer->sa_family == AF_INET6 &&
+		    IN6_IS_ADDR_V4MAPPED(&p->sin6_addr))
+			memcpy(o->sin6_addr.s6_addr, v4lo, sizeof v4lo);
+		else
+			o->sin6_addr = in6addr_loopback;
+		o->sin6_scope_id = 0;
+	}
+	o->sin6_flowinfo = 0;
+	return sizeof *o;
+}
+
 void peer_name(const struct sockaddr *sa, char buf[PEER_NAME_MAX])
 {
 	char host[INET6_ADDRSTRLEN];

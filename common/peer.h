@@ -26,6 +26,16 @@ bool peer_is_loop_risk(const struct sockaddr *sa);
  * the rest zero); false for a non-IP address (or none). */
 #define PEER_KEY_LEN 16
 bool peer_source_key(const struct sockaddr *sa, uint8_t key[PEER_KEY_LEN]);
+/* Same family, address and port (not the IPv6 flow label or scope):
+ * what a received source is compared with. */
+bool peer_equal(const struct sockaddr *a, const struct sockaddr *b);
+/* Where a socket bound to local can send a datagram to itself: local,
+ * or for a wildcard address the loopback address of that family (for
+ * a dual-stack socket answering IPv4-mapped peer, ::ffff:127.0.0.1).
+ * Written to out with its length; 0 for a non-IP address. */
+size_t peer_self_target(const struct sockaddr *local,
+			const struct sockaddr *peer,
+			struct sockaddr_storage *out);
 /* "192.0.2.1:5000", "[2001:db8::1]:5000", or "-" when unknown. */
 void peer_name(const struct sockaddr *sa, char buf[PEER_NAME_MAX]);
 

@@ -14,6 +14,7 @@
 
 #include "allow.h"
 #include "clock.h"
+#include "coldsend.h"
 #include "log.h"
 #include "peer.h"
 #include "ratelimit.h"
@@ -149,6 +150,7 @@ struct dgram_state {
 	const struct serve_handler *h;
 	const struct timespec *start;
 	bool first;		/* the request that started the process */
+	bool warm;		/* the send path ran once (coldsend.h) */
 	uint8_t req[BATCH][SERVE_REQUEST_MAX];
 	uint8_t reply[BATCH][SERVE_REPLY_MAX];
 	struct sockaddr_storage peer[BATCH];
@@ -197,14 +199,13 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 			 (wait ? MSG_WAITFORONE : MSG_DONTWAIT) | MSG_TRUNC, NULL);
 	if (k <= 0)
 		return -1;
-	state_count(STI_RECEIVED, (uint64_t)k);
 
 	struct timespec now, mono = { 0, 0 };
 	clk_now(&now);
 	if (rl_enabled())
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
 	int64_t mono_ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
-	int n = 0;
+	int n = 0, own = 0;
 	for (int i = 0; i < k; i++) {
 		struct msghdr *m = &d->in[i].msg_hdr;
 		struct timespec rx = now;
@@ -219,6 +220,10 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 			rx = *d->start;
 		d->first = false;
 		struct sockaddr *peer = (struct sockaddr *)&d->peer[i];
+		if (coldsend_is_own(peer)) {
+			own++;
+			continue;
+		}
 		if (!allow_peer(peer)) {
 			/* --allow: silence, not charged to the limit */
 			state_count(STI_DROPPED, 1);
@@ -260,6 +265,7 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		};
 		n++;
 	}
+	state_count(STI_RECEIVED, (uint64_t)(k - own));
 	if (n == 0)
 		return k;
 	if (h->stamp) {
@@ -270,6 +276,10 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		 * the sends it was measured on were not the ones it was
 		 * added to. */
 		struct timespec tx;
+		if (!d->warm) {
+			coldsend_warm(fd, d->out, (unsigned)n);
+			d->warm = true;
+		}
 		clk_now(&tx);
 		for (int i = 0; i < n; i++)
 			if (d->stamp[i])

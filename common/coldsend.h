@@ -1,0 +1,17 @@
+/* coldsend: the first send of a process made as quick as a warm one,
+ * so that the transmit time read just before it is as close to the
+ * real send as in a warm process. */
+#ifndef SOCKCLOCK_COLDSEND_H
+#define SOCKCLOCK_COLDSEND_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+/* Before the transmit time of a process's first replies (out, n of
+ * them, on fd) is read: run the send path once without them. */
+void coldsend_warm(int fd, struct mmsghdr *out, unsigned n);
+/* Is a datagram from src the one coldsend_warm sent itself? It is to
+ * be read and dropped unseen: not counted, not answered. */
+bool coldsend_is_own(const struct sockaddr *src);
+
+#endif
