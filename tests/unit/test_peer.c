@@ -1,5 +1,5 @@
 /* Unit tests of common/peer.c: ports, bad sources, loop risks, names,
- * what one source is. */
+ * what one source is, the same source, where a socket reaches itself. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -188,6 +188,73 @@ static void test_source_key(void)
 	CHECK(!peer_source_key(NULL, ka), "no address: none");
 }
 
+/* addr() has one buffer: keep a copy. */
+static struct sockaddr_storage kept(const char *host, int port)
+{
+	struct sockaddr_storage ss;
+	memcpy(&ss, addr(host, port), sizeof ss);
+	return ss;
+}
+#define SA(ss) ((const struct sockaddr *)&(ss))
+
+static void test_equal(void)
+{
+	struct sockaddr_storage a = kept("192.0.2.1", 123);
+	CHECK(peer_equal(SA(a), addr("192.0.2.1", 123)), "same IPv4");
+	CHECK(!peer_equal(SA(a), addr("192.0.2.1", 124)), "other port");
+	CHECK(!peer_equal(SA(a), addr("192.0.2.2", 123)), "other address");
+	CHECK(!peer_equal(SA(a), addr("::ffff:192.0.2.1", 123)),
+	      "IPv4-mapped is another family");
+	struct sockaddr_storage b = kept("2001:db8::1", 123);
+	struct sockaddr_in6 *b6 = (struct sockaddr_in6 *)&b;
+	b6->sin6_flowinfo = htonl(7);
+	b6->sin6_scope_id = 3;
+	CHECK(peer_equal(SA(b), addr("2001:db8::1", 123)),
+	      "IPv6: flow label and scope do not count");
+	CHECK(!peer_equal(SA(b), addr("2001:db8::2", 123)), "other IPv6 address");
+	CHECK(!peer_equal(SA(b), addr("2001:db8::1", 1)), "other IPv6 port");
+	CHECK(!peer_equal(NULL, SA(b)) && !peer_equal(SA(b), NULL), "none");
+	struct sockaddr_un un = { .sun_family = AF_UNIX, .sun_path = "/x" };
+	CHECK(!peer_equal((struct sockaddr *)&un, (struct sockaddr *)&un),
+	      "AF_UNIX is never a datagram source here");
+}
+
+static void test_self_target(void)
+{
+	static const struct {
+		const char *local, *peer, *want;
+	} cases[] = {
+		{ "0.0.0.0", "192.0.2.9", "127.0.0.1" },
+		{ "192.0.2.1", "192.0.2.9", "192.0.2.1" },
+		{ "127.0.0.5", "127.0.0.1", "127.0.0.5" },
+		{ "::", "2001:db8::9", "::1" },
+		{ "::", "::ffff:192.0.2.9", "::ffff:127.0.0.1" },
+		{ "2001:db8::1", "::ffff:192.0.2.9", "2001:db8::1" },
+		{ "::1", "::1", "::1" },
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		struct sockaddr_storage local = kept(cases[i].local, 4123);
+		struct sockaddr_storage peer = kept(cases[i].peer, 50000);
+		struct sockaddr_storage out, want = kept(cases[i].want, 4123);
+		size_t len = peer_self_target(SA(local), SA(peer), &out);
+		CHECK(len == (local.ss_family == AF_INET ?
+				      sizeof(struct sockaddr_in) :
+				      sizeof(struct sockaddr_in6)) &&
+			      peer_equal(SA(out), SA(want)),
+		      "bound to %s, peer %s: send to %s", cases[i].local,
+		      cases[i].peer, cases[i].want);
+	}
+	struct sockaddr_storage local = kept("::", 4123), out;
+	((struct sockaddr_in6 *)&local)->sin6_scope_id = 2;
+	peer_self_target(SA(local), NULL, &out);
+	CHECK(((struct sockaddr_in6 *)&out)->sin6_scope_id == 0 &&
+		      peer_equal(SA(out), addr("::1", 4123)),
+	      "wildcard, no peer: ::1, no scope");
+	struct sockaddr_un un = { .sun_family = AF_UNIX, .sun_path = "/x" };
+	CHECK(peer_self_target((struct sockaddr *)&un, NULL, &out) == 0,
+	      "AF_UNIX: nowhere");
+}
+
 int main(void)
 {
 	test_port();
@@ -195,5 +262,7 @@ int main(void)
 	test_loop_risk();
 	test_name();
 	test_source_key();
+	test_equal();
+	test_self_target();
 	return check_summary();
 }
