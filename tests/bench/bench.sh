@@ -7,8 +7,12 @@
 #   tests/bench/bench.sh BENCHDIR   (BENCHDIR: the built clients)
 # Knobs (environment): BENCH_SECONDS (per load run, default 0.6),
 # BENCH_ROUNDS (default 5), BENCH_EXEC_N (default 400),
-# BENCH_ACC_N (accuracy requests per run, default 300). The programs run
+# BENCH_ACC_N (accuracy requests per run, default 300), BENCH_COLD_N
+# (spawning requests per superserver, default 10). The programs run
 # with --rate-limit=0: chronyd has no limit unless configured either.
+# As root, a systemd is booted in namespaces on an overlay root
+# (tests/helpers/sys-boot.bash) for the spawning-request rows under the
+# shipped units, and halted before the load runs.
 set -u
 cd "$(dirname "$0")/../.."
 top=$(pwd)
@@ -17,6 +21,7 @@ secs=${BENCH_SECONDS:-0.6}
 rounds=${BENCH_ROUNDS:-5}
 exec_n=${BENCH_EXEC_N:-400}
 acc_n=${BENCH_ACC_N:-300}
+cold_n=${BENCH_COLD_N:-10}
 PY=/usr/bin/python3
 
 tmp=$(mktemp -d /tmp/sockclock-bench.XXXXXX)
@@ -31,7 +36,10 @@ cleanup() {
 	fi
 	rm -rf "$tmp"
 }
-trap cleanup EXIT
+TOP=$top
+BATS_FILE_TMPDIR=$tmp
+. "$top/tests/helpers/sys-boot.bash"
+trap 'sys_halt >/dev/null 2>&1; cleanup' EXIT
 trap 'exit 1' INT TERM
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -70,7 +78,7 @@ bg() { # name command...: run in the background, logged, PID remembered
 }
 
 read -r p_builtin p_xdt p_xone p_accept p_listen <<<"$(free_ports tcp 5)"
-read -r p_ssa p_chrony p_ref p_xsntp p_acc_ssa <<<"$(free_ports udp 5)"
+read -r p_ssa p_chrony p_ref p_xsntp p_acc_ssa p_xcold <<<"$(free_ports udp 6)"
 
 # ---- servers ----
 . "$top/tests/helpers/xinetd-conf.bash"
@@ -94,6 +102,9 @@ EOF
 	xinetd_service bench-oneline stream "$p_xone" server="$bin/oneline" "${x_user[@]}"
 	xinetd_service bench-sntp-udp dgram "$p_xsntp" server="$top/sntp-udp" \
 		"server_args=--idle-timeout=1 --rate-limit=0" "${x_user[@]}"
+	mkdir -m 700 "$tmp/xstate"
+	xinetd_service bench-sntp-cold dgram "$p_xcold" server="$top/sntp-udp" \
+		"server_args=--idle-timeout=0.3 --rate-limit=0 --state-dir=$tmp/xstate" "${x_user[@]}"
 } >"$tmp/xinetd.conf"
 bg xinetd xinetd -dontfork -f "$tmp/xinetd.conf" -pidfile "$tmp/xinetd.pid" \
 	-filelog "$tmp/xinetd-own.log"
@@ -119,7 +130,7 @@ bg acc_ssa systemd-socket-activate --datagram -l "127.0.0.1:$p_acc_ssa" "$top/sn
 bg udpref "$bin/udpref" "$p_ref" 600
 
 for p in $p_builtin $p_xdt $p_xone $p_accept $p_listen; do wait_port tcp "$p"; done
-for p in $p_ssa $p_chrony $p_ref $p_xsntp $p_acc_ssa; do wait_port udp "$p"; done
+for p in $p_ssa $p_chrony $p_ref $p_xsntp $p_acc_ssa $p_xcold; do wait_port udp "$p"; done
 
 # ---- 1. exec-to-exit and peak RSS, by hand, interleaved ----
 head -c 48 /dev/zero | { printf '\043'; head -c 47; } >"$tmp/req48"
@@ -138,6 +149,43 @@ acc "$p_xsntp" >"$tmp/acc.xfirst"
 sleep 1.6 # --idle-timeout=1: the process exits, xinetd takes the socket back
 acc "$p_xsntp" >"$tmp/acc.xlater"
 acc "$p_chrony" >"$tmp/acc.chrony"
+
+# ---- 6. the spawning request, many activations (issue 10) ----
+# Each activation: 20 requests 2 ms apart, the first starts the process
+# (its offset is the cold figure), the rest are that process warm; then
+# the process idles out (--idle-timeout=0.3) before the next.
+cold_runs() { # NAME WAIT_CMD CLIENT...: cold_n activations into $tmp/cold.NAME
+	local name=$1 waitcmd=$2 i; shift 2
+	: >"$tmp/cold.$name"
+	for i in $(seq "$cold_n"); do
+		$waitcmd || { echo "- - 0 - - - failed -" >>"$tmp/cold.$name"; continue; }
+		"$@" 20 2 >>"$tmp/cold.$name" 2>/dev/null || echo "- - 0 - - - failed -" >>"$tmp/cold.$name"
+	done
+}
+xinetd_idle() { # until xinetd has no child: the socket is back with it
+	local i
+	for i in $(seq 100); do
+		pgrep -P "${pid_of[xinetd]}" >/dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
+# xinetd: the first activation turns SO_TIMESTAMPNS on for the socket
+# it keeps; the ones measured come after it.
+"$bin/ntpacc" 127.0.0.1 "$p_xcold" 2 2 >/dev/null
+cold_runs xinetd xinetd_idle "$bin/ntpacc" 127.0.0.1 "$p_xcold"
+# The booted systemd: the shipped sntp-udp.socket and .service as make
+# install writes them; only the idle timeout and the rate limit set in
+# their environment file.
+if [ "$(id -u)" = 0 ]; then
+	echo "OPTIONS=--idle-timeout=0.3 --rate-limit=0" >"$tmp/sockclock-sntp-udp"
+	if sys_boot "make -s -C '$top' install DESTDIR=\"\$ROOT\" INSTALL_BIN='$top'
+		cp '$tmp/sockclock-sntp-udp' \"\$ROOT/etc/default/\"" >"$tmp/sys-boot.log" 2>&1 &&
+		sys systemctl start sntp-udp.socket; then
+		cold_runs systemd "sys_wait_inactive sntp-udp.service" sys "$bin/ntpacc" 127.0.0.1 123
+	fi
+	sys_halt >/dev/null 2>&1
+fi
 
 # ---- 2, 3. load, competitors in turns, best round ----
 # Other work on the machine only ever slows a run down, so the best of
@@ -265,7 +313,36 @@ for t in ssa xfirst xlater chrony; do
 done
 
 echo
-echo "goals (issue 4, issue 3)                                        figure       ratio  verdict"
+echo "6. the spawning request over $cold_n activations (kernel-stamped client; us): the request"
+echo "   that starts the process, then 19 more to it warm; --idle-timeout=0.3 between"
+printf "  %-48s %10s %10s %10s %6s\n" superserver "cold |off| med" max "warm med" late
+# cold_stats NAME: cold |off| median, max, median of the warm medians, late
+cold_stats() {
+	awk '$7 != "failed" && $1 != "-" { c[++n] = $1 < 0 ? -$1 : $1; w[n] = $4; late += $8 }
+		END {
+			if (!n) { print "- - - -"; exit }
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) {
+				if (c[j] < c[i]) { t = c[i]; c[i] = c[j]; c[j] = t }
+				if (w[j] < w[i]) { t = w[i]; w[i] = w[j]; w[j] = t } }
+			m = int((n + 1) / 2)
+			printf "%.1f %.1f %.2f %d\n", c[m], c[n], w[m], late
+		}' "$tmp/cold.$1" 2>/dev/null || echo "- - - -"
+}
+declare -A cmed cmax cwarm clate cgot
+for t in xinetd systemd; do
+	read -r cmed[$t] cmax[$t] cwarm[$t] clate[$t] <<<"$(cold_stats "$t")"
+	cgot[$t]=$(awk '$7 != "failed" && $1 != "-"' "$tmp/cold.$t" 2>/dev/null | wc -l)
+	case $t in
+	xinetd) label="xinetd wait=yes, after its first activation" ;;
+	systemd) label="booted systemd, shipped sntp-udp.socket/.service" ;;
+	esac
+	printf "  %-48s %10s %10s %10s %6s%s\n" "$label" "${cmed[$t]}" "${cmax[$t]}" "${cwarm[$t]}" \
+		"${clate[$t]}" "$([ "${cgot[$t]}" = "$cold_n" ] || echo "  (${cgot[$t]} of $cold_n answered)")"
+done
+[ "$(id -u)" = 0 ] || echo "  (booted systemd: needs root)"
+
+echo
+echo "goals (issue 4, issue 3, issue 10)                                        figure       ratio  verdict"
 goal() { printf "  %-60s %10s %8s  %s\n" "$1" "$2" "$3" "$4"; }
 while read -r name m _ rss; do
 	[ "$name" = static ] && continue
@@ -309,6 +386,10 @@ replies whose transmit time is after the client's receive: 0;slate;;slate;;<=;0
 warm |offset| median no worse than chronyd's (ratio <= 1);om;us;om;cm;<=;1.0
 warm |offset| p99 no worse than 1.5x chronyd's;op;us;op;cp;<=;1.5
 cold |offset| <= 10 us, socket stamped before (xinetd later);aco;us;aco;;<=;10
+spawning |offset| median <= 5 us, xinetd after its first;cmed[xinetd];us;cmed[xinetd];;<=;5
+spawning |offset| median <= 5 us, systemd, shipped units;cmed[systemd];us;cmed[systemd];;<=;5
+  (same activations: transmit after arrival, xinetd: 0);clate[xinetd];;clate[xinetd];;<=;0
+  (same activations: transmit after arrival, systemd: 0);clate[systemd];;clate[systemd];;<=;0
 EOF
 echo
 echo "servers stopped; logs were in $tmp (removed)"
