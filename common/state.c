@@ -100,6 +100,18 @@ static int create(int dfd, const char *name, const char *program)
 	return 1;
 }
 
+void state_delay(enum sti_delay_kind k, int64_t ns)
+{
+	if (image)
+		sti_delay_record(image, k, ns);
+}
+
+void *state_xl_table(void)
+{
+	static unsigned char own[XL_TABLE_BYTES] __attribute__((aligned(64)));
+	return image ? (void *)image->xl_table : (void *)own;
+}
+
 bool state_open(const char *dir, const char *program, bool quiet_if_missing)
 {
 	char name[64];

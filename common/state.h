@@ -21,6 +21,11 @@ bool state_open(const char *dir, const char *program, bool quiet_if_missing);
 struct sti_image *state_image(void);
 /* Add n to counter c: one atomic add, never a wait. */
 void state_count(enum sti_counter c, uint64_t n);
+/* Record a send-path delay sample (stimage.h); no-op without a file. */
+void state_delay(enum sti_delay_kind k, int64_t ns);
+/* The interleaved-mode table (xleave.h): the file's, or without one
+ * the process's own. */
+void *state_xl_table(void);
 /* --stats: print the counters of DIR/PROGRAM.state; the exit code. */
 int state_print(const char *dir, const char *program,
 		const char *const *rules);

@@ -8,7 +8,13 @@ _Static_assert(sizeof(struct sti_header) == 64, "header is 64 bytes");
 _Static_assert(offsetof(struct sti_header, check) == 60, "check is last");
 _Static_assert(offsetof(struct sti_image, counter) == 64, "counters follow");
 _Static_assert(offsetof(struct sti_image, rl_table) == 320, "table follows");
-_Static_assert(STI_SIZE == 320 + RL_TABLE_BYTES, "no padding at the end");
+_Static_assert(offsetof(struct sti_image, delay) == 320 + RL_TABLE_BYTES,
+	       "delays follow");
+_Static_assert(sizeof(struct sti_delay) == 128, "a delay ring is 128 bytes");
+_Static_assert(offsetof(struct sti_image, xl_table) ==
+		       320 + RL_TABLE_BYTES + 256, "interleaved table follows");
+_Static_assert(STI_SIZE == 320 + RL_TABLE_BYTES + 256 + XL_TABLE_BYTES,
+	       "no padding at the end");
 
 static uint32_t fnv1a(const void *p, size_t n)
 {
@@ -92,7 +98,29 @@ static const char *const names[STI_DROP_RULE] = {
 	[STI_RATE_LIMITED] = "rate-limited",
 	[STI_KOD] = "kiss-o-death-sent",
 	[STI_DROP_NOT_ALLOWED] = "dropped-not-allowed",
+	[STI_INTERLEAVED] = "interleaved-answered",
 };
+
+void sti_delay_record(struct sti_image *img, enum sti_delay_kind k, int64_t ns)
+{
+	struct sti_delay *d = &img->delay[k];
+	uint64_t i = __atomic_fetch_add(&d->samples, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->ring[i % STI_DELAY_KEPT], ns, __ATOMIC_RELAXED);
+}
+
+bool sti_delay_min(const struct sti_image *img, enum sti_delay_kind k,
+		   int64_t *ns, unsigned *kept)
+{
+	const struct sti_delay *d = &img->delay[k];
+	uint64_t n = __atomic_load_n(&d->samples, __ATOMIC_RELAXED);
+	*kept = n < STI_DELAY_KEPT ? (unsigned)n : STI_DELAY_KEPT;
+	for (unsigned i = 0; i < *kept; i++) {
+		int64_t v = __atomic_load_n(&d->ring[i], __ATOMIC_RELAXED);
+		if (i == 0 || v < *ns)
+			*ns = v;
+	}
+	return *kept > 0;
+}
 
 size_t sti_format(const struct sti_image *img, const char *const *rules,
 		  char *buf, size_t cap)
@@ -121,6 +149,22 @@ size_t sti_format(const struct sti_image *img, const char *const *rules,
 		uint64_t v = __atomic_load_n(&img->counter[i], __ATOMIC_RELAXED);
 		int w = snprintf(buf + n, cap - n, "%s: %llu\n", name,
 				 (unsigned long long)v);
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	static const char *const kinds[STI_DELAY_KINDS] = { "warm", "cold" };
+	for (int k = 0; k < STI_DELAY_KINDS && n < cap; k++) {
+		int64_t ns = 0;
+		unsigned kept = 0;
+		char v[24] = "-";
+		if (sti_delay_min(img, (enum sti_delay_kind)k, &ns, &kept))
+			snprintf(v, sizeof v, "%lld", (long long)ns);
+		int w = snprintf(buf + n, cap - n,
+				 "send-delay-%s-ns: %s\nsend-delay-%s-samples: %llu\n",
+				 kinds[k], v, kinds[k],
+				 (unsigned long long)__atomic_load_n(
+					 &img->delay[k].samples, __ATOMIC_RELAXED));
 		if (w < 0)
 			break;
 		n += (size_t)w;

@@ -4,13 +4,15 @@
 #ifndef SOCKCLOCK_STIMAGE_H
 #define SOCKCLOCK_STIMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ratelimit.h"
+#include "xleave.h"
 
 #define STI_MAGIC "SOCKCLK\n"
-#define STI_VERSION 1u
+#define STI_VERSION 2u
 #define STI_PROGRAM_MAX 16	/* the program's name, NUL padded */
 #define STI_COUNTERS 32
 
@@ -24,14 +26,29 @@ enum sti_counter {
 	STI_RATE_LIMITED,	/* over the source's rate limit */
 	STI_KOD,		/* of those: kiss-o'-death sent */
 	STI_DROP_NOT_ALLOWED,	/* from outside --allow */
+	STI_INTERLEAVED,	/* of the answered: in interleaved mode */
 	STI_DROP_RULE,		/* first of the program's own drop rules */
 };
 #define STI_RULES_MAX (STI_COUNTERS - STI_DROP_RULE)
 
+/* The send path's delay: the kernel's transmit stamp of a reply minus
+ * the transmit time written in it, for the first reply of a process
+ * (cold) and the later ones (warm). The last STI_DELAY_KEPT samples,
+ * each stored by one atomic store (a reader may see a ring that is
+ * being written, never a torn sample). */
+#define STI_DELAY_KEPT 15
+enum sti_delay_kind { STI_DELAY_WARM, STI_DELAY_COLD, STI_DELAY_KINDS };
+struct sti_delay {
+	uint64_t samples;		/* ever recorded; the next goes to
+					 * ring[samples % STI_DELAY_KEPT] */
+	int64_t ring[STI_DELAY_KEPT];	/* nanoseconds */
+};
+
 /* Naturally aligned; checked with offsetof in stimage.c. The header is
  * written once, when the file is made; after that only the counters
- * (atomic adds) and the rate-limit table (per-set try-locks, see
- * ratelimit.c) change. */
+ * (atomic adds), the send delays (atomic stores), and the rate-limit
+ * and interleaved tables (per-set try-locks, see ratelimit.c and
+ * xleave.c) change. */
 struct sti_header {
 	char magic[8];
 	uint32_t version;
@@ -46,6 +63,9 @@ struct sti_image {
 	struct sti_header h;			/* 64 bytes */
 	uint64_t counter[STI_COUNTERS];		/* 256 bytes */
 	unsigned char rl_table[RL_TABLE_BYTES]	/* 64-byte aligned */
+		__attribute__((aligned(64)));
+	struct sti_delay delay[STI_DELAY_KINDS];	/* 256 bytes */
+	unsigned char xl_table[XL_TABLE_BYTES]	/* interleaved mode */
 		__attribute__((aligned(64)));
 };
 
@@ -69,7 +89,14 @@ void sti_init(struct sti_image *img, const char *program,
 /* Only the header of a fresh image. */
 void sti_header_make(struct sti_header *h, const char *program,
 		     const uint8_t rl_key[RL_KEY_LEN]);
-/* The counters as "name: value" lines; rules names the program's own
+/* Record one send-path delay sample of kind k (atomic stores). */
+void sti_delay_record(struct sti_image *img, enum sti_delay_kind k,
+		      int64_t ns);
+/* The smallest of the kept samples of kind k (a lower bound on the
+ * recent sends), and how many are kept; false when there are none. */
+bool sti_delay_min(const struct sti_image *img, enum sti_delay_kind k,
+		   int64_t *ns, unsigned *kept);
+/* The counters as "name: value" lines, then the send delays; rules names the program's own
  * drop rules (NULL ended, at most STI_RULES_MAX). Returns the length
  * written (truncated to cap - 1). */
 size_t sti_format(const struct sti_image *img, const char *const *rules,

@@ -122,7 +122,7 @@ teardown() {
 	[ "$owner" -gt 0 ] || fail "/run/sockclock owned by uid $owner"
 	for unit in daytime-udp sntp-udp; do
 		run sys stat -c '%a %u %s' /run/sockclock/$unit.state
-		assert_output "600 $owner 180544"
+		assert_output "600 $owner 246336"
 		stats=$(sys /usr/local/sbin/$unit --stats)
 		echo "$unit: $stats"
 		n() { sed -n "s/^$1: //p" <<<"$stats"; }

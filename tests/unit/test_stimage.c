@@ -50,7 +50,7 @@ static void test_check(void)
 	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_BAD_CHECK, "check");
 	m->h.check ^= 0x100;
 	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_OK, "restored");
-	CHECK_EQ(STI_SIZE, 180544, "the file's size");
+	CHECK_EQ(STI_SIZE, 246336, "the file's size");
 	munmap(m, STI_SIZE);
 }
 
@@ -61,6 +61,8 @@ static void test_format(void)
 	m->counter[STI_PROCESSES] = 3;
 	m->counter[STI_RECEIVED] = 10;
 	m->counter[STI_DROP_RULE + 1] = 4;
+	sti_delay_record(m, STI_DELAY_COLD, 2500);
+	sti_delay_record(m, STI_DELAY_COLD, 1500);
 	char buf[1024];
 	sti_format(m, rules, buf, sizeof buf);
 	CHECK_STR(buf,
@@ -68,7 +70,10 @@ static void test_format(void)
 		  "requests-answered: 0\nrequests-dropped: 0\n"
 		  "dropped-destination: 0\nrate-limited: 0\n"
 		  "kiss-o-death-sent: 0\ndropped-not-allowed: 0\n"
-		  "dropped-length: 0\ndropped-mode: 4\n",
+		  "interleaved-answered: 0\n"
+		  "dropped-length: 0\ndropped-mode: 4\n"
+		  "send-delay-warm-ns: -\nsend-delay-warm-samples: 0\n"
+		  "send-delay-cold-ns: 1500\nsend-delay-cold-samples: 2\n",
 		  "stats text");
 	CHECK_EQ(sti_format(m, rules, buf, 10), 9, "truncated");
 	munmap(m, STI_SIZE);
