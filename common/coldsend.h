@@ -6,10 +6,14 @@
 
 #include <stdbool.h>
 #include <sys/socket.h>
+#include <time.h>
 
-/* Before the transmit time of a process's first replies (out, n of
- * them, on fd) is read: run the send path once without them. */
-void coldsend_warm(int fd, struct mmsghdr *out, unsigned n);
+/* Before the transmit time of replies (out, n of them, on fd) is read,
+ * now being when their batch was received: run the send path once
+ * without them if it is cold, i.e. for the first replies of the
+ * process and after a pause in the traffic. */
+void coldsend_before(int fd, struct mmsghdr *out, unsigned n,
+		     const struct timespec *now);
 /* Is a datagram from src the one coldsend_warm sent itself? It is to
  * be read and dropped unseen: not counted, not answered. */
 bool coldsend_is_own(const struct sockaddr *src);

@@ -150,7 +150,6 @@ struct dgram_state {
 	const struct serve_handler *h;
 	const struct timespec *start;
 	bool first;		/* the request that started the process */
-	bool warm;		/* the send path ran once (coldsend.h) */
 	uint8_t req[BATCH][SERVE_REQUEST_MAX];
 	uint8_t reply[BATCH][SERVE_REPLY_MAX];
 	struct sockaddr_storage peer[BATCH];
@@ -276,10 +275,7 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		 * the sends it was measured on were not the ones it was
 		 * added to. */
 		struct timespec tx;
-		if (!d->warm) {
-			coldsend_warm(fd, d->out, (unsigned)n);
-			d->warm = true;
-		}
+		coldsend_before(fd, d->out, (unsigned)n, &now);
 		clk_now(&tx);
 		for (int i = 0; i < n; i++)
 			if (d->stamp[i])
