@@ -54,8 +54,10 @@ static void conn_close(struct conn *c)
 static void conn_progress(struct conn *c, const struct opt_common *o)
 {
 	if (!c->draining) {
+		/* MSG_MORE holds the line back for the FIN that shutdown
+		 * adds to it: one segment, data and FIN, not two. */
 		ssize_t n = send(c->fd, c->line + c->off, c->len - c->off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+				 MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				conn_close(c);
