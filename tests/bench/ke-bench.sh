@@ -14,7 +14,7 @@
 # Knobs: BENCH_KE_SECONDS (per run, default 2), BENCH_KE_THREADS
 # (clients at once, default 4), BENCH_ROUNDS (default 3 here),
 # BENCH_EXEC_N (default 200), BENCH_NTS_SECONDS (per NTS NTP run,
-# default 1).
+# default 1), BENCH_NTS_ROUNDS (default 5).
 set -u
 cd "$(dirname "$0")/../.."
 top=$(pwd)
@@ -24,6 +24,7 @@ threads=${BENCH_KE_THREADS:-4}
 rounds=${BENCH_ROUNDS:-3}
 exec_n=${BENCH_EXEC_N:-200}
 nts_secs=${BENCH_NTS_SECONDS:-1}
+nts_rounds=${BENCH_NTS_ROUNDS:-5}
 PY=/usr/bin/python3
 
 tmp=$(mktemp -d /tmp/sockclock-kebench.XXXXXX)
@@ -89,8 +90,8 @@ done
 
 # NTS NTP, 32 outstanding, in turns, best round: a key exchange with
 # the server's own KE (sntp-udp's keys are nts-ke-tcp's), then ntsload.
-# Its line: verified rps naks lost bad placeholders-per-request starved,
-# then the server's CPU ticks meanwhile.
+# Its line: verified rps naks lost late bad placeholders-per-request
+# starved, then the server's CPU ticks meanwhile.
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 nts_run() { # ke-port ntp-port server-pid
 	local a b line
@@ -100,7 +101,7 @@ nts_run() { # ke-port ntp-port server-pid
 	b=$(ticks "$3")
 	echo "$line $((b - a))"
 }
-for r in $(seq "$rounds"); do
+for r in $(seq "$nts_rounds"); do
 	nts_run "$p_lis" "$p_sntp" "$sntp_pid" >>"$tmp/nts.sntp" || die "sntp-udp NTS run failed"
 	nts_run "$p_chr" "$p_chrntp" "$chronyd_pid" >>"$tmp/nts.chronyd" || die "chronyd NTS run failed"
 done
@@ -136,25 +137,25 @@ row "nts-ke-tcp, s-s-activate --accept, key exchanges/s" "${best[accept]}/s" "$(
 row "nts-ke-tcp, s-s-activate listening, key exchanges/s" "${best[listen]}/s" "$(ratio "${best[listen]}" "${best[chronyd]}")"
 floor=$(awk -F';' 'NR == 1 { print $2 }' <<<"$exec_times")
 hz=$(getconf CLK_TCK)
-# best round's rate, and over all rounds: naks, lost, bad, starved
-# runs, server CPU us per verified reply
+# best round's rate, and over all rounds: naks, lost, late, bad,
+# starved runs, server CPU us per verified reply
 nts_sum() {
-	sort -n -k2 "$1" | awk -v hz="$hz" '{ best = $2; n += $1; k += $3; l += $4; b += $5; s += $7; t += $8 }
-		END { printf "%s %d %d %d %d %s\n", best, k, l, b, s, (n > 0 && t > 0) ? sprintf("%.2f", t * 1e6 / hz / n) : "-" }'
+	sort -n -k2 "$1" | awk -v hz="$hz" '{ best = $2; n += $1; k += $3; l += $4; e += $5; b += $6; s += $8; t += $9 }
+		END { printf "%s %d %d %d %d %d %s\n", best, k, l, e, b, s, (n > 0 && t > 0) ? sprintf("%.2f", t * 1e6 / hz / n) : "-" }'
 }
-read -r ns_rate ns_nak ns_lost ns_bad ns_starved ns_cpu <<<"$(nts_sum "$tmp/nts.sntp")"
-read -r nc_rate nc_nak nc_lost nc_bad nc_starved nc_cpu <<<"$(nts_sum "$tmp/nts.chronyd")"
+read -r ns_rate ns_nak ns_lost ns_late ns_bad ns_starved ns_cpu <<<"$(nts_sum "$tmp/nts.sntp")"
+read -r nc_rate nc_nak nc_lost nc_late nc_bad nc_starved nc_cpu <<<"$(nts_sum "$tmp/nts.chronyd")"
 while IFS=';' read -r name us; do
 	row "exec-to-exit median, $name" "${us}us" "$(ratio "$us" "$floor")"
 done <<<"$exec_times"
 
-printf '\n%-58s %12s %8s  %s\n' "NTS NTP (ntsload: 32 outstanding, ${nts_secs}s runs, best of $rounds)" "figure" "ratio" "verdict"
-nts_row() { # label rate naks lost bad starved cpu
+printf '\n%-58s %12s %8s  %s\n' "NTS NTP (ntsload: 32 outstanding, ${nts_secs}s runs, best of $nts_rounds)" "figure" "ratio" "verdict"
+nts_row() { # label rate naks lost late bad starved cpu
 	printf '%-58s %12s\n' "$1" "$2/s"
-	printf '%-58s %12s\n' "  (all rounds: NAKs $3, lost $4, not verified $5, starved $6)" "${7}us/r"
+	printf '%-58s %12s\n' "  (all rounds: NAKs $3, lost $4 (late $5), bad $6, starved $7)" "${8}us/r"
 }
-nts_row "chronyd NTS, verified replies/s" "$nc_rate" "$nc_nak" "$nc_lost" "$nc_bad" "$nc_starved" "$nc_cpu"
-nts_row "sntp-udp NTS (s-s-activate), verified replies/s" "$ns_rate" "$ns_nak" "$ns_lost" "$ns_bad" "$ns_starved" "$ns_cpu"
+nts_row "chronyd NTS, verified replies/s" "$nc_rate" "$nc_nak" "$nc_lost" "$nc_late" "$nc_bad" "$nc_starved" "$nc_cpu"
+nts_row "sntp-udp NTS (s-s-activate), verified replies/s" "$ns_rate" "$ns_nak" "$ns_lost" "$ns_late" "$ns_bad" "$ns_starved" "$ns_cpu"
 rt=$(ratio "$ns_rate" "$nc_rate")
 printf '%-58s %12s %8s  %s\n' "sntp-udp NTS >= 1.0x chronyd NTS, 32 outstanding" "$ns_rate/s" "$rt" \
 	"$(awk -v r="${rt%x}" 'BEGIN { print (r != "-" && r + 0 >= 1.0) ? "ok" : "MISS" }')"

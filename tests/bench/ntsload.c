@@ -10,9 +10,10 @@
  * only when its Unique Identifier and origin timestamp are those of a
  * request in flight and its authenticator opens under S2C; the cookies
  * inside replace the one spent. A request unanswered for 20 ms is lost.
- * Prints: verified rps naks lost bad placeholders-per-request starved
- * (bad: replies that did not verify or answered nothing in flight;
- * starved 1: the cookies ran out, the run stopped early). */
+ * Prints: verified rps naks lost late bad placeholders-per-request
+ * starved (late: replies to requests already counted lost; bad: replies
+ * that did not verify or answer any request sent; starved 1: the cookies
+ * ran out, the run stopped early). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -225,7 +226,7 @@ int main(int argc, char **argv)
 	}
 	/* oldest: the oldest request that may be in flight */
 	uint32_t seq = 1, oldest = 1;
-	long good = 0, naks = 0, lost = 0, bad = 0, sent = 0, phs = 0;
+	long good = 0, naks = 0, lost = 0, late = 0, bad = 0, sent = 0, phs = 0;
 	long awaited = 0; /* cookies the requests in flight ask back */
 	int outstanding = 0;
 	bool starved = false;
@@ -291,9 +292,12 @@ int main(int argc, char **argv)
 			uint32_t s = (uint32_t)p[28] << 24 | (uint32_t)p[29] << 16 |
 				     (uint32_t)p[30] << 8 | p[31];
 			if (in[i].msg_len < 48 || (p[0] & 7) != 4 || p[24] != 0xe0 ||
-			    s == 0 || s >= seq || seq - s >= SLOTS ||
-			    !slot[s % SLOTS].expect) {
+			    s == 0 || s >= seq || seq - s >= SLOTS) {
 				bad++;
+				continue;
+			}
+			if (!slot[s % SLOTS].expect) {
+				late++;
 				continue;
 			}
 			enum verdict v = check(p, in[i].msg_len, s);
@@ -309,7 +313,7 @@ int main(int argc, char **argv)
 		}
 	}
 	double elapsed = (now_us() - t0) / 1e6;
-	printf("%ld %.0f %ld %ld %ld %.2f %d\n", good, good / elapsed, naks, lost,
-	       bad, sent ? (double)phs / sent : 0.0, starved);
+	printf("%ld %.0f %ld %ld %ld %ld %.2f %d\n", good, good / elapsed, naks,
+	       lost, late, bad, sent ? (double)phs / sent : 0.0, starved);
 	return 0;
 }
