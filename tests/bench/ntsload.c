@@ -9,7 +9,10 @@
  * an authenticator under C2S (AES-SIV-CMAC-256, Nettle). A reply counts
  * only when its Unique Identifier and origin timestamp are those of a
  * request in flight and its authenticator opens under S2C; the cookies
- * inside replace the one spent. A request unanswered for 20 ms is lost.
+ * inside replace the one spent. A request unanswered for 20 ms is lost;
+ * should its reply come later and verify, its cookies are kept (the
+ * reply counts as late). Out of cookies with nothing in flight, it waits
+ * 200 ms for late replies before it gives up (starved).
  * Prints: verified rps naks lost late bad placeholders-per-request
  * starved (late: replies to requests already counted lost; bad: replies
  * that did not verify or answer any request sent; starved 1: the cookies
@@ -43,6 +46,7 @@ static size_t pool_head, pool_n, cookie_len;
 static struct {
 	uint8_t uid[UID_LEN];
 	uint8_t expect; /* cookies this request asks back (0: not in flight) */
+	bool lost;	/* counted lost, its reply may still come */
 	double sent;
 } slot[SLOTS];
 
@@ -244,6 +248,7 @@ int main(int argc, char **argv)
 				break;
 			awaited -= slot[i].expect;
 			slot[i].expect = 0;
+			slot[i].lost = true;
 			outstanding--;
 			lost++;
 		}
@@ -252,10 +257,7 @@ int main(int argc, char **argv)
 		int want = win - outstanding;
 		if (want > (int)pool_n)
 			want = (int)pool_n;
-		if (want == 0 && outstanding == 0) {
-			starved = true;
-			break;
-		}
+		bool dry = want == 0 && outstanding == 0;
 		uint8_t uids[MAXW * UID_LEN];
 		ntskeys_random(uids, (size_t)want * UID_LEN);
 		for (int i = 0; i < want; i++) {
@@ -266,6 +268,7 @@ int main(int argc, char **argv)
 			memcpy(slot[k].uid, uids + i * UID_LEN, UID_LEN);
 			oiov[i].iov_len = build(req[i], seq, ph);
 			slot[k].expect = (uint8_t)(1 + ph);
+			slot[k].lost = false;
 			slot[k].sent = t;
 			awaited += 1 + ph;
 			phs += ph;
@@ -281,8 +284,13 @@ int main(int argc, char **argv)
 		outstanding += want; /* unsent ones are lost after 20 ms */
 		sent += want;
 		struct pollfd pf = { fd, POLLIN, 0 };
-		if (poll(&pf, 1, 5) <= 0)
+		if (poll(&pf, 1, dry ? 200 : 5) <= 0) {
+			if (dry && pool_n == 0) {
+				starved = true;
+				break;
+			}
 			continue;
+		}
 		for (int i = 0; i < win; i++)
 			in[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iiov[i],
 							       .msg_iovlen = 1 } };
@@ -292,17 +300,19 @@ int main(int argc, char **argv)
 			uint32_t s = (uint32_t)p[28] << 24 | (uint32_t)p[29] << 16 |
 				     (uint32_t)p[30] << 8 | p[31];
 			if (in[i].msg_len < 48 || (p[0] & 7) != 4 || p[24] != 0xe0 ||
-			    s == 0 || s >= seq || seq - s >= SLOTS) {
+			    s == 0 || s >= seq || seq - s >= SLOTS ||
+			    (!slot[s % SLOTS].expect && !slot[s % SLOTS].lost)) {
 				bad++;
-				continue;
-			}
-			if (!slot[s % SLOTS].expect) {
-				late++;
 				continue;
 			}
 			enum verdict v = check(p, in[i].msg_len, s);
 			if (v == V_BAD) {
 				bad++;
+				continue;
+			}
+			if (slot[s % SLOTS].lost) { /* its cookies kept */
+				late++;
+				slot[s % SLOTS].lost = false;
 				continue;
 			}
 			good += v == V_GOOD;
