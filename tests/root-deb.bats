@@ -112,6 +112,17 @@ setup() {
 	assert_output ""
 }
 
+# The scripts of debian/tests/control, run directly (autopkgtest itself
+# adds ~20 s; README, "Install from the package", for running it).
+@test "the autopkgtest scripts pass against the installed package" {
+	local t
+	for t in $(sed -n 's/^Tests: //p' "$TOP/debian/tests/control"); do
+		run sys sh "$TOP/debian/tests/$t"
+		assert_success
+		assert_line "$t: ok"
+	done
+}
+
 @test "enabled, the sockets answer socat, ntpdig and chronyd -Q; nothing failed" {
 	# The host's clock may be unsynchronised; the server is told it is.
 	sys sh -c "echo 'OPTIONS=--assume-synchronized --stratum=2 --idle-timeout=1' \
