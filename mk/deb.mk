@@ -4,11 +4,15 @@
 # write to one parent directory. The copy holds the files git knows of
 # (tracked and not ignored, as they are now), or with no git the whole
 # tree less build/. The results and the build log go to DEB_DIR.
+# debian/changelog must name the version of VERSION.
 DEB_DIR ?= $(BUILD)/deb
 
 .PHONY: deb
 deb:
-	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	@set -e; cl=$$(dpkg-parsechangelog -S Version); \
+	[ "$$cl" = "$(VERSION)" ] || { echo "make deb: debian/changelog says $$cl, VERSION $(VERSION):" \
+		"give debian/changelog an entry for $(VERSION) (dch -v $(VERSION))" >&2; exit 1; }; \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	src=$$tmp/sockclock-$(VERSION); mkdir "$$src"; \
 	if git rev-parse --git-dir >/dev/null 2>&1; then \
 		git ls-files -z --cached --others --exclude-standard | \
