@@ -28,8 +28,12 @@ setup_file() {
 		case $f in
 		daytime-tcp) port=$TCP_PORT ;; daytime-udp) port=$UDP_PORT ;; sntp-udp) port=$NTP_PORT ;;
 		esac
+		# The UDP programs idle out after 2 s, not 10, so that the
+		# several-activations test waits 4 s for its two exits, not 20.
+		local idle=()
+		[ "$f" = daytime-tcp ] || idle=(-e 's/^\(\tserver_args\t= .*\)$/\1 --idle-timeout=2/')
 		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
-			"${as_nobody[@]}" "$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-$f"
+			"${as_nobody[@]}" "${idle[@]}" "$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-$f"
 	done
 	# The sanitizer build: LeakSanitizer's scan at exit keeps each
 	# daytime-tcp alive some 10-50 ms after the client has its line and
@@ -161,7 +165,7 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 			assert_output --regexp $'\nCapPrm:\t0000000000000000\n'
 			refute_output --regexp $'\nUid:\t0\t'
 		done
-		# Idle (10 s by default): the programs exit, xinetd listens again.
+		# Idle (2 s here): the programs exit, xinetd listens again.
 		wait_gone daytime-udp 20
 		wait_gone sntp-udp 20
 	done
