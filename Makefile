@@ -15,7 +15,11 @@ WARN     := -Wall -Wextra -Werror
 # libsystemd through pkg-config: its headers at build time; the library
 # itself is loaded at run time, on the first journal message only.
 SYSTEMD_CFLAGS := $(shell pkg-config --cflags libsystemd 2>/dev/null)
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(SYSTEMD_CFLAGS) $(CFLAGS)
+# The one version (VERSION): --version, the installed man pages, the
+# package (debian/changelog and the README are checked against it).
+VERSION := $(strip $(file < VERSION))
+VERSION_CFLAGS := -DSOCKCLOCK_VERSION='"$(VERSION)"'
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(SYSTEMD_CFLAGS) $(VERSION_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 # Nettle (AES-SIV-CMAC, SHA-256 of the NTS key file) always from its
 # static archive, so that a dynamic build loads no more than before.
 NETTLE_LIBS := -l:libnettle.a
@@ -65,6 +69,7 @@ $(ASAN_DIR)/%: $(ASAN_DIR)/%.o $(ASAN_OBJS)
 $(ASAN_DIR)/nts-ke-tcp: $(ASAN_DIR)/nts-ke-tcp.o $(ASAN_OBJS) $(TLS_COMMON:%=$(ASAN_DIR)/common/%.o)
 	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS)
 .SECONDARY:
+$(BUILD)/common/options.o $(ASAN_DIR)/common/options.o $(BUILD)/fuzz/common/options.o: VERSION
 
 # Installs what the build and the tests need, where it can (root, apt);
 # make run needs the build's share and its queries' clients.

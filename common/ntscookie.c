@@ -7,12 +7,34 @@
 
 enum { ID_LEN = 4, SEALED_OFF = ID_LEN + NTS_COOKIE_NONCE_LEN };
 
+/* The SIV context of a master key, made once per key and kept: every
+ * NTS request opens one cookie and every reply seals one or more, so
+ * this saves two key schedules and more per request. Found by id and
+ * key (a rotation or a new file brings other bytes under an old id). */
+static const struct siv_cmac_aes128_ctx *master_ctx(const struct nts_master *m)
+{
+	static struct {
+		bool made;
+		struct nts_master m;
+		struct siv_cmac_aes128_ctx ctx;
+	} cache[NTSKEYS_SLOTS + 1];
+	static unsigned next;
+	for (unsigned i = 0; i < NTSKEYS_SLOTS + 1; i++)
+		if (cache[i].made && cache[i].m.id == m->id &&
+		    memcmp(cache[i].m.key, m->key, sizeof m->key) == 0)
+			return &cache[i].ctx;
+	unsigned i = next++ % (NTSKEYS_SLOTS + 1);
+	cache[i].m = *m;
+	siv_cmac_aes128_set_key(&cache[i].ctx, m->key);
+	cache[i].made = true;
+	return &cache[i].ctx;
+}
+
 void ntscookie_seal(const struct nts_master *m,
 		    const uint8_t nonce[NTS_COOKIE_NONCE_LEN],
 		    const uint8_t c2s[NTS_KEY_LEN], const uint8_t s2c[NTS_KEY_LEN],
 		    uint8_t out[NTS_COOKIE_LEN])
 {
-	struct siv_cmac_aes128_ctx ctx;
 	uint8_t plain[2 * NTS_KEY_LEN];
 
 	out[0] = (uint8_t)(m->id >> 24);
@@ -22,13 +44,11 @@ void ntscookie_seal(const struct nts_master *m,
 	memcpy(out + ID_LEN, nonce, NTS_COOKIE_NONCE_LEN);
 	memcpy(plain, c2s, NTS_KEY_LEN);
 	memcpy(plain + NTS_KEY_LEN, s2c, NTS_KEY_LEN);
-	siv_cmac_aes128_set_key(&ctx, m->key);
-	siv_cmac_aes128_encrypt_message(&ctx, NTS_COOKIE_NONCE_LEN, nonce,
+	siv_cmac_aes128_encrypt_message(master_ctx(m), NTS_COOKIE_NONCE_LEN, nonce,
 					ID_LEN, out,
 					NTS_COOKIE_LEN - SEALED_OFF,
 					out + SEALED_OFF, plain);
 	explicit_bzero(plain, sizeof plain);
-	explicit_bzero(&ctx, sizeof ctx);
 }
 
 bool ntscookie_open(const struct nts_keys *ks, const uint8_t *cookie,
@@ -45,13 +65,10 @@ bool ntscookie_open(const struct nts_keys *ks, const uint8_t *cookie,
 	if (!m)
 		return false;
 
-	struct siv_cmac_aes128_ctx ctx;
 	uint8_t plain[2 * NTS_KEY_LEN];
-	siv_cmac_aes128_set_key(&ctx, m->key);
 	int ok = siv_cmac_aes128_decrypt_message(
-		&ctx, NTS_COOKIE_NONCE_LEN, cookie + ID_LEN, ID_LEN, cookie,
-		sizeof plain, plain, cookie + SEALED_OFF);
-	explicit_bzero(&ctx, sizeof ctx);
+		master_ctx(m), NTS_COOKIE_NONCE_LEN, cookie + ID_LEN, ID_LEN,
+		cookie, sizeof plain, plain, cookie + SEALED_OFF);
 	if (ok) {
 		memcpy(c2s, plain, NTS_KEY_LEN);
 		memcpy(s2c, plain + NTS_KEY_LEN, NTS_KEY_LEN);

@@ -8,7 +8,12 @@
 
 #include "ratelimit.h"
 
-#define SOCKCLOCK_VERSION "0.1.0"
+/* The one version, from the file VERSION at the top of the tree: the
+ * Makefile passes it (-DSOCKCLOCK_VERSION), as it writes it into the man
+ * pages; debian/changelog and the README are checked against it. */
+#ifndef SOCKCLOCK_VERSION
+#error "SOCKCLOCK_VERSION comes from the Makefile (the file VERSION)"
+#endif
 
 struct opt_common {
 	bool verbose;

@@ -7,13 +7,13 @@ BENCH_CFLAGS  := -O2 -Wall -Wextra -Werror
 BENCH_CLIENTS := execloop tcpload udpload udpref ntpacc udpfirst
 
 .PHONY: bench
-bench: all $(BENCH_CLIENTS:%=$(BENCH_DIR)/%) $(BENCH_DIR)/oneline $(BENCH_DIR)/keclient
+bench: all $(BENCH_CLIENTS:%=$(BENCH_DIR)/%) $(BENCH_DIR)/oneline $(BENCH_DIR)/keclient $(BENCH_DIR)/ntsload
 	@tests/bench/bench.sh $(CURDIR)/$(BENCH_DIR)
 	@tests/bench/ke-bench.sh $(CURDIR)/$(BENCH_DIR)
 
 # The NTS-KE rows alone.
 .PHONY: bench-ke
-bench-ke: all $(BENCH_DIR)/oneline $(BENCH_DIR)/keclient
+bench-ke: all $(BENCH_DIR)/oneline $(BENCH_DIR)/keclient $(BENCH_DIR)/ntsload
 	@tests/bench/ke-bench.sh $(CURDIR)/$(BENCH_DIR)
 
 $(BENCH_DIR)/%: tests/bench/%.c
@@ -37,3 +37,7 @@ bench-systemd: all $(BENCH_DIR)/tcpload $(BENCH_DIR)/udpfirst
 $(BENCH_DIR)/keclient: tests/bench/keclient.c common/ntske.c common/ntskeys.c common/ntscookie.c common/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -std=gnu11 -D_GNU_SOURCE -pthread -o $@ $(filter %.c,$^) $(GNUTLS_LIBS) -lnettle
+# The NTS NTP load client: the extension-field reader of common/, Nettle.
+$(BENCH_DIR)/ntsload: tests/bench/ntsload.c common/ntsntp.c common/ntscookie.c common/ntskeys.c common/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -std=gnu11 -D_GNU_SOURCE -o $@ $(filter %.c,$^) -lnettle

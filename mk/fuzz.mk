@@ -17,7 +17,7 @@ FUZZ_HARNESSES := request daytime timestamp describe ratelimit ntske ntsef ntsco
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_CFLAGS   = -std=gnu11 -D_GNU_SOURCE $(WARN) $(SYSTEMD_CFLAGS) -O1 -g $(FUZZ_FLAGS)
+FUZZ_CFLAGS   = -std=gnu11 -D_GNU_SOURCE $(WARN) $(SYSTEMD_CFLAGS) $(VERSION_CFLAGS) -O1 -g $(FUZZ_FLAGS)
 FUZZ_OBJS     = $(COMMON:%=$(FUZZ_DIR)/common/%.o)
 FUZZ_BINS     = $(FUZZ_HARNESSES:%=$(FUZZ_DIR)/%)
 # Leaks are checked; a slow unit (over 1 s) is a finding too.

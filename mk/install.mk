@@ -1,7 +1,8 @@
 # make install / make uninstall: the programs, the systemd units, the
-# xinetd files and the man pages. The units and xinetd files in the
-# tree are valid as they stand for the default SBINDIR
-# (/usr/local/sbin); install writes the real SBINDIR in its place. DESTDIR stages; uninstall removes exactly
+# xinetd files and the man pages. The units, xinetd files and man pages
+# in the tree are valid as they stand for the default SBINDIR
+# (/usr/local/sbin); install writes the real SBINDIR in its place (and
+# the version, VERSION, in the man pages' title). DESTDIR stages; uninstall removes exactly
 # the files install puts there (directories are left in place).
 # The xinetd files are the administrator's configuration: an existing
 # one that differs from ours is never overwritten; ours goes next to it
@@ -21,6 +22,10 @@ UNITS      := $(notdir $(wildcard units/*.socket units/*.service))
 XINETD     := $(PROGRAMS:%=sockclock-%)
 MANPAGES   := $(PROGRAMS:%=%.8)
 SUBST       = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g'
+# The man pages also name the unit directory, and get the version
+# (VERSION) in their title line.
+MANSUBST    = $(SUBST) -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g' \
+	-e '/^\.TH /s|"sockclock"|"sockclock $(VERSION)"|'
 
 INSTALLED = $(PROGRAMS:%=$(DESTDIR)$(SBINDIR)/%) \
 	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
@@ -50,7 +55,10 @@ install-files:
 			echo "$$t differs from sockclock's: kept; sockclock's is $$t.new"; \
 		fi || exit 1; \
 	done
-	$(INSTALL) -m 644 $(MANPAGES:%=man/%) $(DESTDIR)$(MANDIR)/man8/
+	for f in $(MANPAGES); do \
+		$(MANSUBST) man/$$f > $(DESTDIR)$(MANDIR)/man8/$$f && \
+		chmod 644 $(DESTDIR)$(MANDIR)/man8/$$f || exit 1; \
+	done
 	# The state directory for xinetd (tmpfiles.d(5); systemd-tmpfiles
 	# --create makes it now, the boot after that).
 	$(INSTALL) -m 644 tmpfiles.d/sockclock.conf $(DESTDIR)$(TMPFILESDIR)/

@@ -56,6 +56,14 @@ teardown() {
 	assert_output 'ExecStart=/opt/sc/bin/sntp-udp $OPTIONS'
 	run grep -rl /usr/local/sbin "$STAGE/etc"
 	assert_output ""
+	# The man pages name the installed paths, and the version (VERSION).
+	run grep -l /usr/local "$STAGE"/opt/sc/man/man8/*.8
+	assert_output ""
+	run grep -h -e /opt/sc/bin/daytime-tcp -e /etc/systemd/system/daytime-tcp.socket "$STAGE/opt/sc/man/man8/daytime-tcp.8"
+	assert_output --partial /opt/sc/bin/daytime-tcp
+	assert_output --partial /etc/systemd/system/daytime-tcp.socket
+	run head -1 "$STAGE/opt/sc/man/man8/sntp-udp.8"
+	assert_output --partial "\"sockclock $(cat "$TOP/VERSION")\""
 	run make -s -C "$TOP" uninstall DESTDIR="$STAGE" PREFIX=/opt/sc SBINDIR=/opt/sc/bin \
 		UNITDIR=/etc/systemd/system XINETDDIR=/etc/xi MANDIR=/opt/sc/man
 	assert_success

@@ -3,7 +3,7 @@
 # xinetd, slow and endless clients, SIGTERM in mid-stream, a UDP flood
 # beside a well-behaved client, and the amplification check.
 # Scale for slow builds: LOAD_CONNECTIONS (default 1000), FLOOD_SECONDS
-# (default 10). Figures are printed to fd 3 (bats shows them with
+# (default 6). Figures are printed to fd 3 (bats shows them with
 # --show-output-of-passing-tests, the runner log keeps them).
 
 load helpers/common
@@ -11,7 +11,7 @@ load helpers/xinetd-conf
 
 HELPERS="$TOP/tests/helpers"
 CONNECTIONS=${LOAD_CONNECTIONS:-1000}
-FLOOD_S=${FLOOD_SECONDS:-10}
+FLOOD_S=${FLOOD_SECONDS:-6}
 
 setup_file() {
 	cc -O2 -Wall -Wextra -Werror -o "$BATS_FILE_TMPDIR/udp_flood" \

@@ -10,6 +10,7 @@
 load helpers/common
 load helpers/core-lib
 load helpers/ntske
+load helpers/hold
 
 setup_file() {
 	ntske_setup_file
@@ -141,6 +142,23 @@ check_class() { # output name want
 	[ "$(grep -c '^Execing' "$BATS_TEST_TMPDIR/bg.log")" = 1 ]
 	wait_gone "$pid" 6 || fail "still running after idle"
 	wait "$pid"
+}
+
+@test "listening: 100 silent connections from one source hold 16 slots; another source's exchange goes on" {
+	port=$(free_port tcp)
+	activate "$port" -- "$BIN/nts-ke-tcp" $(KE_OPTS) --io-timeout=20 --idle-timeout=30
+	hold 100
+	settled
+	# Without the limit the 100 would hold all 64 slots for 20 s.
+	for i in 1 2 3; do
+		run timeout 5 "$BATS_FILE_TMPDIR/keclient" --ca="$BATS_FILE_TMPDIR/ca.crt" \
+			--keys="$BATS_TEST_TMPDIR/nts-keys" 127.0.0.1 "$port"
+		assert_success
+		assert_line 'cookies opened to the session'"'"'s keys: 8 of 8'
+	done
+	release
+	echo "# the 100: $(held 0)" >&3
+	assert_equal "$(held 0)" "line=0 empty=84 reset=0 open=16 other=0"
 }
 
 @test "TLS 1.2 only, no ALPN, another ALPN: refused" {

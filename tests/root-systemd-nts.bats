@@ -3,12 +3,8 @@
 # nts-ke-tcp.socket (Accept=yes) and sntp-udp.socket sharing the key
 # file in StateDirectory=sockclock as the one dynamic user; chronyd -Q
 # inside the namespace as the NTS client.
-# LoadCredential= cannot work in this booted systemd: it has no ramfs of
-# its own for /run/credentials and its fallback directory is unreadable
-# to any service user (seen with a plain User=nobody unit too). So a
-# drop-in (the one change to the installed units) empties it and passes
-# the certificate from /etc/sockclock directly; on a host, the unit as
-# shipped reads them through LoadCredential=.
+# nts-ke-tcp@.service as shipped: the certificate and key reach it by
+# LoadCredential= from /etc/sockclock, the key root-only there.
 load helpers/common
 load helpers/sys-boot
 load helpers/ntske
@@ -20,11 +16,7 @@ setup_file() {
 	sys_boot "make -s -C '$TOP' install DESTDIR=\"\$ROOT\" INSTALL_BIN='$BIN'
 		install -d -m 755 \"\$ROOT/etc/sockclock\" \"\$ROOT/etc/sockclock-test\"
 		install -m 644 '$f/srv.crt' \"\$ROOT/etc/sockclock/nts-ke.crt\"
-		install -m 644 '$f/srv.key' \"\$ROOT/etc/sockclock/nts-ke.key\"
-		mkdir -p \"\$ROOT/etc/systemd/system/nts-ke-tcp@.service.d\"
-		printf '%s\n' '[Service]' LoadCredential= ExecStart= \\
-			'ExecStart=/usr/local/sbin/nts-ke-tcp --cert=/etc/sockclock/nts-ke.crt --key=/etc/sockclock/nts-ke.key \$OPTIONS' \\
-			>\"\$ROOT/etc/systemd/system/nts-ke-tcp@.service.d/no-credentials.conf\"
+		install -m 600 '$f/srv.key' \"\$ROOT/etc/sockclock/nts-ke.key\"
 		install -m 644 '$f/ca.crt' \"\$ROOT/etc/sockclock-test/ca.crt\"
 		install -m 755 '$f/keclient' \"\$ROOT/usr/local/bin/sockclock-test-keclient\"
 		echo 'OPTIONS=--assume-synchronized --verbose' >\"\$ROOT/etc/default/sockclock-sntp-udp\"
@@ -75,4 +67,22 @@ $(sys journalctl -q --no-pager -n 30)"
 	assert_success
 	assert_line 'aead-algorithm (critical): 15 (AEAD_AES_SIV_CMAC_256)'
 	assert_line "cookies opened to the session's keys: 8 of 8"
+}
+
+@test "the unit as shipped takes its key by LoadCredential=; the service user cannot read it otherwise" {
+	run sys systemctl cat nts-ke-tcp@.service
+	assert_line 'ExecStart=/usr/local/sbin/nts-ke-tcp --cert=%d/nts-ke.crt --key=%d/nts-ke.key $OPTIONS'
+	assert_line 'LoadCredential=nts-ke.key:/etc/sockclock/nts-ke.key'
+	refute_output --partial '.service.d/'
+	# The same user and credential as the unit, in a unit of its own: the
+	# credential reads, the file it came from does not.
+	run sys systemd-run --wait --pipe --quiet -p DynamicUser=yes -p User=sockclock \
+		-p LoadCredential=nts-ke.key:/etc/sockclock/nts-ke.key sh -c '
+		id -un
+		cmp "$CREDENTIALS_DIRECTORY/nts-ke.key" - && echo credential read
+		cat /etc/sockclock/nts-ke.key >/dev/null' <"$BATS_FILE_TMPDIR/srv.key"
+	assert_failure
+	assert_line sockclock
+	assert_line 'credential read'
+	assert_line --partial '/etc/sockclock/nts-ke.key: Permission denied'
 }

@@ -3,8 +3,9 @@
 # sntp-udp files, copied with the ports, the certificate paths and the
 # key file changed (and "disable = no"); chronyd -Q as the NTS client.
 # Both services run as one user that owns the key file: the shipped
-# file names the system user "sockclock"; here both run as nobody, so
-# that the test creates no user on the host.
+# files name the system user "sockclock"; here both run as nobody, so
+# that the test creates no user on the host. sntp-udp's state file goes
+# next to the key file, as the shipped file has it.
 load helpers/common
 load helpers/ntske
 load helpers/xinetd-conf
@@ -26,6 +27,7 @@ setup_file() {
 		-e "s|^\(\tserver_args\t= \).*|\1--cert=$X/nts-ke.crt --key=$X/nts-ke.key --nts-keys=$X/state/nts-keys --verbose|" \
 		"$X/installed/sockclock-nts-ke-tcp" >"$X/xinetd.d/sockclock-nts-ke-tcp"
 	sed -e "s/^\(\tport\t\t= \).*/\1$NTP_PORT/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
+		-e 's/^\(\tuser\t\t= \).*/\1nobody/' -e "s|--state-dir=/var/lib/sockclock|--state-dir=$X/state|" \
 		-e "s|^\(\tserver_args\t= .*\)|\1 --nts-keys=$X/state/nts-keys --assume-synchronized|" \
 		"$X/installed/sockclock-sntp-udp" >"$X/xinetd.d/sockclock-sntp-udp"
 	printf 'defaults\n{\n}\nincludedir %s\n' "$X/xinetd.d" >"$X/xinetd.conf"
@@ -53,8 +55,8 @@ setup() {
 @test "chronyd -Q: NTS through xinetd, authenticated, under 1 ms; the key file is nobody's" {
 	nts_chrony "$KE_PORT" "$NTP_PORT"
 	under_1ms "$offset"
-	run stat -c '%a %U' "$X/state/nts-keys"
-	assert_output '600 nobody'
+	run stat -c '%a %U' "$X/state/nts-keys" "$X/state/sntp-udp.state"
+	assert_output $'600 nobody\n600 nobody'
 	run keclient "$KE_PORT" --keys="$X/state/nts-keys"
 	assert_success
 	assert_line "cookies opened to the session's keys: 8 of 8"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # The shipped xinetd files in the real xinetd: installed with make
 # install, copied with only the ports changed (and "disable = no"),
-# queried by real clients. Root: xinetd switches to user nobody.
+# queried by real clients. Root: xinetd switches to user nobody (the
+# shipped sntp-udp file's user sockclock, and its state directory in that
+# user's /var/lib/sockclock, are replaced: the test creates no user).
 load helpers/common
 load helpers/sys-burst
 load helpers/xinetd-conf
@@ -17,13 +19,21 @@ setup_file() {
 	TCP_PORT=$(free_port tcp) UDP_PORT=$(free_port udp) NTP_PORT=$(free_port udp)
 	BUILTIN_PORT=$(free_port tcp)
 	mkdir "$X/xinetd.d"
+	install -d -o nobody -m 700 "$X/sntp-state"
 	local f port
+	# sntp-udp's user and state directory, as nobody (see above)
+	local as_nobody=(-e 's/^\(\tuser\t\t= \).*/\1nobody/'
+		-e "s|--state-dir=/var/lib/sockclock|--state-dir=$X/sntp-state|")
 	for f in daytime-tcp daytime-udp sntp-udp; do
 		case $f in
 		daytime-tcp) port=$TCP_PORT ;; daytime-udp) port=$UDP_PORT ;; sntp-udp) port=$NTP_PORT ;;
 		esac
+		# The UDP programs idle out after 2 s, not 10, so that the
+		# several-activations test waits 4 s for its two exits, not 20.
+		local idle=()
+		[ "$f" = daytime-tcp ] || idle=(-e 's/^\(\tserver_args\t= .*\)$/\1 --idle-timeout=2/')
 		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
-			"$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-$f"
+			"${as_nobody[@]}" "${idle[@]}" "$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-$f"
 	done
 	# The sanitizer build: LeakSanitizer's scan at exit keeps each
 	# daytime-tcp alive some 10-50 ms after the client has its line and
@@ -43,9 +53,9 @@ setup_file() {
 		esac
 		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
 			-e "s/sockclock-$f/sockclock-allow-$f/" \
-			-e 's|^\(\tserver_args\t= --allow=\)[^ ]*|\1127.0.0.1/32|' \
+			-e 's|^\(\tserver_args\t= --allow=\)[^ ]*|\1127.0.0.1/32|' "${as_nobody[@]}" \
 			"$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-allow-$f"
-		grep -q "allow=127.0.0.1/32\$" "$X/xinetd.d/sockclock-allow-$f" || return 1
+		grep -q -E "allow=127.0.0.1/32( |\$)" "$X/xinetd.d/sockclock-allow-$f" || return 1
 	done
 	# xinetd's own daytime, to compare with --format=xinetd.
 	cat >"$X/xinetd.conf" <<-CONF
@@ -88,6 +98,13 @@ teardown() {
 		assert_line --regexp "disable\s+= yes"
 		assert_file_executable "$X/sbin/$f"
 	done
+	# sntp-udp as the user that owns the NTS key file (sockclock-nts-ke-tcp's)
+	run grep -h -E "^\s*user\s" "$X/installed/sockclock-daytime-tcp" \
+		"$X/installed/sockclock-daytime-udp" "$X/installed/sockclock-sntp-udp" \
+		"$X/installed/sockclock-nts-ke-tcp"
+	assert_output "$(printf '\tuser\t\t= %s\n' nobody nobody sockclock sockclock)"
+	run grep -E "^\s*server_args\s.* --state-dir=/var/lib/sockclock\$" "$X/installed/sockclock-sntp-udp"
+	assert_success
 }
 
 @test "daytime-tcp answers through xinetd over IPv4 and IPv6" {
@@ -148,7 +165,7 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 			assert_output --regexp $'\nCapPrm:\t0000000000000000\n'
 			refute_output --regexp $'\nUid:\t0\t'
 		done
-		# Idle (10 s by default): the programs exit, xinetd listens again.
+		# Idle (2 s here): the programs exit, xinetd listens again.
 		wait_gone daytime-udp 20
 		wait_gone sntp-udp 20
 	done

@@ -12,6 +12,8 @@
  *                  is never ended must still get its answer)
  *   --dribble=S    send the request one byte every S seconds; prints
  *                  when the server closed
+ *   --cookies      also print each cookie ("cookie: HEX"): with the
+ *                  keys, what tests/bench/ntsload reads
  * Load (--seconds=S): T threads (--threads=T, default 4) each do whole
  * exchanges back to back for S seconds (new TCP connection and full
  * handshake each time; a response must hold 8 cookies); prints
@@ -37,7 +39,7 @@
 
 static const char *host, *ca_file, *keys_file, *alpn = "ntske/1";
 static int port, threads = 4;
-static bool tls12, half_close;
+static bool tls12, half_close, print_cookies;
 static double dribble = -1, seconds;
 static uint8_t request[NTSKE_REQUEST_MAX] = {
 	0x80, 0x01, 0x00, 0x02, 0x00, 0x00, 0x80, 0x04,
@@ -224,6 +226,10 @@ static int one(void)
 		}
 	hex("c2s", c2s, sizeof c2s);
 	hex("s2c", s2c, sizeof s2c);
+	off = 0;
+	while (print_cookies && ntske_record_next(resp, (size_t)n, &off, &rec))
+		if (rec.type == NTSKE_NEW_COOKIE)
+			hex("cookie", rec.body, rec.len);
 	if (keys_file)
 		check_cookies(resp, (size_t)n, c2s, s2c);
 	gnutls_bye(s, GNUTLS_SHUT_RDWR);
@@ -314,6 +320,7 @@ int main(int argc, char **argv)
 		{ "dribble", required_argument, NULL, 'd' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "cookies", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o;
@@ -323,6 +330,7 @@ int main(int argc, char **argv)
 		case 'a': alpn = optarg; break;
 		case '2': tls12 = true; break;
 		case 'h': half_close = true; break;
+		case 'C': print_cookies = true; break;
 		case 'r':
 			if (!parse_hex(optarg)) {
 				fprintf(stderr, "keclient: --request: even hex digits\n");

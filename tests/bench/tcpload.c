@@ -2,7 +2,9 @@
  *   tcpload HOST PORT THREADS SECONDS [COUNT]
  * Each thread: connect, read until EOF, close, again, until time is up
  * (or, with COUNT, until COUNT connections were tried in all; SECONDS is
- * then a bound). Prints: conns cps p50_us p99_us errors */
+ * then a bound). A connection counts only if it ended in an orderly
+ * close after one whole line (printable, ending in CR LF); anything else
+ * is an error. Prints: conns cps p50_us p99_us errors */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -35,6 +37,17 @@ static double now_us(void)
 	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
 }
 
+/* One line: printable ASCII, then CR LF, nothing after. */
+static int whole_line(const char *b, size_t n)
+{
+	if (n < 3 || b[n - 2] != '\r' || b[n - 1] != '\n')
+		return 0;
+	for (size_t i = 0; i < n - 2; i++)
+		if (b[i] < 0x20 || b[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 static int one(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -46,9 +59,9 @@ static int one(void)
 	if (connect(fd, (struct sockaddr *)&dst, sizeof dst) == 0) {
 		char buf[512];
 		ssize_t r, total = 0;
-		while ((r = read(fd, buf, sizeof buf)) > 0)
+		while ((r = read(fd, buf + total, sizeof buf - (size_t)total)) > 0)
 			total += r;
-		if (r == 0 && total > 0)
+		if (r == 0 && whole_line(buf, (size_t)total))
 			ok = 0;
 	}
 	close(fd);

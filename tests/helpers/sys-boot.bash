@@ -51,6 +51,12 @@ _sys_root_and_exec() {
 	cd /
 	umount -l /.old-root
 	rmdir /.old-root
+	# Shared, as a booted systemd makes / itself unless it thinks it is in
+	# a container (this one does: it sees the host's /.dockerenv). Its
+	# LoadCredential= mounts a ramfs in a child mount namespace, which
+	# reaches PID 1's namespace only through a shared mount; on private
+	# ones every service found an empty root-only directory (EACCES).
+	mount --make-rshared /
 	exec /lib/systemd/systemd --unit=sockets.target --show-status=no \
 		--log-target=journal
 }

@@ -2,6 +2,7 @@
  * counters' text, and two processes adding to the counters of one
  * shared image at once (the sum is exact), then charging one source in
  * one shared rate-limit table at once (exactly its burst passes). */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -79,8 +80,12 @@ static void test_format(void)
 	munmap(m, STI_SIZE);
 }
 
-#define ADDS 4000000
+#define ADDS 5000000
 
+/* Two processes on two CPUs where there are two: lost updates need both
+ * running at once, so each goes on adding until the other has done its
+ * ADDS too (on a loaded machine one may otherwise be through before the
+ * other is scheduled, and a plain += would pass). */
 static void test_two_writers(void)
 {
 	/* A real state file in a fresh directory, inherited by two
@@ -90,22 +95,43 @@ static void test_two_writers(void)
 		abort();
 	CHECK(state_open(dir, "sntp-udp", false), "state file in %s", dir);
 	struct sti_image *m = state_image();
+	uint64_t *done = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (done == MAP_FAILED)
+		abort();
+	done[0] = done[1] = done[2] = 0; /* each one's adds; [2] started */
 	pid_t kids[2];
 	for (int k = 0; k < 2; k++) {
 		kids[k] = fork();
 		if (kids[k] == 0) {
-			/* Both start together, or one might finish first. */
-			__atomic_fetch_add(&m->counter[STI_KOD], 1, __ATOMIC_SEQ_CST);
-			while (__atomic_load_n(&m->counter[STI_KOD], __ATOMIC_SEQ_CST) < 2)
+			cpu_set_t cpu;
+			CPU_ZERO(&cpu);
+			CPU_SET(k, &cpu);
+			sched_setaffinity(0, sizeof cpu, &cpu); /* may fail */
+			__atomic_fetch_add(&done[2], 1, __ATOMIC_SEQ_CST);
+			while (__atomic_load_n(&done[2], __ATOMIC_SEQ_CST) < 2)
 				;
-			for (int i = 0; i < ADDS; i++)
-				state_count(STI_RECEIVED, 1);
+			uint64_t mine = 0;
+			for (;;) {
+				for (int i = 0; i < 1000; i++)
+					state_count(STI_RECEIVED, 1);
+				mine += 1000;
+				if (mine == ADDS)
+					__atomic_store_n(&done[k], mine, __ATOMIC_SEQ_CST);
+				if (mine >= ADDS &&
+				    __atomic_load_n(&done[!k], __ATOMIC_SEQ_CST))
+					break;
+			}
+			__atomic_store_n(&done[k], mine, __ATOMIC_SEQ_CST);
 			_exit(0);
 		}
 	}
 	for (int k = 0; k < 2; k++)
 		waitpid(kids[k], NULL, 0);
-	CHECK_EQ(m->counter[STI_RECEIVED], 2 * ADDS, "two writers' state_count");
+	CHECK_EQ(m->counter[STI_RECEIVED], done[0] + done[1],
+		 "two writers' state_count (%llu + %llu adds)",
+		 (unsigned long long)done[0], (unsigned long long)done[1]);
+	munmap(done, 4096);
 	CHECK_EQ(m->counter[STI_PROCESSES], 1, "one process opened it");
 	m->counter[STI_KOD] = 0;
 	char path[64];
