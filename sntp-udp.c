@@ -15,6 +15,7 @@
 #include "common/peer.h"
 #include "common/serve.h"
 #include "common/state.h"
+#include "common/xleave.h"
 
 static struct ntp_server_config cfg = { .stratum = 15,
 					.refid = NTP_DEFAULT_REFID };
@@ -27,6 +28,7 @@ struct after {
 	uint8_t kind;
 	uint8_t nonce[NTS_NONCE_LEN];
 	struct nts_seal seal;
+	uint64_t xmt;	/* interleaved: the earlier reply's transmit time */
 };
 _Static_assert(SERVE_REPLY_MAX >= SERVE_REQUEST_MAX + sizeof(struct after),
 	       "room for the seal past the longest reply");
@@ -154,6 +156,15 @@ static size_t answer(const uint8_t *req, size_t len,
 		struct ntp_server_state st;
 		server_state(rx, &st);
 		ntp_reply_build(&q, &st, rx, &r);
+		/* Interleaved mode (RFC 9769 §2), NTS too, as chrony: a
+		 * candidate whose origin is the receive time of a reply we
+		 * sent gets that reply's transmit time, and every candidate's
+		 * reply is stamped by the kernel for its next request. */
+		if (peer && ntp_xleave_candidate(&q)) {
+			if (xl_take(state_xl_table(), q.org, &a.xmt, clk_mono_ms()))
+				ntp_reply_interleave(&q, &r);
+			serve_tx_stamp(r.rec);
+		}
 		ntp_encode(&r, reply);
 	}
 	if (authentic) {
@@ -174,8 +185,11 @@ static size_t answer(const uint8_t *req, size_t len,
 		return 0;
 	}
 	memcpy(reply + n, &a, sizeof a);
-	log_request(peer, "NTPv%u mode %u %srequest answered", q.version,
-		    q.mode, authentic ? "NTS " : "");
+	if (a.xmt)
+		state_count(STI_INTERLEAVED, 1);
+	log_request(peer, "NTPv%u mode %u %s%srequest answered", q.version,
+		    q.mode, authentic ? "NTS " : "",
+		    a.xmt ? "interleaved " : "");
 	return n;
 }
 
@@ -195,13 +209,22 @@ static size_t limited(const uint8_t *req, size_t len,
 	return NTP_HEADER_LEN;
 }
 
+/* A candidate's reply left at tx (serve.h): keep it for its client's
+ * next request, under the receive timestamp written in it. */
+static void tx_time(uint64_t key, const struct timespec *tx)
+{
+	xl_put(state_xl_table(), key, ntp_ts_from_timespec(tx), clk_mono_ms());
+}
+
 /* Stamp, then seal: with NTS the transmit timestamp is inside the
  * authenticated data. */
 static void stamp(uint8_t *reply, size_t len, const struct timespec *tx)
 {
 	struct after a;
 	memcpy(&a, reply + len, sizeof a);
-	if (a.kind != AFTER_NOTHING)
+	if (a.kind != AFTER_NOTHING && a.xmt)
+		ntp_reply_stamp_ntp(reply, a.xmt);
+	else if (a.kind != AFTER_NOTHING)
 		ntp_reply_stamp(reply, tx);
 	if (a.kind == AFTER_SEAL)
 		ntsntp_reply_seal(reply, &a.seal, a.nonce);
@@ -357,6 +380,7 @@ int main(int argc, char **argv)
 						  .datagram = answer,
 						  .limited = limited,
 						  .stamp = stamp,
+						  .tx_time = tx_time,
 						  .drop_rules = drop_rules };
 	return serve_main(argc, argv, &p, &udp, by_hand);
 }

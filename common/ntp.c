@@ -120,7 +120,7 @@ void ntp_reply_build(const struct ntp_packet *req,
 	r->poll = req->poll;
 	r->precision = st->precision;
 	r->org = req->xmt;
-	r->rec = ntp_ts_from_timespec(rx);
+	r->rec = ntp_ts_from_timespec(rx) | 1; /* see ntp_xleave_candidate */
 	if (st->synchronized) {
 		r->leap = st->leap;
 		r->stratum = st->stratum;
@@ -177,7 +177,23 @@ void ntp_kod_build(const struct ntp_packet *req, const char code[4],
 
 void ntp_reply_stamp(uint8_t w[NTP_HEADER_LEN], const struct timespec *tx)
 {
-	put64(w + 40, ntp_ts_from_timespec(tx));
+	ntp_reply_stamp_ntp(w, ntp_ts_from_timespec(tx));
+}
+
+void ntp_reply_stamp_ntp(uint8_t w[NTP_HEADER_LEN], uint64_t xmt)
+{
+	put64(w + 40, xmt & ~(uint64_t)1);
+}
+
+bool ntp_xleave_candidate(const struct ntp_packet *req)
+{
+	return req->version == 4 && req->mode == NTP_MODE_CLIENT &&
+	       (req->org & 1) && req->rec != req->xmt;
+}
+
+void ntp_reply_interleave(const struct ntp_packet *req, struct ntp_packet *r)
+{
+	r->org = req->rec;
 }
 
 uint64_t ntp_ts_from_timespec(const struct timespec *ts)

@@ -109,8 +109,24 @@ void ntp_reply_build(const struct ntp_packet *req,
  * own transmit, so that it carries no time a client could use. */
 void ntp_kod_build(const struct ntp_packet *req, const char code[4],
 		   struct ntp_packet *reply);
-/* Write a transmit timestamp straight into an encoded packet. */
+/* Write a transmit timestamp straight into an encoded packet, its
+ * lowest bit 0 (see ntp_reply_build). */
 void ntp_reply_stamp(uint8_t wire[NTP_HEADER_LEN], const struct timespec *tx);
+/* The same with a timestamp already in NTP format. */
+void ntp_reply_stamp_ntp(uint8_t wire[NTP_HEADER_LEN], uint64_t xmt);
+
+/* Interleaved mode (RFC 9769 §2), as chrony does it: every reply's
+ * receive timestamp has its lowest bit 1 and its transmit timestamp 0
+ * (a quarter of a nanosecond), so that a request whose origin's lowest
+ * bit is 1 may be an interleaved one: a v4 client that copied the
+ * receive timestamp of an earlier reply into its origin. Its receive
+ * field must differ from its transmit field (a basic client may send
+ * them equal). */
+bool ntp_xleave_candidate(const struct ntp_packet *req);
+/* Turn a reply built by ntp_reply_build into the interleaved answer to
+ * req: origin = the request's receive field; the transmit timestamp is
+ * then the earlier reply's (ntp_reply_stamp_ntp). */
+void ntp_reply_interleave(const struct ntp_packet *req, struct ntp_packet *reply);
 
 /* Timestamp conversion. A 64-bit NTP timestamp names an instant only
  * modulo 2^32 s (an era, RFC 5905 §6); to_timespec resolves it to the

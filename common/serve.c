@@ -20,6 +20,7 @@
 #include "ratelimit.h"
 #include "state.h"
 #include "stream.h"
+#include "txstamp.h"
 
 #define BATCH 32
 #define CMSG_MAX 256
@@ -160,17 +161,33 @@ struct dgram_state {
 	struct iovec iin[BATCH], iout[BATCH];
 	struct mmsghdr in[BATCH], out[BATCH];
 	bool stamp[BATCH];
+	/* Kernel transmit stamps (txstamp.h): wanted for a reply, its key
+	 * for the handler's tx_time (0: none), the process's first reply
+	 * not stamped yet; a send that failed. */
+	bool tx_want[BATCH], failed[BATCH];
+	uint64_t tx_key[BATCH];
+	bool cold;
 };
 
-static void send_all(int fd, struct mmsghdr *out, int n)
+/* Set by serve_tx_stamp during the handler's datagram call. */
+static uint64_t tx_key_asked;
+
+void serve_tx_stamp(uint64_t key)
+{
+	tx_key_asked = key;
+}
+
+static void send_all(int fd, struct mmsghdr *out, int n, bool *failed)
 {
 	int sent = 0;
+	for (int i = 0; i < n; i++)
+		failed[i] = false;
 	while (sent < n) {
 		int r = sendmmsg(fd, out + sent, (unsigned)(n - sent), 0);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			sent++; /* this destination failed; go on */
+			failed[sent++] = true; /* this destination failed; go on */
 		} else {
 			sent += r;
 		}
@@ -239,6 +256,7 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		}
 		enum rl_verdict v = rl_check(peer, mono_ms);
 		size_t len = 0;
+		tx_key_asked = 0;
 		if (v == RL_PASS)
 			len = h->datagram(d->req[i], d->in[i].msg_len, peer, &rx,
 					  d->reply[n]);
@@ -253,6 +271,14 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		if (v != RL_PASS)
 			state_count(STI_KOD, 1);
 		d->stamp[n] = v == RL_PASS;
+		/* Stamped by the kernel: what the handler asked for, and the
+		 * process's first reply (the cold send-path delay). */
+		d->tx_key[n] = d->stamp[n] ? tx_key_asked : 0;
+		d->tx_want[n] = h->stamp && d->stamp[n] &&
+				(d->tx_key[n] || (d->cold && n == 0)) &&
+				txs_enable(fd);
+		if (d->tx_want[n])
+			ctl = (ssize_t)txs_cmsg(d->cout[n].buf, (size_t)ctl);
 		d->iout[n] = (struct iovec){ d->reply[n], len };
 		d->out[n].msg_hdr = (struct msghdr){
 			.msg_name = &d->peer[i],
@@ -267,6 +293,7 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 	state_count(STI_RECEIVED, (uint64_t)(k - own));
 	if (n == 0)
 		return k;
+	struct timespec tx = { 0, 0 };
 	if (h->stamp) {
 		/* The transmit time is read last and written as read: the
 		 * reply leaves after it, so it can never be later than the
@@ -274,14 +301,33 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		 * guess at the send path's delay added to it was no bound:
 		 * the sends it was measured on were not the ones it was
 		 * added to. */
-		struct timespec tx;
 		coldsend_before(fd, d->out, (unsigned)n, &now);
 		clk_now(&tx);
 		for (int i = 0; i < n; i++)
 			if (d->stamp[i])
 				h->stamp(d->reply[i], d->iout[i].iov_len, &tx);
 	}
-	send_all(fd, d->out, n);
+	send_all(fd, d->out, n, d->failed);
+	bool stamped = false, resync = false;
+	for (int i = 0; i < n; i++) {
+		if (!d->tx_want[i])
+			continue;
+		if (d->failed[i]) {
+			resync = true;
+			continue;
+		}
+		txs_sent(fd, d->tx_key[i], d->cold && i == 0, &tx);
+		stamped = true;
+		if (d->tx_key[i] && h->tx_time)
+			h->tx_time(d->tx_key[i], &tx);
+	}
+	/* The scheduler's stamps are queued inside sendmmsg: read them
+	 * now, so that the error queue is empty again at once. */
+	if (stamped)
+		txs_collect(fd, h->tx_time);
+	if (resync)
+		txs_resync(fd);
+	d->cold = false;
 	return k;
 }
 
@@ -386,6 +432,8 @@ static int dgram_many(struct dgram_state *d, const struct act_sockets *a,
 			}
 			if (!pfd[i].revents)
 				continue;
+			if (pfd[i].revents & POLLERR) /* a late transmit stamp */
+				txs_collect(pfd[i].fd, d->h->tx_time);
 			/* A few batches per socket, then the next: fairness. */
 			for (int b = 0; b < 8 && !stopping; b++)
 				if (dgram_batch(d, pfd[i].fd, ts_before[i],
@@ -430,6 +478,7 @@ static int serve_datagrams(const struct serve_handler *h,
 	d.h = h;
 	d.start = start;
 	d.first = a->origin != ACT_BY_HAND;
+	d.cold = true;
 	for (int i = 0; i < a->n; i++) {
 		ts_before[i] = h->rx_timestamps ?
 				       clk_rx_timestamps_enable(a->s[i].fd) :
@@ -438,9 +487,14 @@ static int serve_datagrams(const struct serve_handler *h,
 	}
 	catch_stop();
 	int idle = (int)clk_ms(o->idle_timeout);
-	if (a->n == 1 && idle > 0 && wait_in_receive(a->s[0].fd, idle))
-		return dgram_one(&d, a->s[0].fd, ts_before[0]);
-	return dgram_many(&d, a, ts_before, idle);
+	int r = a->n == 1 && idle > 0 && wait_in_receive(a->s[0].fd, idle) ?
+			dgram_one(&d, a->s[0].fd, ts_before[0]) :
+			dgram_many(&d, a, ts_before, idle);
+	/* The sockets go back to the superserver with empty error queues. */
+	for (int i = 0; i < a->n; i++)
+		txs_finish(a->s[i].fd, h->tx_time,
+			   (int)clk_ms(SERVE_DRAIN_MAX_S));
+	return r;
 }
 
 int serve(const struct serve_handler *h, const struct act_sockets *a,

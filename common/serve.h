@@ -44,6 +44,11 @@ struct serve_handler {
 	 * it). The reply's buffer past len is the handler's own from
 	 * datagram to stamp. */
 	void (*stamp)(uint8_t *reply, size_t len, const struct timespec *tx);
+	/* Datagram, optional: the transmit time of a reply for which
+	 * datagram called serve_tx_stamp(key): first the time given to
+	 * stamp, at once after the send, then the kernel's own transmit
+	 * stamp when it comes. */
+	void (*tx_time)(uint64_t key, const struct timespec *tx);
 	/* Datagram, optional: the names of the handler's own drop rules
 	 * (NULL ended), counted with state_count(STI_DROP_RULE + i). */
 	const char *const *drop_rules;
@@ -53,6 +58,10 @@ struct serve_handler {
 	 * loop of the program's own (a TLS exchange); the exit code. */
 	int (*streams)(const struct act_sockets *a, const struct opt_common *o);
 };
+
+/* Datagram handler, inside datagram: ask for the kernel's transmit
+ * stamp of the reply being made, given to tx_time with key (not 0). */
+void serve_tx_stamp(uint64_t key);
 
 /* Serve the sockets until idle. start is when the process started (the
  * receive time of a request queued before any timestamp could be

@@ -35,8 +35,11 @@ static bool set_lock(struct set *s, int64_t now_ms)
 	if (__atomic_compare_exchange_n(&s->lock, &cur, now_ms, false,
 					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return true;
-	/* Left by a process that died in it: take it over, once. */
-	return now_ms - cur > XL_LOCK_STALE_MS &&
+	/* Left by a process that died in it (or from the future: any
+	 * bytes may be in the file): take it over, once. */
+	bool stale = cur > now_ms ||
+		     (uint64_t)now_ms - (uint64_t)cur > XL_LOCK_STALE_MS;
+	return stale &&
 	       __atomic_compare_exchange_n(&s->lock, &cur, now_ms, false,
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
@@ -82,10 +85,12 @@ bool xl_take(void *table, uint64_t rx, uint64_t *tx, int64_t now_ms)
 	struct set *s = set_of(table, rx);
 	if (!set_lock(s, now_ms))
 		return false;
+	/* Every entry of rx goes: a file from elsewhere may hold two. */
 	bool found = false;
-	for (int i = 0; i < XL_WAYS && !found; i++)
+	for (int i = 0; i < XL_WAYS; i++)
 		if (s->e[i].rx == rx) {
-			*tx = s->e[i].tx;
+			if (!found)
+				*tx = s->e[i].tx;
 			s->e[i] = (struct entry){ 0, 0 };
 			found = true;
 		}

@@ -149,6 +149,10 @@ acc "$p_xsntp" >"$tmp/acc.xfirst"
 sleep 1.6 # --idle-timeout=1: the process exits, xinetd takes the socket back
 acc "$p_xsntp" >"$tmp/acc.xlater"
 acc "$p_chrony" >"$tmp/acc.chrony"
+# interleaved (RFC 9769), the same servers warm, in turns
+accx() { "$bin/ntpacc" -x 127.0.0.1 "$1" "$acc_n" 2 || echo "- - 0 - - - failed -"; }
+accx "$p_acc_ssa" >"$tmp/acc.ssa_x"
+accx "$p_chrony" >"$tmp/acc.chrony_x"
 
 # ---- 6. the spawning request, many activations (issue 10) ----
 # Each activation: 20 requests 2 ms apart, the first starts the process
@@ -301,12 +305,14 @@ done
 echo
 echo "5. accuracy (kernel-stamped client; us): cold = the request that started the process"
 printf "  %-40s %9s %9s %6s %9s %9s %9s %6s %5s\n" server "cold off" "cold dly" n "|off| med" "|off| p99" "dly med" tx late
-for t in ssa xfirst xlater chrony; do
+for t in ssa xfirst xlater chrony ssa_x chrony_x; do
 	case $t in
 	ssa) label="sntp-udp s-s-activate --datagram" ;;
 	xfirst) label="sntp-udp xinetd, first activation" ;;
 	xlater) label="sntp-udp xinetd, activation after idle" ;;
 	chrony) label="chronyd (cold = first request, warm)" ;;
+	ssa_x) label="sntp-udp interleaved (warm; cold basic)" ;;
+	chrony_x) label="chronyd interleaved (warm; cold basic)" ;;
 	esac
 	read -r co cd n om op dm tx late <"$tmp/acc.$t"
 	printf "  %-40s %9s %9s %6s %9s %9s %9s %6s %5s\n" "$label" "$co" "$cd" "$n" "$om" "$op" "$dm" "$tx" "$late"
@@ -390,6 +396,14 @@ spawning |offset| median <= 5 us, xinetd after its first;cmed[xinetd];us;cmed[xi
 spawning |offset| median <= 5 us, systemd, shipped units;cmed[systemd];us;cmed[systemd];;<=;5
   (same activations: transmit after arrival, xinetd: 0);clate[xinetd];;clate[xinetd];;<=;0
   (same activations: transmit after arrival, systemd: 0);clate[systemd];;clate[systemd];;<=;0
+EOF
+read -r _ _ _ xom xop _ _ xlate <"$tmp/acc.ssa_x"
+read -r _ _ _ xcm xcp _ _ _ <"$tmp/acc.chrony_x"
+goal "  (chronyd interleaved, same run: |offset| median, p99)" "${xcm}us" "${xcp}us" ""
+goals <<'EOF'
+interleaved |offset| median <= 0.5 us;xom;us;xom;;<=;0.5
+interleaved |offset| p99 no worse than chronyd's interleaved;xop;us;xop;xcp;<=;1.0
+interleaved replies whose transmit time is after the arrival: 0;xlate;;xlate;;<=;0
 EOF
 echo
 echo "servers stopped; logs were in $tmp (removed)"

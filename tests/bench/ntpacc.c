@@ -4,7 +4,16 @@
  * the error queue; SO_TIMESTAMPNS on receive), so the only error left
  * is the server's. RFC 5905: offset = ((T2-T1)+(T3-T4))/2,
  * delay = (T4-T1)-(T3-T2).
- *   ntpacc HOST PORT COUNT INTERVAL_MS [SETTLE_MS]
+ *   ntpacc [-x] HOST PORT COUNT INTERVAL_MS [SETTLE_MS]
+ * -x: interleaved mode (RFC 9769 §2) as chrony's client asks for it:
+ * each request carries the server's receive timestamp of the last reply
+ * as its origin and this client's arrival stamp of it as its receive
+ * field; an interleaved reply (origin = that receive field) gives the
+ * server's true transmit time of the last reply, and the sample is the
+ * last exchange's: T1 its kernel send stamp, T2 its reply's receive,
+ * T3 the transmit time now given, T4 its reply's kernel arrival. The
+ * figures are then those of the interleaved samples (warm_n of them;
+ * the basic replies, the first ones, are not counted).
  * INTERVAL_MS: the gap between requests: N ms, or rN for a random gap
  * of 0 to N ms (0: back to back).
  * SETTLE_MS: wait that long after turning timestamps on before the
@@ -115,10 +124,23 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
 int main(int argc, char **argv)
 {
+	bool xleave = argc > 1 && strcmp(argv[1], "-x") == 0;
+	if (xleave) {
+		argv++;
+		argc--;
+	}
 	if (argc != 5 && argc != 6) {
-		fprintf(stderr, "usage: ntpacc HOST PORT COUNT INTERVAL_MS [SETTLE_MS]\n");
+		fprintf(stderr, "usage: ntpacc [-x] HOST PORT COUNT INTERVAL_MS [SETTLE_MS]\n");
 		return 2;
 	}
 	struct sockaddr_in dst = { .sin_family = AF_INET,
@@ -149,6 +171,11 @@ int main(int argc, char **argv)
 	double *del = calloc((size_t)count, sizeof *del);
 	double cold_off = NAN, cold_del = NAN;
 	int n = 0, late = 0;
+	/* -x: the last exchange: its T1, its reply's receive field as
+	 * sent (T2) and its arrival (T4), as this client's NTP timestamp. */
+	uint8_t prev_rec[8] = { 0 }, prev_t4_ntp[8] = { 0 };
+	int64_t prev_t1 = 0, prev_t2 = 0, prev_t4 = 0;
+	bool have_prev = false;
 	for (int i = 0; i < count; i++) {
 		if (i > 0 && gap_ms > 0)
 			usleep(random_gap ? (useconds_t)(random() % (gap_ms * 1000 + 1)) :
@@ -158,6 +185,12 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &now);
 		int64_t t1 = ts_ns(&now), t4;
 		put_ntp(req + 40, t1);
+		req[47] &= 0xfe; /* a transmit time: never equal to a receive */
+		if (xleave && have_prev) {
+			memcpy(req + 24, prev_rec, 8);
+			memcpy(req + 32, prev_t4_ntp, 8);
+			req[39] |= 1;
+		}
 		if (send(fd, req, sizeof req, 0) != sizeof req) {
 			perror("ntpacc: send");
 			return 1;
@@ -174,7 +207,9 @@ int main(int argc, char **argv)
 					    .msg_control = ctl,
 					    .msg_controllen = sizeof ctl };
 			ssize_t r = recvmsg(fd, &m, MSG_DONTWAIT);
-			if (r < 48 || memcmp(rep + 24, req + 40, 8) != 0)
+			if (r < 48 || (memcmp(rep + 24, req + 40, 8) != 0 &&
+					(!xleave || !have_prev ||
+					 memcmp(rep + 24, req + 32, 8) != 0)))
 				continue; /* not ours (or an error queue entry) */
 			if (!cmsg_time(&m, &t4)) {
 				clock_gettime(CLOCK_REALTIME, &now);
@@ -189,12 +224,37 @@ int main(int argc, char **argv)
 			continue;
 		}
 		int64_t t2 = get_ntp(rep + 32, t1), t3 = get_ntp(rep + 40, t1);
+		bool interleaved = xleave && have_prev &&
+				   memcmp(rep + 24, req + 32, 8) == 0 &&
+				   get64(rep + 24) != get64(req + 40);
+		int64_t s1 = t1, s2 = t2, s4 = t4;
+		if (xleave) {
+			memcpy(prev_rec, rep + 32, 8);
+			put_ntp(prev_t4_ntp, t4);
+			int64_t c1 = t1, c2 = t2, c4 = t4;
+			if (interleaved) { /* the last exchange, with its true T3 */
+				s1 = prev_t1;
+				s2 = prev_t2;
+				s4 = prev_t4;
+			}
+			prev_t1 = c1;
+			prev_t2 = c2;
+			prev_t4 = c4;
+			have_prev = true;
+			if (!interleaved) {
+				if (i == 0) {
+					cold_off = ((double)(t2 - t1) + (double)(t3 - t4)) / 2e3;
+					cold_del = ((double)(t4 - t1) - (double)(t3 - t2)) / 1e3;
+				}
+				continue; /* basic: not counted in -x */
+			}
+		}
 		/* 1 ns of slack: the NTP fraction rounds to the nearest ns. */
-		if (t3 > t4 + 1 || t2 + 1 < t1)
+		if (t3 > s4 + 1 || s2 + 1 < s1)
 			late++;
-		double o = ((double)(t2 - t1) + (double)(t3 - t4)) / 2e3;
-		double d = ((double)(t4 - t1) - (double)(t3 - t2)) / 1e3;
-		if (i == 0) {
+		double o = ((double)(s2 - s1) + (double)(t3 - s4)) / 2e3;
+		double d = ((double)(s4 - s1) - (double)(t3 - s2)) / 1e3;
+		if (i == 0 && !xleave) {
 			cold_off = o;
 			cold_del = d;
 		} else {

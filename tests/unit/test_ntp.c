@@ -419,8 +419,9 @@ static void test_reply_sync(void)
 				CHECK_EQ(rep.rootdisp, 0x456, "%s root dispersion", c);
 				CHECK_EQ(rep.refid, 0x7f7f0101, "%s refid", c);
 				CHECK_EQ(rep.org, xmts[x], "%s origin bit for bit", c);
-				CHECK_EQ(rep.rec, from(rxs[r].tv_sec, rxs[r].tv_nsec),
-					 "%s receive", c);
+				CHECK_EQ(rep.rec,
+					 from(rxs[r].tv_sec, rxs[r].tv_nsec) | 1,
+					 "%s receive, lowest bit 1", c);
 				CHECK_EQ(rep.xmt, 0, "%s transmit left for stamping", c);
 				/* Reference time: set, and not after the receive
 				 * time (compared as instants, across eras). */
@@ -455,7 +456,7 @@ static void test_reply_era_edge(void)
 	struct timespec rx = { 2085978496, 500000000 };
 	struct ntp_packet req = request(4, 3, 6, TS(0xfffffffe, 1)), rep;
 	ntp_reply_build(&req, &st, &rx, &rep);
-	CHECK_EQ(rep.rec, TS(0, 0x80000000), "receive at the 2036 wrap");
+	CHECK_EQ(rep.rec, TS(0, 0x80000001), "receive at the 2036 wrap");
 	CHECK(rep.reftime != 0,
 	      "reference time non-zero at 2036-02-07T06:28:16.5Z (got 0x%016llx)",
 	      (unsigned long long)rep.reftime);
@@ -494,7 +495,7 @@ static void test_reply_unsync(void)
 			CHECK_EQ(rep.mode, mode == 1 ? 2 : 4, "unsync mode");
 			CHECK_EQ(rep.poll, -3, "unsync poll copied");
 			CHECK_EQ(rep.org, 0x0123456789abcdefu, "unsync origin");
-			CHECK_EQ(rep.rec, TS(0x03aa7e80, 0x40000000), "unsync receive");
+			CHECK_EQ(rep.rec, TS(0x03aa7e80, 0x40000001), "unsync receive");
 			CHECK_EQ(rep.xmt, 0, "unsync transmit");
 		}
 	}
@@ -592,6 +593,48 @@ static void test_stamp(void)
 		      h[44] == 0xff && h[45] == 0xff && h[46] == 0xff && h[47] == 0xfc,
 	      "stamp in 2038");
 	free(h);
+}
+
+/* Interleaved mode: which requests may be, and what changes in the
+ * reply; transmit timestamps given in NTP format lose their lowest bit. */
+static void test_xleave(void)
+{
+	struct ntp_packet q = request(4, 3, 6, TS(0xeead8ca5, 0x10));
+	q.org = TS(0xeead8ca4, 0x12345679);
+	q.rec = TS(0xeead8ca4, 0x22222222);
+	CHECK(ntp_xleave_candidate(&q), "v4 client, origin odd: a candidate");
+	struct ntp_packet c = q;
+	c.org &= ~1ull;
+	CHECK(!ntp_xleave_candidate(&c), "origin even (a transmit time): basic");
+	c = q;
+	c.org = 0;
+	CHECK(!ntp_xleave_candidate(&c), "origin zero: basic");
+	c = q;
+	c.version = 3;
+	CHECK(!ntp_xleave_candidate(&c), "v3: basic");
+	c = q;
+	c.mode = NTP_MODE_SYMMETRIC_ACTIVE;
+	CHECK(!ntp_xleave_candidate(&c), "symmetric active: basic");
+	c = q;
+	c.rec = c.xmt;
+	CHECK(!ntp_xleave_candidate(&c), "receive = transmit: basic");
+
+	struct ntp_server_state st = { .synchronized = true, .stratum = 2 };
+	struct timespec rx = { 1795362341, 250000000 };
+	struct ntp_packet r;
+	ntp_reply_build(&q, &st, &rx, &r);
+	CHECK_EQ(r.org, q.xmt, "basic: origin = the request's transmit");
+	ntp_reply_interleave(&q, &r);
+	CHECK_EQ(r.org, q.rec, "interleaved: origin = the request's receive");
+	CHECK_EQ(r.rec, TS(0xeead8ca5, 0x40000001), "receive: this request's");
+	uint8_t w[48] = { 0 };
+	ntp_reply_stamp_ntp(w, TS(0xeead8ca4, 0x33333333));
+	ntp_decode(w, &r);
+	CHECK_EQ(r.xmt, TS(0xeead8ca4, 0x33333332), "transmit: lowest bit 0");
+	struct timespec tx = { 1795362341, 1 }; /* 4.29 units: 4 */
+	ntp_reply_stamp(w, &tx);
+	ntp_decode(w, &r);
+	CHECK_EQ(r.xmt, TS(0xeead8ca5, 4), "a clock read, lowest bit 0");
 }
 
 static void test_describe(void)
@@ -843,6 +886,7 @@ int main(void)
 	test_reply_unsync();
 	test_codec();
 	test_stamp();
+	test_xleave();
 	test_describe();
 	test_server_state();
 	test_kod();

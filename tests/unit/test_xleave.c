@@ -3,6 +3,7 @@
  * full set gives up its oldest entry; a busy set is skipped (and a lock
  * left by a dead process taken over); the table never holds more than
  * its fixed number of entries. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,32 @@ static void test_locks(void)
 		freed += lock == 0;
 	}
 	CHECK(freed == 1, "the lock it took is freed (%d free)", freed);
+	/* Any bytes may be in a file: a lock from the future, or the most
+	 * negative one, is stale too (the fuzzer found the overflow). */
+	memset(table, 0, sizeof table);
+	xl_put(table, rx_at(7), 77, 10);
+	for (int s = 0; s < XL_SETS; s++)
+		memcpy(table + s * XL_SET_BYTES, &(int64_t){ INT64_MIN }, 8);
+	CHECK(xl_take(table, rx_at(7), &tx, 3000000) && tx == 77,
+	      "a lock of INT64_MIN is taken over");
+	xl_put(table, rx_at(7), 78, 10);
+	for (int s = 0; s < XL_SETS; s++)
+		memcpy(table + s * XL_SET_BYTES, &(int64_t){ 5000 }, 8);
+	CHECK(xl_take(table, rx_at(7), &tx, 10) && tx == 78,
+	      "a lock from the future is taken over");
+}
+
+/* A file from elsewhere may hold one receive time twice in a set: it is
+ * still given out once (the fuzzer found this one). */
+static void test_duplicates(void)
+{
+	memset(table, 0, sizeof table);
+	int s = set_index(rx_at(9));
+	uint64_t e[4] = { rx_at(9), 1, rx_at(9), 2 };
+	memcpy(table + s * XL_SET_BYTES + 16, e, sizeof e);
+	uint64_t tx;
+	CHECK(xl_take(table, rx_at(9), &tx, 10) && tx == 1, "the first given");
+	CHECK(!xl_take(table, rx_at(9), &tx, 10), "and no second time");
 }
 
 static void test_bounded(void)
@@ -136,6 +163,7 @@ int main(void)
 	test_once();
 	test_oldest();
 	test_locks();
+	test_duplicates();
 	test_bounded();
 	return check_summary();
 }
