@@ -18,4 +18,9 @@ void coldsend_before(int fd, struct mmsghdr *out, unsigned n,
  * be read and dropped unseen: not counted, not answered. */
 bool coldsend_is_own(const struct sockaddr *src);
 
+/* Is this process to have its first reply stamped by the kernel, for
+ * the cold send-delay estimate of the state file? One in
+ * COLDSEND_SAMPLE, none without a state file. */
+bool coldsend_sample(void);
+
 #endif

@@ -478,7 +478,7 @@ static int serve_datagrams(const struct serve_handler *h,
 	d.h = h;
 	d.start = start;
 	d.first = a->origin != ACT_BY_HAND;
-	d.cold = true;
+	d.cold = coldsend_sample(); /* the first reply stamped */
 	for (int i = 0; i < a->n; i++) {
 		ts_before[i] = h->rx_timestamps ?
 				       clk_rx_timestamps_enable(a->s[i].fd) :
