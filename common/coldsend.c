@@ -13,6 +13,7 @@
  * real send, so never later. */
 #include "coldsend.h"
 
+#include <netinet/in.h>
 #include <stdint.h>
 
 #include "peer.h"
@@ -53,12 +54,33 @@ static void warm(int fd, struct mmsghdr *out, unsigned n)
 	sendmmsg(fd, out, n, MSG_PROBE | MSG_DONTWAIT);
 }
 
-bool coldsend_is_own(const struct sockaddr *src)
+static bool loopback(const struct sockaddr *sa)
 {
-	if (!pending || !peer_equal(src, (struct sockaddr *)&own))
+	if (sa->sa_family == AF_INET)
+		return ((const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr)[0] == 127;
+	if (sa->sa_family != AF_INET6)
 		return false;
-	pending = false;
-	return true;
+	const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a) ||
+	       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+}
+
+bool coldsend_is_own(int fd, const struct sockaddr *src, size_t len)
+{
+	if (len != 0)
+		return false;
+	if (pending && peer_equal(src, (struct sockaddr *)&own)) {
+		pending = false;
+		return true;
+	}
+	/* One an earlier process sent and exited before it came back (a
+	 * shaper on lo held it): empty, from this socket's own port on
+	 * loopback, which no other host can send from (martian) and no
+	 * other local program can while this socket holds the port. */
+	struct sockaddr_storage local;
+	socklen_t l = sizeof local;
+	return getsockname(fd, (struct sockaddr *)&local, &l) == 0 &&
+	       loopback(src) && peer_port(src) == peer_port((struct sockaddr *)&local);
 }
 
 void coldsend_before(int fd, struct mmsghdr *out, unsigned n,

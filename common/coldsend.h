@@ -14,9 +14,11 @@
  * process and after a pause in the traffic. */
 void coldsend_before(int fd, struct mmsghdr *out, unsigned n,
 		     const struct timespec *now);
-/* Is a datagram from src the one coldsend_warm sent itself? It is to
- * be read and dropped unseen: not counted, not answered. */
-bool coldsend_is_own(const struct sockaddr *src);
+/* Is a datagram of len bytes from src, read on fd, one that the warm-up
+ * sent to fd itself (this process's, or an earlier one's that came back
+ * after it exited)? It is to be read and dropped unseen: not counted,
+ * not answered. */
+bool coldsend_is_own(int fd, const struct sockaddr *src, size_t len);
 
 /* Is this process to have its first reply stamped by the kernel, for
  * the cold send-delay estimate of the state file? One in

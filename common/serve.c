@@ -218,6 +218,9 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 
 	struct timespec now, mono = { 0, 0 };
 	clk_now(&now);
+	/* A stamp that came after its send returned (a qdisc held the
+	 * packet), before the requests that may ask for it. */
+	txs_collect_due(fd, h->tx_time);
 	if (rl_enabled())
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
 	int64_t mono_ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
@@ -236,7 +239,7 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 			rx = *d->start;
 		d->first = false;
 		struct sockaddr *peer = (struct sockaddr *)&d->peer[i];
-		if (coldsend_is_own(peer)) {
+		if (coldsend_is_own(fd, peer, d->in[i].msg_len)) {
 			own++;
 			continue;
 		}
@@ -321,8 +324,9 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		if (d->tx_key[i] && h->tx_time)
 			h->tx_time(d->tx_key[i], &tx);
 	}
-	/* The scheduler's stamps are queued inside sendmmsg: read them
-	 * now, so that the error queue is empty again at once. */
+	/* On loopback and through an idle qdisc the driver's stamps are
+	 * queued inside sendmmsg: read them now, so that the error queue
+	 * is empty again at once. */
 	if (stamped)
 		txs_collect(fd, h->tx_time);
 	if (resync)
@@ -491,11 +495,11 @@ static int serve_datagrams(const struct serve_handler *h,
 			dgram_one(&d, a->s[0].fd, ts_before[0]) :
 			dgram_many(&d, a, ts_before, idle);
 	/* The sockets go back to the superserver with empty error queues.
-	 * A stamped reply still in flight is waited for: the scheduler's
-	 * stamp is taken before any qdisc, so only a reply held for its
-	 * neighbour's address (ARP or neighbour discovery: 3 probes 1 s
-	 * apart by default, then it is dropped, unstamped) makes this wait
-	 * long; 3.5 s covers that, and nothing else waits at all. */
+	 * A stamped reply still in flight (SIOCOUTQ) is waited for: one a
+	 * shaper holds, or one held for its neighbour's address (ARP or
+	 * neighbour discovery: 3 probes 1 s apart by default, then it is
+	 * dropped, unstamped); 3.5 s covers those. Unstamped replies are
+	 * never waited for. */
 	for (int i = 0; i < a->n; i++)
 		txs_finish(a->s[i].fd, h->tx_time, 3500);
 	return r;

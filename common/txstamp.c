@@ -84,7 +84,7 @@ bool txs_enable(int fd)
 size_t txs_cmsg(char *buf, size_t len)
 {
 	struct cmsghdr *c = (struct cmsghdr *)(buf + len);
-	uint32_t f = SOF_TIMESTAMPING_TX_SCHED;
+	uint32_t f = SOF_TIMESTAMPING_TX_SOFTWARE;
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SO_TIMESTAMPING;
 	c->cmsg_len = CMSG_LEN(sizeof f);
@@ -195,6 +195,13 @@ void txs_collect(int fd, txs_got_fn got)
 		return;
 	while (read_batch(s, got) == 8)
 		;
+}
+
+void txs_collect_due(int fd, txs_got_fn got)
+{
+	struct sock *s = sock_of(fd, false);
+	if (s && s->n > 0)
+		txs_collect(fd, got);
 }
 
 void txs_finish(int fd, txs_got_fn got, int max_ms)

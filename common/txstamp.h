@@ -1,17 +1,20 @@
 /* txstamp: the kernel's transmit timestamps of chosen datagrams
- * (SOF_TIMESTAMPING_TX_SCHED, asked per message), read back from the
- * socket's error queue, matched to what was sent by their id
- * (SOF_TIMESTAMPING_OPT_ID), and the send path's delay recorded in the
- * state file.
+ * (SOF_TIMESTAMPING_TX_SOFTWARE, the driver's stamp, asked per
+ * message), read back from the socket's error queue, matched to what
+ * was sent by their id (SOF_TIMESTAMPING_OPT_ID), and the send path's
+ * delay recorded in the state file.
  *
- * Why the scheduler's stamp and not the driver's (TX_SOFTWARE): it is
- * taken in __dev_queue_xmit before the packet enters the qdisc, so it
- * is queued to the error queue inside sendmsg itself. A driver's stamp
- * waits for the qdisc (a tbf shaper held one 1.1 s): a stamp that
- * lands after the process has exited leaves the error queue full and
- * systemd's socket polls POLLERR and fails the unit (issue 13). Only a
- * packet held before the device (neighbour resolution, a netfilter
- * queue) gets its stamp late; txs_finish waits for those, bounded. */
+ * Why the driver's stamp and not the scheduler's (TX_SCHED): the
+ * scheduler's is taken in __dev_queue_xmit before softirqs are off, so
+ * a preemption between it and the device puts tens of microseconds
+ * into an interleaved reply's transmit time (its |offset| p99 was 2x
+ * chronyd's); the driver's is taken with softirqs off, next to the
+ * device, as chronyd's. It waits for the qdisc: through an idle one it
+ * is queued inside sendmsg, behind a shaper later. A stamp that lands
+ * after the process has exited leaves the error queue full, and
+ * systemd's socket polls POLLERR and fails the unit (issue 13), so
+ * txs_finish waits, before exit, while a stamped packet is still in
+ * flight (bounded), and only stamped ones are waited for. */
 #ifndef SOCKCLOCK_TXSTAMP_H
 #define SOCKCLOCK_TXSTAMP_H
 
@@ -42,8 +45,11 @@ void txs_sent(int fd, uint64_t key, bool cold, const struct timespec *tx);
 void txs_resync(int fd);
 /* Read the stamps waiting in fd's error queue (never waits). */
 void txs_collect(int fd, txs_got_fn got);
+/* The same, only when a stamp is still awaited (no system call
+ * otherwise): before the requests of a batch are answered. */
+void txs_collect_due(int fd, txs_got_fn got);
 /* Before exit: read every stamp still due on fd, waiting at most
- * max_ms for a packet held before the device; the error queue is then
+ * max_ms for a stamped packet still in flight; the error queue is then
  * empty unless that bound was met. */
 void txs_finish(int fd, txs_got_fn got, int max_ms);
 
