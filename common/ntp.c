@@ -5,31 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static uint32_t get32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	       (uint32_t)b[2] << 8 | b[3];
-}
-
-static uint64_t get64(const uint8_t *b)
-{
-	return (uint64_t)get32(b) << 32 | get32(b + 4);
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-	b[0] = v >> 24;
-	b[1] = v >> 16;
-	b[2] = v >> 8;
-	b[3] = v;
-}
-
-static void put64(uint8_t *b, uint64_t v)
-{
-	put32(b, v >> 32);
-	put32(b + 4, (uint32_t)v);
-}
+#include "bytes.h"
 
 void ntp_decode(const uint8_t *w, struct ntp_packet *p)
 {

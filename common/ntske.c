@@ -4,17 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
+#include "bytes.h"
 
 bool ntske_record_next(const uint8_t *msg, size_t len, size_t *off,
 		       struct ntske_record *rec)

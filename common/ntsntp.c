@@ -5,22 +5,7 @@
 
 #include "ntp.h"
 #include "ntsntp.h"
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, size_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static size_t pad4(size_t n)
-{
-	return (n + 3) & ~(size_t)3;
-}
+#include "bytes.h"
 
 enum nts_ef_step ntsntp_ef_next(const uint8_t *pkt, size_t len, size_t *pos,
 				struct nts_ef *ef)

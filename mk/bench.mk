@@ -20,6 +20,8 @@ $(BENCH_DIR)/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -pthread -o $@ $< -lm
 
+$(BENCH_DIR)/udpload: tests/bench/udpclient.h
+
 # The floor: a static program that writes one line.
 $(BENCH_DIR)/oneline: tests/bench/oneline.c
 	@mkdir -p $(dir $@)
@@ -38,6 +40,6 @@ $(BENCH_DIR)/keclient: tests/bench/keclient.c common/ntske.c common/ntskeys.c co
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -std=gnu11 -D_GNU_SOURCE -pthread -o $@ $(filter %.c,$^) $(GNUTLS_LIBS) -lnettle
 # The NTS NTP load client: the extension-field reader of common/, Nettle.
-$(BENCH_DIR)/ntsload: tests/bench/ntsload.c common/ntsntp.c common/ntscookie.c common/ntskeys.c common/*.h
+$(BENCH_DIR)/ntsload: tests/bench/ntsload.c tests/bench/udpclient.h common/ntsntp.c common/ntscookie.c common/ntskeys.c common/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -std=gnu11 -D_GNU_SOURCE -o $@ $(filter %.c,$^) -lnettle

@@ -9,9 +9,7 @@ load helpers/common
 load helpers/core-lib
 
 setup() {
-	dir="$BATS_TEST_TMPDIR/state"
-	mkdir -m 700 "$dir"
-	port=$(free_port udp)
+	state_dir_and_port
 }
 
 teardown() {

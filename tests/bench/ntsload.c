@@ -31,6 +31,8 @@
 
 #include "../../common/ntskeys.h"
 #include "../../common/ntsntp.h"
+#include "../../common/bytes.h"
+#include "udpclient.h"
 
 #define MAXW 256
 #define SLOTS 65536
@@ -58,22 +60,6 @@ static double now_us(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, size_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static size_t pad4(size_t n)
-{
-	return (n + 3) & ~(size_t)3;
 }
 
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
@@ -197,37 +183,23 @@ static enum verdict check(const uint8_t *p, size_t len, uint32_t seq)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: ntsload HOST PORT WINDOW SECONDS <KEY-EXCHANGE\n");
-		return 2;
-	}
-	struct sockaddr_in dst = { .sin_family = AF_INET,
-				   .sin_port = htons((uint16_t)atoi(argv[2])) };
-	int win = atoi(argv[3]);
-	double secs = atof(argv[4]);
-	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1 || win < 1 ||
-	    win > MAXW || secs <= 0)
+	int win;
+	double secs;
+	if (!window_args(argc, argv, MAXW, "ntsload HOST PORT WINDOW SECONDS <KEY-EXCHANGE",
+			 &win, &secs))
 		return 2;
 	if (!read_ke() || cookie_len > COOKIE_MAX - 4) {
 		fprintf(stderr, "ntsload: no keys or cookies on standard input\n");
 		return 1;
 	}
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&dst, sizeof dst) < 0) {
-		perror("ntsload: socket");
+	int fd = udp_client(argv[1], argv[2], "ntsload");
+	if (fd < 0)
 		return 1;
-	}
-	int big = 1 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
 
 	struct mmsghdr out[MAXW], in[MAXW];
 	struct iovec oiov[MAXW], iiov[MAXW];
-	for (int i = 0; i < MAXW; i++) {
-		oiov[i] = (struct iovec){ req[i], 0 };
-		out[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &oiov[i],
-							.msg_iovlen = 1 } };
-		iiov[i] = (struct iovec){ rep[i], sizeof rep[i] };
-	}
+	window_init(out, oiov, iiov, req[0], sizeof req[0], 0, rep[0],
+		    sizeof rep[0], MAXW);
 	/* oldest: the oldest request that may be in flight */
 	uint32_t seq = 1, oldest = 1;
 	long good = 0, naks = 0, lost = 0, late = 0, bad = 0, sent = 0, phs = 0;
@@ -274,13 +246,7 @@ int main(int argc, char **argv)
 			phs += ph;
 			seq++;
 		}
-		int done = 0;
-		while (done < want) {
-			int r = sendmmsg(fd, out + done, (unsigned)(want - done), 0);
-			if (r <= 0)
-				break;
-			done += r;
-		}
+		send_window(fd, out, want);
 		outstanding += want; /* unsent ones are lost after 20 ms */
 		sent += want;
 		struct pollfd pf = { fd, POLLIN, 0 };
@@ -291,10 +257,7 @@ int main(int argc, char **argv)
 			}
 			continue;
 		}
-		for (int i = 0; i < win; i++)
-			in[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iiov[i],
-							       .msg_iovlen = 1 } };
-		int k = recvmmsg(fd, in, (unsigned)win, MSG_DONTWAIT, NULL);
+		int k = recv_window(fd, in, iiov, win);
 		for (int i = 0; i < k; i++) {
 			const uint8_t *p = rep[i];
 			uint32_t s = (uint32_t)p[28] << 24 | (uint32_t)p[29] << 16 |

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "udpclient.h"
+
 #define MAXW 256
 #define SLOTS 65536
 #define MAX_SAMPLES 2000000
@@ -57,34 +59,19 @@ static uint32_t get_seq(const uint8_t *p)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: udpload HOST PORT WINDOW SECONDS\n");
+	int win;
+	double secs;
+	if (!window_args(argc, argv, MAXW, "udpload HOST PORT WINDOW SECONDS",
+			 &win, &secs))
 		return 2;
-	}
-	struct sockaddr_in dst = { .sin_family = AF_INET,
-				   .sin_port = htons((uint16_t)atoi(argv[2])) };
-	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1)
-		return 2;
-	int win = atoi(argv[3]);
-	double secs = atof(argv[4]);
-	if (win < 1 || win > MAXW || secs <= 0)
-		return 2;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&dst, sizeof dst) < 0) {
-		perror("udpload: socket");
+	int fd = udp_client(argv[1], argv[2], "udpload");
+	if (fd < 0)
 		return 1;
-	}
-	int big = 1 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
 
 	struct mmsghdr out[MAXW], in[MAXW];
 	struct iovec oiov[MAXW], iiov[MAXW];
-	for (int i = 0; i < MAXW; i++) {
-		oiov[i] = (struct iovec){ req[i], 48 };
-		out[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &oiov[i],
-							.msg_iovlen = 1 } };
-		iiov[i] = (struct iovec){ rep[i], sizeof rep[i] };
-	}
+	window_init(out, oiov, iiov, req[0], sizeof req[0], 48, rep[0],
+		    sizeof rep[0], MAXW);
 	uint32_t seq = 1;
 	long replies = 0, lost = 0, ns = 0;
 	int outstanding = 0;
@@ -99,24 +86,14 @@ int main(int argc, char **argv)
 			sent_at[seq % SLOTS] = t;
 			seq++;
 		}
-		int done = 0;
-		while (done < want) {
-			int r = sendmmsg(fd, out + done, (unsigned)(want - done), 0);
-			if (r <= 0)
-				break;
-			done += r;
-		}
-		outstanding += done;
+		outstanding += send_window(fd, out, want);
 		struct pollfd p = { fd, POLLIN, 0 };
 		if (poll(&p, 1, 20) <= 0) {
 			lost += outstanding;
 			outstanding = 0;
 			continue;
 		}
-		for (int i = 0; i < win; i++)
-			in[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iiov[i],
-							       .msg_iovlen = 1 } };
-		int k = recvmmsg(fd, in, (unsigned)win, MSG_DONTWAIT, NULL);
+		int k = recv_window(fd, in, iiov, win);
 		if (k <= 0)
 			continue;
 		double tr = now_us();

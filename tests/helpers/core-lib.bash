@@ -83,3 +83,11 @@ netns_del() {
 		ip netns del "$ns"
 	done
 }
+
+# A state directory of the test's own ($dir, mode 0700) and a free UDP
+# $port, for the suites of the state file.
+state_dir_and_port() {
+	dir="$BATS_TEST_TMPDIR/state"
+	mkdir -m 700 "$dir"
+	port=$(free_port udp)
+}
