@@ -3,9 +3,9 @@
 # programs and the ASan+UBSan ones.
 .PHONY: check check-bats check-asan
 check: deps
-	@$(MAKE) --no-print-directory all asan
+	@$(MAKE) -j2 --no-print-directory all asan
 	@$(MAKE) --no-print-directory check-unit
-	@$(MAKE) --no-print-directory check-fuzz
+	@$(MAKE) -j2 --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-bats
 	@$(MAKE) --no-print-directory check-asan
 

@@ -7,12 +7,12 @@
 #   make fuzz [FUZZ_SECONDS=N]   each harness for N s (default 300: well
 #                                over 10 million runs each on one core)
 #   make check-fuzz              replay the seed corpus, then a short run
-#                                of each (FUZZ_CHECK_SECONDS, default 2)
+#                                of each (FUZZ_CHECK_SECONDS, default 1)
 # Counts of each run: build/fuzz/<harness>.log, summed up in
 # build/fuzz/counts.txt.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
-FUZZ_CHECK_SECONDS ?= 2
+FUZZ_CHECK_SECONDS ?= 1
 FUZZ_HARNESSES := request daytime timestamp describe ratelimit ntske ntsef ntscookie state
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -2,7 +2,7 @@
 # Load and hostile clients (issue 5): TCP storms through systemd and
 # xinetd, slow and endless clients, SIGTERM in mid-stream, a UDP flood
 # beside a well-behaved client, and the amplification check.
-# Scale for slow builds: LOAD_CONNECTIONS (default 1000), FLOOD_SECONDS
+# Scale for slow builds: LOAD_CONNECTIONS (default 500), FLOOD_SECONDS
 # (default 6). Figures are printed to fd 3 (bats shows them with
 # --show-output-of-passing-tests, the runner log keeps them).
 
@@ -10,7 +10,7 @@ load helpers/common
 load helpers/xinetd-conf
 
 HELPERS="$TOP/tests/helpers"
-CONNECTIONS=${LOAD_CONNECTIONS:-1000}
+CONNECTIONS=${LOAD_CONNECTIONS:-500}
 FLOOD_S=${FLOOD_SECONDS:-6}
 
 setup_file() {

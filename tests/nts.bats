@@ -111,7 +111,7 @@ MALFORMED=len-odd,len-short,past-end,two-cookies,placeholder-len,auth-not-last,n
 	start_sntp
 	local p all=good,unknown,plain,bad-auth,bad-cookie,$MALFORMED
 	for p in 0 1 7; do
-		run nts --class "$all" --placeholders "$p" --timeout 0.3
+		run nts --class "$all" --placeholders "$p" --timeout 0.15
 		assert_success
 		run awk '{ split($2, s, "="); split($3, r, "=");
 			sent += s[2]; got += r[2]; n++

@@ -252,7 +252,9 @@ GOOD_MAX=0.9
 
 @test "2000 connections at once from 127.0.0.2: each a line or a close; 127.0.0.1 answered at once meanwhile and after" {
 	local burst=$BATS_TEST_TMPDIR/burst
-	tcp_burst 127.0.0.1 "$TCP_PORT" 2000 127.0.0.2 >"$burst" 2>&1 &
+	# The burst's connections past xinetd's backlog hang by design (see
+	# below): counted as hung after 6 s, not 15, so the test waits less.
+	BURST_HUNG_S=6 tcp_burst 127.0.0.1 "$TCP_PORT" 2000 127.0.0.2 >"$burst" 2>&1 &
 	local bpid=$!
 	sleep 0.2
 	# One connection every 0.1 s from the other source while the burst

@@ -95,12 +95,14 @@ lines_then_clean() {
 	vg_clean
 }
 
-# Wait until the program under valgrind has gone, then judge.
+# Wait until the program under valgrind has gone, then judge: the
+# children of the superserver (systemd-socket-activate --accept forks
+# one per connection; matching command lines would find the superserver
+# itself, whose arguments name the program, and wait 10 s every time).
 settle() {
-	sleep 0.5
-	local i
+	local i parent=${SERVER_PIDS[-1]}
 	for i in $(seq 100); do
-		pgrep -f "$BATS_FILE_TMPDIR/" >/dev/null || break
+		pgrep -P "$parent" >/dev/null || break
 		sleep 0.1
 	done
 }

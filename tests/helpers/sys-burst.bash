@@ -6,15 +6,18 @@
 # line: a whole CRLF-terminated line then EOF; closed: EOF with nothing
 # (a superserver over its limits); refused: ECONNREFUSED or a reset before
 # any byte; partial: bytes without a whole line (must never happen);
-# hung: connected, but neither a byte nor EOF within 15 s (must never
-# happen); unconnected: the handshake not done within 30 s (a full listen
-# queue drops SYNs; the kernel's retries back off: 1, 3, 7, 15, 31 s).
+# hung: connected, but neither a byte nor EOF within BURST_HUNG_S (default
+# 15 s; must never happen unless said); unconnected: the handshake not
+# done within 30 s (a full listen queue drops SYNs; the kernel's retries
+# back off: 1, 3, 7, 15, 31 s).
 # Uses $PY.
 tcp_burst() {
 	$PY - "$@" <<'PY'
-import errno, resource, selectors, socket, sys, time
+import errno, os, resource, selectors, socket, sys, time
 host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 source = sys.argv[4] if len(sys.argv) > 4 else None
+# Connected and never answered for this long: hung (BURST_HUNG_S).
+HUNG_S = float(os.environ.get("BURST_HUNG_S", "15"))
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 64)), hard))
 window = min(n, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 64)
@@ -81,7 +84,7 @@ while started < n or open_:
             finish(s, "partial")
     now = time.monotonic()
     for s, (buf, t0, connected) in list(open_.items()):
-        if connected and now - t0 > 15:
+        if connected and now - t0 > HUNG_S:
             finish(s, "hung")
         elif not connected and now - t0 > 30:
             finish(s, "unconnected")
