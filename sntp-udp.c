@@ -222,10 +222,12 @@ static void stamp(uint8_t *reply, size_t len, const struct timespec *tx)
 {
 	struct after a;
 	memcpy(&a, reply + len, sizeof a);
-	if (a.kind != AFTER_NOTHING && a.xmt)
-		ntp_reply_stamp_ntp(reply, a.xmt);
-	else if (a.kind != AFTER_NOTHING)
-		ntp_reply_stamp(reply, tx);
+	if (a.kind != AFTER_NOTHING) {
+		if (a.xmt) /* interleaved: the earlier reply's kernel time */
+			ntp_reply_stamp_ntp(reply, a.xmt);
+		else
+			ntp_reply_stamp(reply, tx);
+	}
 	if (a.kind == AFTER_SEAL)
 		ntsntp_reply_seal(reply, &a.seal, a.nonce);
 	explicit_bzero(reply + len, sizeof a);

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
+#include "activation.h"
 #include "peer.h"
 #include "state.h"
 
@@ -31,23 +32,37 @@
  * load (batches closer than this) it costs nothing. */
 #define COLDSEND_PAUSE_NS 1000000
 
-static struct sockaddr_storage own;
-static bool pending;
+static bool pending; /* a warm-up datagram on its way: one at a time */
+
+/* The address each socket is bound to: asked once a process. */
+static const struct sockaddr *local_of(int fd)
+{
+	static struct {
+		int fd;
+		struct sockaddr_storage ss;
+	} known[ACT_MAX_SOCKETS];
+	static int n;
+	for (int i = 0; i < n; i++)
+		if (known[i].fd == fd)
+			return (struct sockaddr *)&known[i].ss;
+	socklen_t len = sizeof known[0].ss;
+	if (n == ACT_MAX_SOCKETS ||
+	    getsockname(fd, (struct sockaddr *)&known[n].ss, &len) < 0)
+		return NULL;
+	known[n].fd = fd;
+	return (struct sockaddr *)&known[n++].ss;
+}
 
 static void warm(int fd, struct mmsghdr *out, unsigned n)
 {
 	/* The whole path, out and back in: an empty datagram to the socket
-	 * itself (over loopback: it never leaves the host). A datagram
-	 * with a local source cannot come from outside (Linux drops such
-	 * martians), so its source names it when it is read. One at a
-	 * time: another socket's would not be recognised. */
-	struct sockaddr_storage local;
-	socklen_t len = sizeof local;
-	if (!pending && getsockname(fd, (struct sockaddr *)&local, &len) == 0) {
-		size_t l = peer_self_target((struct sockaddr *)&local,
-					    out[0].msg_hdr.msg_name, &own);
+	 * itself (over loopback: it never leaves the host). */
+	const struct sockaddr *local = local_of(fd);
+	if (!pending && local) {
+		struct sockaddr_storage to;
+		size_t l = peer_self_target(local, out[0].msg_hdr.msg_name, &to);
 		pending = l > 0 && sendto(fd, "", 0, MSG_DONTWAIT,
-					  (struct sockaddr *)&own,
+					  (struct sockaddr *)&to,
 					  (socklen_t)l) == 0;
 	}
 	/* Then the replies' own route and control messages. */
@@ -65,22 +80,19 @@ static bool loopback(const struct sockaddr *sa)
 	       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
 }
 
+/* A warm-up datagram, this process's or an earlier one's that a shaper
+ * on lo held past its exit: empty, from the socket's own port, from
+ * loopback or the socket's own address. No other host can send from
+ * those (Linux drops such martians), and no other local program from
+ * this port while the socket holds it. */
 bool coldsend_is_own(int fd, const struct sockaddr *src, size_t len)
 {
-	if (len != 0)
+	const struct sockaddr *local = len == 0 ? local_of(fd) : NULL;
+	if (!local || peer_port(src) != peer_port(local) ||
+	    !(loopback(src) || peer_equal(src, local)))
 		return false;
-	if (pending && peer_equal(src, (struct sockaddr *)&own)) {
-		pending = false;
-		return true;
-	}
-	/* One an earlier process sent and exited before it came back (a
-	 * shaper on lo held it): empty, from this socket's own port on
-	 * loopback, which no other host can send from (martian) and no
-	 * other local program can while this socket holds the port. */
-	struct sockaddr_storage local;
-	socklen_t l = sizeof local;
-	return getsockname(fd, (struct sockaddr *)&local, &l) == 0 &&
-	       loopback(src) && peer_port(src) == peer_port((struct sockaddr *)&local);
+	pending = false;
+	return true;
 }
 
 void coldsend_before(int fd, struct mmsghdr *out, unsigned n,
