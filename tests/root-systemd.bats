@@ -226,6 +226,44 @@ wait_inactive() {
 	[ "$leapc $st $t1 $t2 $t3" = "N 2 111 111 1111" ] || fail "measurement: $output"
 }
 
+# Interleaved mode across activations through the shipped units: the
+# state file lives in RuntimeDirectory=sockclock (kept between processes
+# by RuntimeDirectoryPreserve=yes) and the socket stamps what it queues
+# (Timestamping=ns). chronyd (-x: never the clock) polls every 2 s an
+# sntp-udp that idles out after 1 s, so most requests start a process.
+@test "chronyd xleave against the installed sntp-udp.socket: interleaved samples across activations, under 1 ms" {
+	sys sh -c "echo 'OPTIONS=--verbose --idle-timeout=1 --assume-synchronized' \
+		>/etc/default/sockclock-sntp-udp"
+	wait_inactive sntp-udp.service
+	local before
+	before=$(sys /usr/local/sbin/sntp-udp --stats 2>/dev/null | sed -n 's/^processes-started: //p')
+	before=${before:-0}
+	run sys sh -c 'd=/tmp/chrony-x; mkdir -p $d
+		printf "server 127.0.0.1 xleave minpoll 1 maxpoll 1\nlogdir $d\nlog measurements\ncmdport 0\npidfile $d/pid\n" >$d/conf
+		chronyd -x -d -u root -f $d/conf >$d/out 2>&1 & p=$!
+		for i in $(seq 150); do
+			n=$(grep -Ec " [0-9]I [A-Z] [A-Z]$" $d/measurements.log 2>/dev/null)
+			[ "${n:-0}" -ge 3 ] && break
+			sleep 0.2
+		done
+		kill $p; wait $p
+		grep "^[0-9]" $d/measurements.log'
+	echo "$output" | sed 's/^/# /' >&3
+	local xl
+	xl=$(grep -E ' [0-9]I [A-Z] [A-Z]$' <<<"$output") || fail "no interleaved sample: $output"
+	[ "$(wc -l <<<"$xl")" -ge 3 ] || fail "fewer than 3 interleaved samples: $output"
+	# Offsets of the interleaved samples (column 12) under 1 ms.
+	awk '{ o = $12 < 0 ? -$12 : $12; if (o >= 0.001) { print; bad = 1 } } END { exit bad }' <<<"$xl" ||
+		fail "an interleaved offset of 1 ms or more: $xl"
+	run sys /usr/local/sbin/sntp-udp --stats
+	echo "$output" | sed 's/^/# /' >&3
+	local n
+	n=$(sed -n 's/^interleaved-answered: //p' <<<"$output")
+	((n >= 3)) || fail "interleaved-answered $n: $output"
+	n=$(sed -n 's/^processes-started: //p' <<<"$output")
+	((n - before >= 2)) || fail "not across activations: $before then $n processes"
+}
+
 @test "the journal has the programs' lines, with PEER_ADDRESS" {
 	sys socat -T5 - UDP4:127.0.0.1:13 <<<"x"
 	run sys journalctl -q --no-pager -o verbose SYSLOG_IDENTIFIER=daytime-udp
