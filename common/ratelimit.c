@@ -14,6 +14,7 @@
 
 #include "peer.h"
 #include "siphash.h"
+#include "trylock.h"
 
 #define WAYS RL_WAYS
 #define SETS (RL_SLOTS / WAYS)
@@ -74,21 +75,12 @@ static uint64_t hash(const uint8_t key[16])
 
 static bool set_lock(struct set *s, int64_t now_ms)
 {
-	int64_t cur = 0;
-	if (__atomic_compare_exchange_n(&s->lock, &cur, now_ms, false,
-					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return true;
-	/* Left by a dead process, or garbled (from the future): take it.
-	 * No subtraction: a garbled word must not overflow. */
-	return (cur <= now_ms - STALE_LOCK_MS ||
-		(now_ms <= INT64_MAX - STALE_LOCK_MS && cur > now_ms + STALE_LOCK_MS)) &&
-	       __atomic_compare_exchange_n(&s->lock, &cur, now_ms, false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	return trylock_take(&s->lock, now_ms, STALE_LOCK_MS);
 }
 
 static void set_unlock(struct set *s)
 {
-	__atomic_store_n(&s->lock, 0, __ATOMIC_RELEASE);
+	trylock_release(&s->lock);
 }
 
 static enum rl_verdict charge(struct set *set, const uint8_t key[16],

@@ -1,5 +1,6 @@
 /* xleave: the interleaved-mode table (see xleave.h). */
 #include "xleave.h"
+#include "trylock.h"
 
 #include <stddef.h>
 
@@ -29,24 +30,12 @@ static struct set *set_of(void *table, uint64_t rx)
 
 static bool set_lock(struct set *s, int64_t now_ms)
 {
-	if (now_ms == 0)
-		now_ms = 1; /* 0 marks a free lock */
-	int64_t cur = 0;
-	if (__atomic_compare_exchange_n(&s->lock, &cur, now_ms, false,
-					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return true;
-	/* Left by a process that died in it (or from the future: any
-	 * bytes may be in the file): take it over, once. */
-	bool stale = cur > now_ms ||
-		     (uint64_t)now_ms - (uint64_t)cur > XL_LOCK_STALE_MS;
-	return stale &&
-	       __atomic_compare_exchange_n(&s->lock, &cur, now_ms, false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	return trylock_take(&s->lock, now_ms, XL_LOCK_STALE_MS);
 }
 
 static void set_unlock(struct set *s)
 {
-	__atomic_store_n(&s->lock, 0, __ATOMIC_RELEASE);
+	trylock_release(&s->lock);
 }
 
 bool xl_put(void *table, uint64_t rx, uint64_t tx, int64_t now_ms)
