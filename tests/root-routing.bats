@@ -163,12 +163,16 @@ PY
 # (coldsend.c): it may wake the superserver (POLLIN, never POLLERR),
 # which starts the program again, as systemd would; that one drops it
 # unseen and unanswered, and the socket is then quiet.
-@test "a reply that leaves after the exit leaves the socket clean (no POLLERR)" {
-	ip netns exec "$S" tc qdisc add dev lo root tbf rate 1kbit burst 300 latency 5s
+# late_reply [ARGS...]: the scenario above on a fresh port, sntp-udp
+# started with ARGS; $output: exit=, reply=, after_exit=, events=,
+# again= (a second start if the socket woke), events= after that.
+late_reply() {
+	ip netns exec "$S" tc qdisc replace dev lo root tbf rate 1kbit burst 300 latency 5s
 	port=$(free_port udp)
-	run ip netns exec "$S" $PY - "$BIN/sntp-udp" "$port" <<'PY'
+	run ip netns exec "$S" $PY - "$BIN/sntp-udp" "$port" "$@" <<'PY'
 import os, select, socket, sys, time
 prog, port = sys.argv[1], int(sys.argv[2])
+extra = sys.argv[3:]  # e.g. --state-dir=DIR
 srv = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 srv.bind(("::", port))
 sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -182,7 +186,7 @@ def run():
     if pid == 0:
         os.dup2(srv.fileno(), 3)
         os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
-        os.execv(prog, [prog, "--idle-timeout=0", "--rate-limit=0"])
+        os.execv(prog, [prog, "--idle-timeout=0", "--rate-limit=0"] + extra)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 def events():
     p = select.poll()
@@ -206,7 +210,30 @@ if ev == [select.POLLIN]:  # the warm-up datagram: start it again
 print("exit=%d reply=%d after_exit=%.2fs events=%s again=%s events=%s" % (
     st, len(reply), arrived - exited, ev, again, events()))
 PY
+	ip netns exec "$S" tc qdisc del dev lo root
+}
+
+@test "a reply that leaves after the exit leaves the socket clean (no POLLERR)" {
+	late_reply
 	assert_success
 	echo "$output" >&3
 	assert_output --regexp '^exit=0 reply=48 after_exit=(0\.[3-9]|1\.[0-9])[0-9]s events=(\[\] again=-|\[1\] again=0 unanswered) events=\[\]$'
+}
+
+# The same with a kernel-stamped reply: a fresh state file makes this the
+# first process, which stamps its first reply (one in 8, for the cold
+# send-delay estimate). The stamp comes only when the shaper lets the
+# reply go, so the program waits for it before it exits (bounded), and
+# the socket is handed back without it: never POLLERR (8).
+@test "a kernel-stamped reply held past the send: the program waits for its stamp, the socket stays clean" {
+	local dir=$BATS_TEST_TMPDIR/state
+	mkdir -m 700 "$dir"
+	late_reply --state-dir="$dir"
+	assert_success
+	echo "$output" >&3
+	# after_exit near 0: it waited for the stamped reply to leave (an
+	# unstamped one leaves after the exit, as above). Without that wait
+	# the stamp lands after the exit: events=[9], POLLIN|POLLERR. (The
+	# 1 s hold is too long to count as a send delay in --stats.)
+	assert_output --regexp '^exit=0 reply=48 after_exit=0\.[0-2][0-9]s events=(\[\] again=-|\[1\] again=0 unanswered) events=\[\]$'
 }
