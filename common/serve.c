@@ -239,7 +239,9 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 			rx = *d->start;
 		d->first = false;
 		struct sockaddr *peer = (struct sockaddr *)&d->peer[i];
-		if (coldsend_is_own(fd, peer, d->in[i].msg_len)) {
+		/* Only programs that warm their send path (those that stamp
+		 * a transmit time) send themselves datagrams. */
+		if (h->stamp && coldsend_is_own(fd, peer, d->in[i].msg_len)) {
 			own++;
 			continue;
 		}
