@@ -19,6 +19,12 @@ bool clk_state_read(struct ntp_kernel_clock *st)
 	return true;
 }
 
+int64_t clk_ns_between(const struct timespec *a, const struct timespec *b)
+{
+	return (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 +
+	       (b->tv_nsec - a->tv_nsec);
+}
+
 long clk_step_ns(void)
 {
 	/* Like chrony and ntpd: the precision is what reading the clock
@@ -28,8 +34,7 @@ long clk_step_ns(void)
 	clock_gettime(CLOCK_REALTIME, &a);
 	for (int i = 0; i < 16; i++) {
 		clock_gettime(CLOCK_REALTIME, &b);
-		long d = (b.tv_sec - a.tv_sec) * 1000000000L +
-			 (b.tv_nsec - a.tv_nsec);
+		int64_t d = clk_ns_between(&a, &b);
 		if (d > 0 && d < best)
 			best = d;
 		a = b;

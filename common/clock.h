@@ -19,6 +19,8 @@ long clk_step_ns(void);
 void clk_now(struct timespec *ts);
 /* The monotonic clock in milliseconds (deadlines, idle timers). */
 int64_t clk_mono_ms(void);
+/* b - a in nanoseconds. */
+int64_t clk_ns_between(const struct timespec *a, const struct timespec *b);
 /* Seconds (an option's value) as whole milliseconds, rounded. */
 int64_t clk_ms(double seconds);
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "activation.h"
+#include "clock.h"
 #include "peer.h"
 #include "state.h"
 
@@ -100,8 +101,7 @@ void coldsend_before(int fd, struct mmsghdr *out, unsigned n,
 {
 	static struct timespec last;
 	static bool sent;
-	int64_t gap = (int64_t)(now->tv_sec - last.tv_sec) * 1000000000 +
-		      (now->tv_nsec - last.tv_nsec);
+	int64_t gap = clk_ns_between(&last, now);
 	if (!sent || gap < 0 || gap > COLDSEND_PAUSE_NS)
 		warm(fd, out, n);
 	last = *now;

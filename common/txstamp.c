@@ -117,12 +117,6 @@ void txs_resync(int fd)
 	s->on = flags_set(fd);
 }
 
-static int64_t ns_between(const struct timespec *a, const struct timespec *b)
-{
-	return (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 +
-	       (b->tv_nsec - a->tv_nsec);
-}
-
 static void matched(struct sock *s, uint32_t id, const struct timespec *k,
 		    txs_got_fn got)
 {
@@ -137,7 +131,7 @@ static void matched(struct sock *s, uint32_t id, const struct timespec *k,
 		s->n--;
 		if (ahead > 0)
 			continue;
-		int64_t d = ns_between(&p->tx, k);
+		int64_t d = clk_ns_between(&p->tx, k);
 		if (d < 0 || d > MAX_DELAY_NS)
 			return; /* not this send's: keep the time read */
 		state_delay(p->cold ? STI_DELAY_COLD : STI_DELAY_WARM, d);
