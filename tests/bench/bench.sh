@@ -6,7 +6,8 @@
 # against the goals of issues 3 and 4.
 #   tests/bench/bench.sh BENCHDIR   (BENCHDIR: the built clients)
 # Knobs (environment): BENCH_SECONDS (per load run, default 0.6),
-# BENCH_ROUNDS (default 5), BENCH_EXEC_N (default 400),
+# BENCH_ROUNDS (default 5), BENCH_PAIR_ROUNDS (sntp-udp/responder
+# pairs at 32 outstanding, default 15), BENCH_EXEC_N (default 400),
 # BENCH_ACC_N (accuracy requests per run, default 300), BENCH_COLD_N
 # (spawning requests per superserver, default 10). The programs run
 # with --rate-limit=0: chronyd has no limit unless configured either.
@@ -19,6 +20,7 @@ top=$(pwd)
 bin=$1
 secs=${BENCH_SECONDS:-0.6}
 rounds=${BENCH_ROUNDS:-5}
+pair_rounds=${BENCH_PAIR_ROUNDS:-15}
 exec_n=${BENCH_EXEC_N:-400}
 acc_n=${BENCH_ACC_N:-300}
 cold_n=${BENCH_COLD_N:-10}
@@ -125,8 +127,14 @@ bg chronyd chronyd -d -x "${chr_user[@]}" -f "$tmp/chrony.conf"
 
 bg accept systemd-socket-activate --accept -l "127.0.0.1:$p_accept" "$top/daytime-tcp"
 bg listen systemd-socket-activate -l "127.0.0.1:$p_listen" "$top/daytime-tcp" --idle-timeout=600
-bg ssa systemd-socket-activate --datagram -l "127.0.0.1:$p_ssa" "$top/sntp-udp" --idle-timeout=600 --rate-limit=0
-bg acc_ssa systemd-socket-activate --datagram -l "127.0.0.1:$p_acc_ssa" "$top/sntp-udp" --idle-timeout=600 --rate-limit=0
+# With a state file each, as the shipped units run them: its counters
+# and interleaved table are part of the cost being measured.
+mkdir -p "$tmp/state.ssa" "$tmp/state.acc"
+chmod 700 "$tmp/state.ssa" "$tmp/state.acc"
+bg ssa systemd-socket-activate --datagram -l "127.0.0.1:$p_ssa" "$top/sntp-udp" --idle-timeout=600 --rate-limit=0 \
+	--state-dir="$tmp/state.ssa"
+bg acc_ssa systemd-socket-activate --datagram -l "127.0.0.1:$p_acc_ssa" "$top/sntp-udp" --idle-timeout=600 --rate-limit=0 \
+	--state-dir="$tmp/state.acc"
 bg udpref "$bin/udpref" "$p_ref" 600
 
 for p in $p_builtin $p_xdt $p_xone $p_accept $p_listen; do wait_port tcp "$p"; done
@@ -229,6 +237,14 @@ for r in $(seq "$rounds"); do
 		done
 	done
 done
+# sntp-udp against the minimal responder at 32 outstanding, in pairs:
+# the two runs of a pair are adjacent in time, so a slow spell of the
+# machine falls on both; the ratio is the median of the pairs' ratios
+# (best rounds alone follow single lucky runs: 0.82 to 0.95 seen).
+for r in $(seq "$pair_rounds"); do
+	load ref "$tmp/pair.ref" "$bin/udpload" 127.0.0.1 "$p_ref" 32 "$secs"
+	load ssa "$tmp/pair.ssa" "$bin/udpload" 127.0.0.1 "$p_ssa" 32 "$secs"
+done
 hz=$(getconf CLK_TCK)
 # server CPU us per reply over all rounds of a results file (field 6 ticks)
 cpu() { awk -v hz="$hz" '{ n += $1; t += $6 } END { if (n > 0 && t > 0) printf "%.2f", t * 1e6 / hz / n; else printf "-" }' "$1"; }
@@ -301,6 +317,29 @@ for t in chrony ref ssa; do
 	printf "  %-34s %9s %9s %9s %10s %9s %6s\n" "$label" "${u1[$t]}" "${rtt[$t]}" \
 		"$(field "$a" 4)" "${u32[$t]}" "${ucpu[$t]}" "$(( $(field "$a" 5) + $(field "$b" 5) ))"
 done
+
+# pair_ratio: median over the pairs of sntp-udp's rate / the responder's
+# (field 2), and of the responder's CPU per reply / sntp-udp's; "q1-q3".
+pair_ratio() {
+	paste -d' ' "$tmp/pair.ref" "$tmp/pair.ssa" | awk -v hz="$hz" '
+		function med(a, n,   i, j, t) {
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+				if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		$2 > 0 && $8 > 0 && $1 > 0 && $7 > 0 && $6 > 0 && $12 > 0 {
+			n++; r[n] = $8 / $2
+			c[n] = ($6 / $1) / ($12 / $7)
+		}
+		END {
+			if (!n) { print "- - - -"; exit }
+			m = med(r, n); mc = med(c, n) # med sorts: quartiles follow
+			printf "%.3f %.3f %.3f %.3f\n", m, r[int(n / 4) + 1], r[n - int(n / 4)], mc
+		}'
+}
+read -r pr_rate pr_q1 pr_q3 pr_cpu <<<"$(pair_ratio)"
+printf "  %-34s rate %s (q1 %s, q3 %s), CPU per reply %s; %s pairs\n" \
+	"sntp-udp / responder, in pairs" "$pr_rate" "$pr_q1" "$pr_q3" "$pr_cpu" "$(wc -l <"$tmp/pair.ssa")"
 
 echo
 echo "5. accuracy (kernel-stamped client; us): cold = the request that started the process"
@@ -379,9 +418,10 @@ listening daytime-tcp >= 1.1x xinetd builtin, 1 client (issue 15);cps1[listen];/
 listening daytime-tcp >= 1.1x xinetd builtin, 8 clients (issue 15);cps8[listen];/s;cps8[listen];cps8[builtin];>=;1.1
   (same, by server CPU per connection: xinetd / daytime-tcp);tcpu[listen];us;tcpu[builtin];tcpu[listen];>=;1.0
 sntp-udp >= 1.3x chronyd, 32 outstanding;u32[ssa];/s;u32[ssa];u32[chrony];>=;1.3
-sntp-udp >= 0.9x minimal responder, 32 outstanding;u32[ssa];/s;u32[ssa];u32[ref];>=;0.9
+sntp-udp >= 0.95x minimal responder, 32 outstanding, pairs (issue 10);pr_rate;;pr_rate;;>=;0.95
   (same, by server CPU per reply at 32: chronyd / sntp-udp);ucpu[ssa];us;ucpu[chrony];ucpu[ssa];>=;1.3
-  (same, by server CPU per reply at 32: responder / sntp-udp);ucpu[ssa];us;ucpu[ref];ucpu[ssa];>=;0.9
+  (same, by server CPU per reply at 32, pairs: responder / sntp-udp);pr_cpu;;pr_cpu;;>=;0.95
+  (best rounds: sntp-udp / responder, for reference);u32[ssa];/s;u32[ssa];u32[ref];>=;0.95
 sntp-udp one-at-a-time RTT <= chronyd's;rtt[ssa];us;rtt[ssa];rtt[chrony];<=;1.0
 warm |offset| median <= 1 us (s-s-activate);om;us;om;;<=;1
 warm |offset| p99 <= 5 us (s-s-activate);op;us;op;;<=;5
