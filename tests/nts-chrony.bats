@@ -69,7 +69,7 @@ wait_count() { # re n secs
 @test "key rotation: one rotation keeps chronyd authenticated; once its keys are gone, NAK and a new key exchange" {
 	ke=$(free_port tcp)
 	ntp=$(free_port udp)
-	activate "$ke" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS) --nts-rotate=2 -v
+	activate "$ke" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS) --nts-rotate=1 -v
 	activate "$ntp" --datagram -- "$BIN/sntp-udp" --nts-keys="$BATS_TEST_TMPDIR/nts-keys" \
 		--assume-synchronized --idle-timeout=60 -v
 	local d=$BATS_TEST_TMPDIR/chrony
@@ -84,13 +84,13 @@ wait_count() { # re n secs
 	[ "$(count_log 'keys and 8 cookies sent')" = 1 ]
 	# One rotation (an exchange of ours after the period): chronyd's
 	# cookies are under the previous key now, still kept.
-	sleep 2.2
+	sleep 1.1
 	keclient "$ke" >/dev/null
 	n=$(count_log "$NTS")
 	wait_count "$NTS" $((n + 2)) 10
 	[ "$(count_log 'NTS NAK sent')" = 0 ] || fail "NAK after one rotation"
 	# Three more: the key of chronyd's cookies drops out of the file.
-	for r in 1 2 3; do sleep 2.2; keclient "$ke" >/dev/null; done
+	for r in 1 2 3; do sleep 1.1; keclient "$ke" >/dev/null; done
 	wait_count 'NTS NAK sent' 1 15
 	# chronyd's second key exchange (ours were 4), then NTS time again.
 	wait_count 'keys and 8 cookies sent' 6 20

@@ -143,7 +143,7 @@ setup() {
 	run sys ntpdig -j -t 3 127.0.0.1
 	assert_success
 	assert_output --regexp '"stratum": ?2'
-	sys sh -c 'mkdir -p /tmp/chrony && printf "server 127.0.0.1 iburst maxsamples 4\npidfile /tmp/chrony/pid\ncmdport 0\n" >/tmp/chrony/conf'
+	sys sh -c 'mkdir -p /tmp/chrony && printf "server 127.0.0.1 iburst minpoll -4 maxpoll -4 maxsamples 4\npidfile /tmp/chrony/pid\ncmdport 0\n" >/tmp/chrony/conf'
 	run sys timeout 20 chronyd -Q -u root -f /tmp/chrony/conf -t 15
 	assert_success
 	assert_output --regexp 'System clock wrong by -?[0-9.e-]+ seconds'

@@ -59,7 +59,7 @@ teardown() {
 		sleep 0.1
 	done
 	local c=$BATS_TEST_TMPDIR/cli.conf
-	printf '%s\n' 'server 198.51.100.2 nts iburst maxsamples 4' "ntstrustedcerts $d/ca.crt" \
+	printf '%s\n' 'server 198.51.100.2 nts iburst minpoll -4 maxpoll -4 maxsamples 4' "ntstrustedcerts $d/ca.crt" \
 		nosystemcert 'cmdport 0' "pidfile $BATS_TEST_TMPDIR/cli.pid" >"$c"
 	run ip netns exec "$P-cli" timeout 40 chronyd -Q -u root -f "$c" -t 20
 	wrong=$(grep -o 'System clock wrong by [-0-9.e]* seconds' <<<"$output") ||

@@ -21,7 +21,7 @@ setup_file() {
 		install -m 755 '$f/keclient' \"\$ROOT/usr/local/bin/sockclock-test-keclient\"
 		echo 'OPTIONS=--assume-synchronized --verbose' >\"\$ROOT/etc/default/sockclock-sntp-udp\"
 		echo 'OPTIONS=--verbose' >\"\$ROOT/etc/default/sockclock-nts-ke-tcp\"
-		printf '%s\n' 'server 127.0.0.1 nts iburst maxsamples 4' \
+		printf '%s\n' 'server 127.0.0.1 nts iburst minpoll -4 maxpoll -4 maxsamples 4' \
 			'ntstrustedcerts /etc/sockclock-test/ca.crt' nosystemcert 'cmdport 0' \
 			'pidfile /run/chrony-test.pid' >\"\$ROOT/etc/sockclock-test/chrony.conf\"
 		$(asan_dropin)"

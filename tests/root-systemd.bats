@@ -217,7 +217,7 @@ wait_inactive() {
 	assert_output --regexp '"leap": ?"no-leap"'
 	# chronyd with its measurements log: every packet test passed, the
 	# stratum served, and the offset under 1 ms.
-	sys sh -c 'mkdir -p /tmp/chrony && printf "server 127.0.0.1 iburst maxsamples 4\nlogdir /tmp/chrony\nlog measurements\npidfile /tmp/chrony/pid\n" >/tmp/chrony/conf'
+	sys sh -c 'mkdir -p /tmp/chrony && printf "server 127.0.0.1 iburst minpoll -4 maxpoll -4 maxsamples 4\nlogdir /tmp/chrony\nlog measurements\npidfile /tmp/chrony/pid\n" >/tmp/chrony/conf'
 	run sys timeout 20 chronyd -Q -u root -f /tmp/chrony/conf -t 15
 	assert_success
 	local wrong

@@ -21,6 +21,9 @@
  * after the first socket asks (a deferred static key), so a request sent
  * at once may arrive unstamped where no other socket wanted stamps.
  * The first request is reported apart (cold: it may start the server).
+ * NTPACC_RAW=FILE (environment): each counted sample's |offset| and
+ * delay (us) appended to FILE, a line each, for figures over several
+ * runs taken in turns with another server's.
  * Prints: cold_offset_us cold_delay_us warm_n absoff_med_us
  *         absoff_p99_us delay_med_us tx_stamp(kernel|user) late
  * late: replies that break causality, counted over every request: a
@@ -261,6 +264,18 @@ int main(int argc, char **argv)
 			off[n] = fabs(o);
 			del[n++] = d;
 		}
+	}
+	const char *raw = getenv("NTPACC_RAW");
+	FILE *rf = raw ? fopen(raw, "a") : NULL;
+	if (raw && !rf) {
+		perror(raw);
+		return 1;
+	}
+	for (int i = 0; rf && i < n; i++)
+		fprintf(rf, "%.3f %.3f\n", off[i], del[i]);
+	if (rf && fclose(rf) != 0) {
+		perror(raw);
+		return 1;
 	}
 	qsort(off, (size_t)n, sizeof *off, cmp);
 	qsort(del, (size_t)n, sizeof *del, cmp);

@@ -57,7 +57,7 @@ nts_chrony() {
 	local ke=$1 ntp=$2 d="$BATS_TEST_TMPDIR/chrony"; shift 2
 	mkdir -p "$d"
 	{
-		echo "server 127.0.0.1 port $ntp nts ntsport $ke iburst maxsamples 4"
+		echo "server 127.0.0.1 port $ntp nts ntsport $ke iburst minpoll -4 maxpoll -4 maxsamples 4"
 		echo "ntstrustedcerts $BATS_FILE_TMPDIR/ca.crt"
 		echo "nosystemcert"
 		echo "cmdport 0"
