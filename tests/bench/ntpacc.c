@@ -21,8 +21,8 @@
  * after the first socket asks (a deferred static key), so a request sent
  * at once may arrive unstamped where no other socket wanted stamps.
  * The first request is reported apart (cold: it may start the server).
- * NTPACC_RAW=FILE (environment): each counted sample's |offset| and
- * delay (us) appended to FILE, a line each, for figures over several
+ * NTPACC_RAW=FILE (environment): each counted sample's |offset|, delay
+ * and signed offset (us) appended to FILE, a line each, for figures over several
  * runs taken in turns with another server's.
  * Prints: cold_offset_us cold_delay_us warm_n absoff_med_us
  *         absoff_p99_us delay_med_us tx_stamp(kernel|user) late
@@ -172,6 +172,7 @@ int main(int argc, char **argv)
 
 	double *off = calloc((size_t)count, sizeof *off);
 	double *del = calloc((size_t)count, sizeof *del);
+	double *sgn = calloc((size_t)count, sizeof *sgn);
 	double cold_off = NAN, cold_del = NAN;
 	int n = 0, late = 0;
 	/* -x: the last exchange: its T1, its reply's receive field as
@@ -262,6 +263,7 @@ int main(int argc, char **argv)
 			cold_del = d;
 		} else {
 			off[n] = fabs(o);
+			sgn[n] = o;
 			del[n++] = d;
 		}
 	}
@@ -272,7 +274,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int i = 0; rf && i < n; i++)
-		fprintf(rf, "%.3f %.3f\n", off[i], del[i]);
+		fprintf(rf, "%.3f %.3f %.3f\n", off[i], del[i], sgn[i]);
 	if (rf && fclose(rf) != 0) {
 		perror(raw);
 		return 1;
