@@ -224,15 +224,19 @@ check_class() { # output name want
 
 @test "--nts-rotate: the handler rotates the key file when due; cookies move to the next key" {
 	# One listening process: the rotation comes from the exchange itself.
+	# The key file dates a rotation in whole seconds, so a 1 s period is
+	# due at the next second's edge, which two exchanges 0.1 s apart can
+	# straddle (CI's ASan pass did, once); with 2 s, two exchanges less
+	# than a second apart never do, and 2.1 s later one always is due.
 	port=$(free_port tcp)
-	activate "$port" -- "$BIN/nts-ke-tcp" $(KE_OPTS) --nts-rotate=1 --idle-timeout=5
+	activate "$port" -- "$BIN/nts-ke-tcp" $(KE_OPTS) --nts-rotate=2 --idle-timeout=5
 	run keclient "$port" --keys="$BATS_TEST_TMPDIR/nts-keys"
 	assert_line "cookies opened to the session's keys: 8 of 8"
 	id1=$(grep "^first cookie's key id:" <<<"$output" | awk '{ print $NF }')
 	run keclient "$port"
 	id_same=$(grep "^first cookie's key id:" <<<"$output" | awk '{ print $NF }')
 	[ "$id_same" = "$id1" ] || fail "rotated before the period: $id1 -> $id_same"
-	sleep 1.2
+	sleep 2.1
 	run keclient "$port" --keys="$BATS_TEST_TMPDIR/nts-keys"
 	assert_line "cookies opened to the session's keys: 8 of 8"
 	id2=$(grep "^first cookie's key id:" <<<"$output" | awk '{ print $NF }')
