@@ -221,4 +221,10 @@ tshark_read() {
 	refute_output --regexp '[Mm]alformed|Expert Info \(Error'
 	run tshark_read -Y '_ws.malformed || _ws.expert.severity == error'
 	assert_output ""
+	# Every reply leaves with DF set and IP ID 0 (IP_PMTUDISC_PROBE,
+	# serve.c), not an ID from the kernel's shared table.
+	run tshark_read -Y '!icmp && (ntp.flags.mode == 4 || ntp.flags.mode == 2)' -T fields -e ip.flags.df -e ip.id -E separator=,
+	assert_success
+	[ "$(grep -c . <<<"$output")" = 4 ] || fail "$output"
+	[ "$(grep -Ecv '^(1|True),0x0+$' <<<"$output")" = 0 ] || fail "replies not DF with ID 0: $output"
 }
