@@ -167,9 +167,9 @@ accx() { # NAME PORT
 	NTPACC_RAW="$tmp/raw.$1_x" "$bin/ntpacc" -x 127.0.0.1 "$2" "$acc_n" 2 >>"$tmp/runs.$1_x" ||
 		echo "- - 0 - - - failed -" >>"$tmp/runs.$1_x"
 }
-for r in $(seq "$xacc_runs"); do
-	accx ssa "$p_acc_ssa"
-	accx chrony "$p_chrony"
+for r in $(seq "$xacc_runs"); do # the order alternates, as the pairs' below
+	if [ $((r % 2)) = 1 ]; then accx ssa "$p_acc_ssa"; accx chrony "$p_chrony"
+	else accx chrony "$p_chrony"; accx ssa "$p_acc_ssa"; fi
 done
 for t in ssa chrony; do
 	touch "$tmp/raw.${t}_x"
@@ -264,13 +264,18 @@ for r in $(seq "$rounds"); do
 		done
 	done
 done
+declare -A pair_port=([ref]=$p_ref [ssa]=$p_ssa)
 # sntp-udp against the minimal responder at 32 outstanding, in pairs:
 # the two runs of a pair are adjacent in time, so a slow spell of the
 # machine falls on both; the ratio is the median of the pairs' ratios
 # (best rounds alone follow single lucky runs: 0.82 to 0.95 seen).
+# The order alternates from pair to pair, so that neither program always
+# runs second (after the other has warmed the client and the caches).
 for r in $(seq "$pair_rounds"); do
-	load ref "$tmp/pair.ref" "$bin/udpload" 127.0.0.1 "$p_ref" 32 "$secs"
-	load ssa "$tmp/pair.ssa" "$bin/udpload" 127.0.0.1 "$p_ssa" 32 "$secs"
+	if [ $((r % 2)) = 1 ]; then order="ref ssa"; else order="ssa ref"; fi
+	for t in $order; do
+		load "$t" "$tmp/pair.$t" "$bin/udpload" 127.0.0.1 "${pair_port[$t]}" 32 "$secs"
+	done
 done
 hz=$(getconf CLK_TCK)
 # server CPU us per reply over all rounds of a results file (field 6 ticks)
@@ -348,7 +353,7 @@ done
 # pair_ratio: median over the pairs of sntp-udp's rate / the responder's
 # (field 2), and of the responder's CPU per reply / sntp-udp's; "q1-q3".
 pair_ratio() {
-	paste -d' ' "$tmp/pair.ref" "$tmp/pair.ssa" | awk -v hz="$hz" '
+	paste -d' ' "$tmp/pair.ref" "$tmp/pair.ssa" | awk '
 		function med(a, n,   i, j, t) {
 			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
 				if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
