@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/ntscookie.h"
 #include "common/ntske.h"
@@ -17,20 +18,45 @@
 static const char *cert_file, *key_file;
 static const char *keys_file = NTSKEYS_DEFAULT_PATH;
 static double rotate_s = 86400;
+static bool rotate_only;
 static struct ntske_server negotiated;
+
+/* How long --rotate-keys waits for the key directory's lock (a key
+ * exchange holds it for one write and fsync). */
+#define ROTATE_LOCK_WAIT_S 30
+
+/* The keys for this exchange: rotated when due, read again otherwise so
+ * a rotation by another process is seen. The directory's lock is waited
+ * for at most half the time the connection has left (the rest is for
+ * the answer). Once a wait has run out, later exchanges only try the
+ * lock, never wait, until it is had again: in listening mode a held lock
+ * stalls the loop for one connection's deadline at most, and logs one
+ * warning. */
+static int current_keys(struct nts_keys *ks, int64_t deadline,
+			const struct sockaddr *peer, const char **why)
+{
+	static bool lock_busy;
+	int64_t now = clk_mono_ms();
+	int64_t by = lock_busy || deadline <= now ? now :
+						    now + (deadline - now) / 2;
+	int rc = ntskeys_update(keys_file, rotate_s, by, ks, why);
+	if (rc == 1 && !lock_busy)
+		log_msg(LOG_WARNING, peer, "key file %s: %s", keys_file, *why);
+	lock_busy = rc != 0; /* a failure too: waiting would not mend it */
+	return rc < 0 ? -1 : 0;
+}
 
 /* The two keys of this session (RFC 8915 §5.1), sealed into cookies
  * under the current master key, each with a fresh nonce. */
 static bool make_cookies(struct tls_session *s, const struct sockaddr *peer,
+			 int64_t deadline,
 			 uint8_t cookies[NTSKE_COOKIES][NTS_COOKIE_LEN])
 {
 	static struct nts_keys ks;
 	uint8_t c2s[NTSKE_KEY_LEN], s2c[NTSKE_KEY_LEN], ctx[5];
 	const char *why;
 
-	/* Rotates the file when the current key is due; reads it again
-	 * otherwise, so a rotation by another process is seen. */
-	if (ntskeys_update(keys_file, rotate_s, &ks, &why) < 0) {
+	if (current_keys(&ks, deadline, peer, &why) < 0) {
 		log_msg(LOG_ERR, peer, "key file %s: %s", keys_file, why);
 		return false;
 	}
@@ -59,7 +85,8 @@ static bool make_cookies(struct tls_session *s, const struct sockaddr *peer,
 }
 
 static size_t answer(struct tls_session *s, const uint8_t *req, size_t len,
-		     bool final, const struct sockaddr *peer, uint8_t *out)
+		     bool final, const struct sockaddr *peer, int64_t deadline,
+		     uint8_t *out)
 {
 	static uint8_t cookies[NTSKE_COOKIES][NTS_COOKIE_LEN];
 	struct ntske_request r;
@@ -67,7 +94,7 @@ static size_t answer(struct tls_session *s, const uint8_t *req, size_t len,
 	ntske_request_read(req, len, final, &r);
 	if (r.verdict == NTSKE_INCOMPLETE)
 		return 0;
-	if (r.verdict == NTSKE_OK && !make_cookies(s, peer, cookies))
+	if (r.verdict == NTSKE_OK && !make_cookies(s, peer, deadline, cookies))
 		r.verdict = NTSKE_INTERNAL;
 	if (r.why)
 		log_request(peer, "request of %zu bytes refused: %s", len, r.why);
@@ -75,6 +102,31 @@ static size_t answer(struct tls_session *s, const uint8_t *req, size_t len,
 		log_request(peer, "keys and %d cookies sent", NTSKE_COOKIES);
 	return ntske_response(&r, &negotiated, cookies[0], NTS_COOKIE_LEN, out,
 			      TLSSERVE_RESPONSE_MAX);
+}
+
+/* --rotate-keys: create or rotate the key file when due, and exit. What
+ * the file holds now goes to the log (standard error by hand). */
+static int rotate_keys(void)
+{
+	struct nts_keys ks;
+	const char *why;
+	int rc = ntskeys_update(keys_file, rotate_s,
+				clk_mono_ms() + ROTATE_LOCK_WAIT_S * 1000, &ks,
+				&why);
+	if (rc != 0) {
+		log_error("key file %s: %s", keys_file,
+			  rc > 0 ? "the key directory's lock is held by another "
+				   "process: not rotated" :
+				   why);
+		explicit_bzero(&ks, sizeof ks);
+		return 1;
+	}
+	log_msg(LOG_NOTICE, NULL,
+		"key file %s: current key id %08x, last rotated at %lld",
+		keys_file, (unsigned)ks.slot[NTSKEYS_CURRENT].id,
+		(long long)ks.rotated);
+	explicit_bzero(&ks, sizeof ks);
+	return 0;
 }
 
 /* Nothing is served before the certificate and the key file are good:
@@ -85,11 +137,14 @@ static int streams(const struct act_sockets *a, const struct opt_common *o)
 	static struct nts_keys ks;
 	const char *why;
 
+	if (rotate_only)
+		return rotate_keys();
 	if (tls_setup(cert_file, key_file, "ntske/1", &why) < 0) {
 		log_error("%s", why);
 		return 1;
 	}
-	if (ntskeys_update(keys_file, rotate_s, &ks, &why) < 0) {
+	if (current_keys(&ks, clk_mono_ms() + clk_ms(o->io_timeout), NULL,
+			 &why) < 0) {
 		log_error("key file %s: %s", keys_file, why);
 		return 1;
 	}
@@ -111,6 +166,8 @@ static int by_hand(void)
 	size_t len = 0;
 	ssize_t n;
 
+	if (rotate_only)
+		return rotate_keys();
 	if (!isatty(0))
 		while (len < sizeof req &&
 		       (n = read(0, req + len, sizeof req - len)) > 0)
@@ -129,7 +186,15 @@ static int by_hand(void)
 	return serve_print(text, ntske_describe(out, m, text, sizeof text));
 }
 
-enum { OPT_CERT = 300, OPT_KEY, OPT_SERVER, OPT_PORT, OPT_KEYS, OPT_ROTATE };
+enum {
+	OPT_CERT = 300,
+	OPT_KEY,
+	OPT_SERVER,
+	OPT_PORT,
+	OPT_KEYS,
+	OPT_ROTATE,
+	OPT_ROTATE_KEYS
+};
 
 static bool take(int opt, const char *arg, const char **why)
 {
@@ -143,6 +208,9 @@ static bool take(int opt, const char *arg, const char **why)
 		return true;
 	case OPT_KEYS:
 		keys_file = arg;
+		return true;
+	case OPT_ROTATE_KEYS:
+		rotate_only = true;
 		return true;
 	case OPT_SERVER: {
 		size_t n = strlen(arg);
@@ -195,6 +263,7 @@ int main(int argc, char **argv)
 		{ "ntp-port", required_argument, NULL, OPT_PORT },
 		{ "nts-keys", required_argument, NULL, OPT_KEYS },
 		{ "nts-rotate", required_argument, NULL, OPT_ROTATE },
+		{ "rotate-keys", no_argument, NULL, OPT_ROTATE_KEYS },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct opt_program p = {
@@ -220,7 +289,11 @@ int main(int argc, char **argv)
 			"                           (default " NTSKEYS_DEFAULT_PATH ")\n"
 			"      --nts-rotate=SECS    rotate the cookie key every SECS"
 			" (default\n"
-			"                           86400)\n",
+			"                           86400)\n"
+			"      --rotate-keys        create or rotate the cookie key"
+			" file when\n"
+			"                           due, then exit (a timer or"
+			" cron job)\n",
 		.take = take,
 	};
 	static const struct serve_handler tcp = { .sotype = SOCK_STREAM,

@@ -104,6 +104,44 @@ bool ntskeys_decode(const uint8_t *buf, size_t len, struct nts_keys *ks,
 	return true;
 }
 
+bool ntskeys_due(int64_t rotated, int64_t now, double period_s)
+{
+	/* In double: a stamp of any 64 bits must not overflow. */
+	return period_s <= 0 || now < rotated ||
+	       (double)now - (double)rotated >= period_s;
+}
+
+const char *ntskeys_access_why(mode_t mode, bool mine, bool my_group,
+			       bool root)
+{
+	if (!S_ISREG(mode))
+		return "not a regular file";
+	if (mode & 007)
+		return "open to others (want mode 0640 or 0600)";
+	if (mode & 020)
+		return "writable by its group (want mode 0640 or 0600)";
+	if (root || mine)
+		return NULL;
+	if (my_group && (mode & 040))
+		return NULL;
+	return my_group ? "not readable by its group (want mode 0640)" :
+			  "owned by another user and not of one of this "
+			  "process's groups";
+}
+
+/* The effective group or a supplementary one. */
+static bool in_my_groups(gid_t gid)
+{
+	gid_t list[256];
+	if (gid == getegid())
+		return true;
+	int n = getgroups(sizeof list / sizeof list[0], list);
+	for (int i = 0; i < n; i++)
+		if (list[i] == gid)
+			return true;
+	return false;
+}
+
 /* *missing: the file does not exist (the only case update may fix). */
 static int load(const char *path, struct nts_keys *ks, const char **why,
 		bool *missing)
@@ -118,25 +156,19 @@ static int load(const char *path, struct nts_keys *ks, const char **why,
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		*missing = errno == ENOENT;
-		*why = *missing ? "missing" : strerror(errno);
+		*why = *missing ? "missing" :
+		       errno == ELOOP ? "a symbolic link (refused)" :
+					strerror(errno);
 		return -1;
 	}
 	if (fstat(fd, &st) != 0) {
 		*why = strerror(errno);
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		*why = "not a regular file";
+	*why = ntskeys_access_why(st.st_mode, st.st_uid == geteuid(),
+				  in_my_groups(st.st_gid), geteuid() == 0);
+	if (*why)
 		goto out;
-	}
-	if (st.st_mode & 077) {
-		*why = "open to group or others (want mode 0600)";
-		goto out;
-	}
-	if (st.st_uid != geteuid() && geteuid() != 0) {
-		*why = "owned by another user";
-		goto out;
-	}
 	for (;;) {
 		ssize_t n = read(fd, buf + len, sizeof buf - len);
 		if (n < 0 && errno == EINTR)
@@ -274,7 +306,11 @@ static int replace(const char *path, int dirfd, const struct nts_keys *ks,
 		return -1;
 	}
 	ntskeys_encode(ks, buf);
-	bool ok = write_all(fd, buf, sizeof buf) && fsync(fd) == 0;
+	/* 0640: sntp-udp may run as another user of the file's group (the
+	 * process's, or the directory's when it is setgid). fchmod, so the
+	 * umask has no say. */
+	bool ok = fchmod(fd, 0640) == 0 && write_all(fd, buf, sizeof buf) &&
+		  fsync(fd) == 0;
 	explicit_bzero(buf, sizeof buf);
 	if (!ok) {
 		*why = strerror(errno);
@@ -308,9 +344,47 @@ static int open_dir(const char *path)
 	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-int ntskeys_update(const char *path, double period_s, struct nts_keys *ks,
-		   const char **why)
+/* The same clock as clk_mono_ms (clock.c), without linking it. */
+static int64_t mono_ms(void)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* flock(LOCK_EX), tried until by_ms: short sleeps between the tries, so
+ * a held lock costs at most the caller's deadline, never more. */
+static bool lock_by(int fd, int64_t by_ms)
+{
+	long sleep_ms = 2;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return true;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return false;
+		int64_t left = by_ms - mono_ms();
+		if (left <= 0)
+			return false;
+		long nap = left < sleep_ms ? (long)left : sleep_ms;
+		struct timespec ts = { nap / 1000, nap % 1000 * 1000000L };
+		nanosleep(&ts, NULL);
+		if (sleep_ms < 50)
+			sleep_ms *= 2;
+	}
+}
+
+int ntskeys_update(const char *path, double period_s, int64_t lock_by_ms,
+		   struct nts_keys *ks, const char **why)
+{
+	/* Without the lock first: the file is only ever replaced whole (a
+	 * rename), and most calls find nothing to do. */
+	bool missing, change = false, ok = true;
+	int rc = load(path, ks, why, &missing);
+	if (rc != 0 && !missing)
+		return -1; /* corrupt or refused: never overwritten */
+	if (rc == 0 && !ntskeys_due(ks->rotated, (int64_t)time(NULL), period_s))
+		return 0;
+
 	int dirfd = open_dir(path);
 	if (dirfd < 0) {
 		*why = strerror(errno);
@@ -318,16 +392,25 @@ int ntskeys_update(const char *path, double period_s, struct nts_keys *ks,
 		return -1;
 	}
 	/* One process at a time decides whether to rotate. */
-	while (flock(dirfd, LOCK_EX) != 0 && errno == EINTR)
-		;
+	if (!lock_by(dirfd, lock_by_ms)) {
+		close(dirfd);
+		if (rc == 0) {
+			*why = "the key directory's lock is held by another "
+			       "process: rotation postponed";
+			return 1; /* *ks: the keys as read */
+		}
+		*why = "missing, and the key directory's lock is held by "
+		       "another process";
+		memset(ks, 0, sizeof *ks);
+		return -1;
+	}
+	/* Again under the lock: another process may have just rotated. */
 	int64_t now = (int64_t)time(NULL);
-	bool missing, change = false, ok = true;
-	int rc = load(path, ks, why, &missing);
+	rc = load(path, ks, why, &missing);
 	if (rc != 0 && missing) {
 		ok = create(ks, now);
 		change = true;
-	} else if (rc == 0 &&
-		   (period_s <= 0 || (double)(now - ks->rotated) >= period_s)) {
+	} else if (rc == 0 && ntskeys_due(ks->rotated, now, period_s)) {
 		ok = rotate(ks, now);
 		change = true;
 	} else if (rc != 0) {

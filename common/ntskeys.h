@@ -16,17 +16,25 @@
  *   16 144 four slots, next first: key id (4) ‖ AES-SIV-CMAC-256 key (32)
  *   160 32 SHA-256 of bytes 0-159
  * A file of another length, magic or check, with a key of zeros or two
- * equal ids, is corrupt. It must be a regular file of mode 0600 or
- * stricter (no group or other bits) owned by the reading user (or read
- * by root). It is replaced atomically: a temporary file in the same
- * directory, fsync, rename, fsync of the directory, under an flock of
- * the directory so two key-exchange processes never rotate twice. */
+ * equal ids, is corrupt. It must be a regular file (not a symbolic
+ * link) with no bits for others and no group write (0600 or 0640), and
+ * either owned by the reading user or, for a reader that is not its
+ * owner (sntp-udp as another user than nts-ke-tcp), group-readable with
+ * its group one of the reader's groups; root reads any. nts-ke-tcp
+ * creates it mode 0640 with the process's group (or the directory's,
+ * when the directory is setgid). It is replaced atomically: a temporary
+ * file in the same directory, fsync, rename, fsync of the directory,
+ * under an flock of the directory so two key-exchange processes never
+ * rotate twice. The lock is only taken when the file is missing or due,
+ * and never waited on past a deadline: a held lock (another process, a
+ * slow disk) postpones a rotation, it does not stall a key exchange. */
 #ifndef SOCKCLOCK_NTSKEYS_H
 #define SOCKCLOCK_NTSKEYS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define NTSKEYS_DEFAULT_PATH "/var/lib/sockclock/nts-keys"
 #define NTSKEYS_DEFAULT_PERIOD (24 * 3600.0)
@@ -54,6 +62,18 @@ void ntskeys_encode(const struct nts_keys *ks, uint8_t out[NTSKEYS_FILE_LEN]);
 bool ntskeys_decode(const uint8_t *buf, size_t len, struct nts_keys *ks,
 		    const char **why);
 
+/* Pure: whether keys last rotated at rotated (Unix seconds) are due at
+ * now: period_s <= 0, period_s passed, or a stamp in the future (written
+ * while the clock was wrong and ahead: waiting for it would stop the
+ * rotation until that date). */
+bool ntskeys_due(int64_t rotated, int64_t now, double period_s);
+
+/* Pure: NULL when a reader may use a file of this mode and owner, else
+ * why not. mine: the reader owns it; my_group: its group is one of the
+ * reader's groups; root: the reader is root. */
+const char *ntskeys_access_why(mode_t mode, bool mine, bool my_group,
+			       bool root);
+
 /* Read the file: 0, or -1 with *why (missing, unreadable, corrupt,
  * wrong mode or owner). On failure *ks is all zeros: never used. */
 int ntskeys_load(const char *path, struct nts_keys *ks, const char **why);
@@ -63,12 +83,16 @@ int ntskeys_load(const char *path, struct nts_keys *ks, const char **why);
  * zeroed). */
 int ntskeys_refresh(const char *path, struct nts_keys *ks, const char **why);
 
-/* Create the file when missing; rotate when period_s has passed since
- * the last rotation (period_s <= 0: rotate now). One rotation per call.
- * A corrupt file is refused, never overwritten. 0 (with *ks the keys
- * now in the file), or -1 with *why. */
-int ntskeys_update(const char *path, double period_s, struct nts_keys *ks,
-		   const char **why);
+/* Create the file when missing; rotate when due (ntskeys_due; period_s
+ * <= 0: rotate now). One rotation per call. A corrupt file is refused,
+ * never overwritten. The directory's lock is taken only to create or
+ * rotate, tried until lock_by_ms (monotonic, clk_mono_ms) and no later.
+ * 0 with *ks the keys now in the file; 1 when the lock was not had in
+ * time but the file's keys are valid: *ks those keys (the rotation
+ * waits for the next call), *why says so; -1 with *why (and *ks
+ * zeroed), the lock not had and no valid keys among them. */
+int ntskeys_update(const char *path, double period_s, int64_t lock_by_ms,
+		   struct nts_keys *ks, const char **why);
 
 /* The key new cookies are sealed under, and the kept key of an id:
  * NULL when there is none (never a key of zeros). */

@@ -51,7 +51,7 @@ static enum sconn_step request(struct tconn *c, const char **why)
 		c->in_len += got;
 		bool final = got == 0 || c->in_len == sizeof c->in;
 		c->out_len = handler->answer(c->tls, c->in, c->in_len, final,
-					     peer_of(c), c->out);
+					     peer_of(c), c->s.deadline, c->out);
 		if (c->out_len > 0) {
 			c->phase = RESPONSE;
 			return SCONN_ANSWERED; /* not yet written: see step */

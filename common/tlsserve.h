@@ -23,9 +23,12 @@
 struct tlsserve_handler {
 	/* The response to req[0..len) from peer on session s in out (at
 	 * most TLSSERVE_RESPONSE_MAX bytes); 0 to read more, or, when
-	 * final (no more will come), to close without a response. */
+	 * final (no more will come), to close without a response. The
+	 * connection is cut off at deadline (monotonic ms, clk_mono_ms):
+	 * nothing in it may wait past that. */
 	size_t (*answer)(struct tls_session *s, const uint8_t *req, size_t len,
-			 bool final, const struct sockaddr *peer, uint8_t *out);
+			 bool final, const struct sockaddr *peer,
+			 int64_t deadline, uint8_t *out);
 };
 
 /* Serve the stream sockets of a (connected and listening) until idle;

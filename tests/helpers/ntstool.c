@@ -34,7 +34,8 @@ int main(int argc, char **argv)
 	struct nts_keys ks;
 	const char *why = "";
 	if (argc == 4 && !strcmp(argv[1], "update")) {
-		if (ntskeys_update(argv[2], atof(argv[3]), &ks, &why) != 0)
+		if (ntskeys_update(argv[2], atof(argv[3]), INT64_MAX, &ks,
+				   &why) != 0)
 			return fail(argv[2], why);
 		return 0;
 	}

@@ -6,7 +6,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -102,8 +105,20 @@ static void test_load(void)
 	CHECK(keys_equal(&ks, &got), "loaded keys");
 
 	write_file(buf, sizeof buf, 0640);
-	CHECK(ntskeys_load(path, &got, &why) == -1, "mode 0640 refused");
-	CHECK(strstr(why, "0600") != NULL, "mode: %s", why);
+	CHECK(ntskeys_load(path, &got, &why) == 0, "mode 0640 loads: %s", why);
+	write_file(buf, sizeof buf, 0644);
+	CHECK(ntskeys_load(path, &got, &why) == -1, "mode 0644 refused");
+	CHECK(strstr(why, "others") != NULL, "mode 0644: %s", why);
+	write_file(buf, sizeof buf, 0660);
+	CHECK(ntskeys_load(path, &got, &why) == -1, "mode 0660 refused");
+	CHECK(strstr(why, "group") != NULL, "mode 0660: %s", why);
+	write_file(buf, sizeof buf, 0600);
+	char link[sizeof path + 8];
+	snprintf(link, sizeof link, "%s.link", path);
+	CHECK(symlink(path, link) == 0, "symlink");
+	CHECK(ntskeys_load(link, &got, &why) == -1, "a symlink refused");
+	CHECK(strstr(why, "symbolic link") != NULL, "symlink: %s", why);
+	unlink(link);
 
 	uint8_t longer[NTSKEYS_FILE_LEN + 8];
 	memcpy(longer, buf, sizeof buf);
@@ -117,6 +132,105 @@ static void test_load(void)
 	CHECK(ntskeys_load(dir, &got, &why) == -1, "a directory refused");
 }
 
+static void test_due(void)
+{
+	CHECK(!ntskeys_due(1000, 1000, 60), "just rotated: not due");
+	CHECK(!ntskeys_due(1000, 1059, 60), "59 s of 60: not due");
+	CHECK(ntskeys_due(1000, 1060, 60), "60 s of 60: due");
+	CHECK(ntskeys_due(1000, 1000, 0), "period 0: due");
+	/* A stamp from a clock that was ahead: due now, not in ten years. */
+	CHECK(ntskeys_due(1000 + 10 * 365 * 86400LL, 1000, 86400),
+	      "a stamp in the future is due");
+	CHECK(ntskeys_due(1001, 1000, 86400), "one second ahead is due");
+	CHECK(ntskeys_due(INT64_MIN, INT64_MAX, 86400), "no overflow (past)");
+	CHECK(ntskeys_due(INT64_MAX, INT64_MIN, 86400), "no overflow (future)");
+}
+
+static void test_access(void)
+{
+	const mode_t f = S_IFREG;
+	CHECK(ntskeys_access_why(f | 0600, true, false, false) == NULL,
+	      "0600, mine");
+	CHECK(ntskeys_access_why(f | 0640, true, false, false) == NULL,
+	      "0640, mine");
+	CHECK(ntskeys_access_why(f | 0640, false, true, false) == NULL,
+	      "0640, my group");
+	CHECK(ntskeys_access_why(f | 0400, true, false, false) == NULL,
+	      "0400, mine");
+	CHECK(ntskeys_access_why(f | 0440, false, true, false) == NULL,
+	      "0440, my group");
+	CHECK(ntskeys_access_why(f | 0640, false, false, false) != NULL,
+	      "0640, not mine nor my group");
+	CHECK(ntskeys_access_why(f | 0600, false, true, false) != NULL,
+	      "0600, my group only");
+	CHECK(ntskeys_access_why(f | 0600, false, false, true) == NULL,
+	      "root reads any owner's");
+	static const mode_t bad[] = { 0660, 0644, 0604, 0602, 0620, 0601 };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK(ntskeys_access_why(f | bad[i], true, true, false) != NULL,
+		      "mode %04o refused", (unsigned)bad[i]);
+		CHECK(ntskeys_access_why(f | bad[i], true, true, true) != NULL,
+		      "mode %04o refused to root too", (unsigned)bad[i]);
+	}
+	CHECK(ntskeys_access_why(S_IFDIR | 0700, true, false, false) != NULL,
+	      "a directory");
+}
+
+/* A child holds the directory's lock (flock) until told to go. */
+static void test_lock_held(void)
+{
+	struct nts_keys a, b;
+	const char *why = NULL;
+	int go[2], ready[2];
+	char c = 0;
+
+	unlink(path);
+	CHECK(ntskeys_update(path, 3600, INT64_MAX, &a, &why) == 0,
+	      "created: %s", why);
+	if (pipe(go) != 0 || pipe(ready) != 0)
+		abort();
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(dir, O_RDONLY | O_DIRECTORY);
+		if (fd < 0 || flock(fd, LOCK_EX) != 0)
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	CHECK(read(ready[0], &c, 1) == 1, "the child holds the lock");
+
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int64_t by = (int64_t)t0.tv_sec * 1000 + t0.tv_nsec / 1000000 + 200;
+	CHECK(ntskeys_update(path, 3600, by, &b, &why) == 0,
+	      "not due: no lock needed (%s)", why);
+	CHECK(ntskeys_update(path, 0, by, &b, &why) == 1,
+	      "due, lock held: the keys as read");
+	CHECK(keys_equal(&a, &b), "the keys as read, unrotated");
+	CHECK(strstr(why, "lock") != NULL, "why: %s", why);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Returned at all: it did not wait for the child, which waits for us. */
+	CHECK(t1.tv_sec - t0.tv_sec < 60, "bounded");
+	unlink(path);
+	CHECK(ntskeys_update(path, 3600, by, &b, &why) == -1,
+	      "missing, lock held: refused");
+	CHECK(ntskeys_current(&b) == NULL, "no keys");
+
+	CHECK(write(go[1], "g", 1) == 1, "release the child");
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0,
+	      "the child");
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+	CHECK(ntskeys_update(path, 3600, INT64_MAX, &b, &why) == 0,
+	      "lock free: created: %s", why);
+	unlink(path);
+}
+
 static void test_update(void)
 {
 	struct nts_keys a, b, c;
@@ -124,9 +238,9 @@ static void test_update(void)
 	struct stat st;
 
 	unlink(path);
-	CHECK(ntskeys_update(path, 3600, &a, &why) == 0, "created: %s", why);
-	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
-	      "created with mode 0600");
+	CHECK(ntskeys_update(path, 3600, INT64_MAX, &a, &why) == 0, "created: %s", why);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640,
+	      "created with mode 0640");
 	CHECK(st.st_size == NTSKEYS_FILE_LEN, "file length");
 	for (int i = 0; i < NTSKEYS_SLOTS; i++)
 		for (int j = 0; j < i; j++)
@@ -135,10 +249,10 @@ static void test_update(void)
 			      "keys %d and %d differ", i, j);
 	CHECK(a.slot[0].id == a.slot[1].id + 1, "next id = current + 1");
 
-	CHECK(ntskeys_update(path, 3600, &b, &why) == 0, "not due: %s", why);
+	CHECK(ntskeys_update(path, 3600, INT64_MAX, &b, &why) == 0, "not due: %s", why);
 	CHECK(keys_equal(&a, &b), "not due: unchanged");
 
-	CHECK(ntskeys_update(path, 0, &c, &why) == 0, "rotated: %s", why);
+	CHECK(ntskeys_update(path, 0, INT64_MAX, &c, &why) == 0, "rotated: %s", why);
 	CHECK(!memcmp(&c.slot[1], &a.slot[0], sizeof c.slot[1]),
 	      "next became current");
 	CHECK(!memcmp(&c.slot[3], &a.slot[2], sizeof c.slot[3]),
@@ -150,13 +264,13 @@ static void test_update(void)
 
 	/* refresh: unchanged costs nothing; a replaced file is read again. */
 	CHECK(ntskeys_refresh(path, &c, &why) == 0, "refresh: unchanged");
-	CHECK(ntskeys_update(path, 0, &b, &why) == 0, "rotated again");
+	CHECK(ntskeys_update(path, 0, INT64_MAX, &b, &why) == 0, "rotated again");
 	CHECK(ntskeys_refresh(path, &c, &why) == 1, "refresh: reloaded");
 	CHECK(keys_equal(&b, &c), "refresh: the new keys");
 
 	/* A corrupt file is refused, not overwritten. */
 	write_file((const uint8_t *)"garbage", 7, 0600);
-	CHECK(ntskeys_update(path, 0, &b, &why) == -1, "corrupt refused");
+	CHECK(ntskeys_update(path, 0, INT64_MAX, &b, &why) == -1, "corrupt refused");
 	CHECK(stat(path, &st) == 0 && st.st_size == 7, "corrupt file kept");
 	CHECK(ntskeys_refresh(path, &c, &why) == -1, "refresh: corrupt");
 	CHECK(ntskeys_current(&c) == NULL, "refresh failed: no key left");
@@ -180,7 +294,10 @@ int main(void)
 	test_codec();
 	test_find();
 	test_load();
+	test_due();
+	test_access();
 	test_update();
+	test_lock_held();
 	test_random();
 	rmdir(dir);
 	return check_summary();
