@@ -17,6 +17,7 @@ setup_file() {
 }
 
 teardown() {
+	[ -z "${LOCK_PID:-}" ] || release_dir_lock
 	stop_servers
 	no_sanitizer_report
 }
@@ -90,7 +91,7 @@ check_class() { # output name want
 	assert_success
 	check_class "$output" "chrony's request" '^aead-algorithm \(critical\): 15 '
 	assert_line 'cookies opened to the session'"'"'s keys: 8 of 8'
-	[ "$(stat -c %a "$BATS_TEST_TMPDIR/nts-keys")" = 600 ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/nts-keys")" = 640 ]
 	# Two sessions, two pairs of keys.
 	c2s=$(grep '^c2s:' <<<"$output")
 	run keclient "$port" --keys="$BATS_TEST_TMPDIR/nts-keys"
@@ -241,5 +242,144 @@ check_class() { # output name want
 	assert_line "cookies opened to the session's keys: 8 of 8"
 	id2=$(grep "^first cookie's key id:" <<<"$output" | awk '{ print $NF }')
 	[ "$id2" = $((id1 + 1)) ] || fail "key id $id1 then $id2"
-	[ "$(stat -c %a "$BATS_TEST_TMPDIR/nts-keys")" = 600 ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/nts-keys")" = 640 ]
+}
+
+# The key file's rotation stamp (bytes 8-15, Unix seconds), or with a
+# second argument, set it (the SHA-256 check of bytes 0-159 made anew).
+keys_stamp() { # FILE [SECONDS]
+	$PY - "$@" <<'PY'
+import hashlib, struct, sys
+path = sys.argv[1]
+b = bytearray(open(path, "rb").read())
+if len(sys.argv) > 2:
+    b[8:16] = struct.pack(">q", int(sys.argv[2]))
+    b[160:192] = hashlib.sha256(bytes(b[:160])).digest()
+    open(path, "r+b").write(bytes(b))
+print(struct.unpack(">q", bytes(b[8:16]))[0])
+PY
+}
+
+# The id of the first cookie's key in keclient's $output.
+cookie_key_id() {
+	grep "^first cookie's key id:" <<<"$output" | awk '{ print $NF }'
+}
+
+@test "a key file stamped 10 years ahead rotates at the next exchange, and records now" {
+	port=$(free_port tcp)
+	activate "$port" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS) --nts-rotate=3600
+	keys=$BATS_TEST_TMPDIR/nts-keys
+	run keclient "$port" --keys="$keys"
+	assert_line "cookies opened to the session's keys: 8 of 8"
+	id1=$(cookie_key_id)
+	# As if an exchange ran while the clock (a bad RTC) was 10 years ahead.
+	keys_stamp "$keys" $(($(date +%s) + 10 * 365 * 86400)) >/dev/null
+	run keclient "$port" --keys="$keys"
+	assert_line "cookies opened to the session's keys: 8 of 8"
+	id2=$(cookie_key_id)
+	[ "$id2" = $((id1 + 1)) ] || fail "key id $id1 then $id2: not rotated"
+	stamp=$(keys_stamp "$keys")
+	now=$(date +%s)
+	((stamp <= now && stamp >= now - 60)) || fail "stamp $stamp, now $now"
+	# Now dated, it is not due again within the hour.
+	run keclient "$port" --keys="$keys"
+	[ "$(cookie_key_id)" = "$id2" ] || fail "rotated again: $(cookie_key_id)"
+}
+
+@test "--rotate-keys: no socket, creates the file, rotates it when due and not before, a future stamp is due; a bad file: exit 1" {
+	keys=$BATS_TEST_TMPDIR/nts-keys
+	rk() { "$BIN/nts-ke-tcp" --nts-keys="$keys" --nts-rotate=3600 --rotate-keys </dev/null; }
+	ids() { od -An -j16 -N4 -tx1 "$keys" | tr -d ' \n'; } # next key's id
+	run rk
+	assert_success
+	assert_output --partial "key file $keys: current key id"
+	[ "$(stat -c %a "$keys")" = 640 ]
+	id0=$(ids)
+	run rk
+	assert_success
+	[ "$(ids)" = "$id0" ] || fail "rotated before due"
+	keys_stamp "$keys" $(($(date +%s) - 3601)) >/dev/null
+	run rk
+	assert_success
+	id1=$(ids)
+	[ "$id1" != "$id0" ] || fail "not rotated when due"
+	run rk
+	[ "$(ids)" = "$id1" ] || fail "rotated twice"
+	keys_stamp "$keys" $(($(date +%s) + 10 * 365 * 86400)) >/dev/null
+	run rk
+	assert_success
+	[ "$(ids)" != "$id1" ] || fail "a future stamp: not rotated"
+	head -c 192 /dev/urandom >"$keys"
+	run rk
+	assert_failure 1
+	assert_output --partial "key file $keys: corrupt"
+	[ "$(stat -c %s "$keys")" = 192 ]
+}
+
+# flock(1) holds the key directory's lock; ended by PID in the test.
+hold_dir_lock() { # DIR
+	flock --no-fork "$1" sleep 600 &
+	LOCK_PID=$!
+	local i
+	for i in $(seq 100); do
+		flock -n "$1" true || return 0
+		sleep 0.05
+	done
+	fail "flock did not take the lock"
+}
+
+release_dir_lock() {
+	kill "$LOCK_PID" 2>/dev/null || true
+	wait "$LOCK_PID" 2>/dev/null || true
+}
+
+@test "the key directory's lock held: an exchange with --io-timeout=2 gets the old keys or a refusal in time, never hangs; listening keeps serving" {
+	keys=$BATS_TEST_TMPDIR/nts-keys
+	port=$(free_port tcp)
+	activate "$port" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS) --nts-rotate=3600 --io-timeout=2 -v
+	run keclient "$port" --keys="$keys"
+	id1=$(cookie_key_id)
+	keys_stamp "$keys" $(($(date +%s) - 7200)) >/dev/null # due
+	hold_dir_lock "$BATS_TEST_TMPDIR"
+	# The lock is waited for half of the 2 s at most: the deadline bounds
+	# the answer (timeout 12: a hang, not a speed limit).
+	run timeout 12 "$BATS_FILE_TMPDIR/keclient" --ca="$BATS_FILE_TMPDIR/ca.crt" \
+		--keys="$keys" 127.0.0.1 "$port"
+	assert_success
+	assert_line "cookies opened to the session's keys: 8 of 8"
+	[ "$(cookie_key_id)" = "$id1" ] || fail "rotated under a held lock?"
+	wait_log "lock is held by another process: rotation postponed" 5
+	# No key file and the lock held: closed (a process per connection
+	# checks the file before TLS), not hung.
+	rm "$keys"
+	run timeout 12 "$BATS_FILE_TMPDIR/keclient" --ca="$BATS_FILE_TMPDIR/ca.crt" \
+		127.0.0.1 "$port"
+	[ "$status" != 124 ] || fail "hung: $output"
+	assert_failure
+	refute_line --partial 'new-cookie'
+	wait_log "missing, and the key directory's lock is held" 5
+	stop_servers
+
+	# Listening: one process; with the lock held, exchanges go on.
+	keclient "$port" >/dev/null 2>&1 || true
+	release_dir_lock
+	: >"$BATS_TEST_TMPDIR/bg.log"
+	activate "$port" -- "$BIN/nts-ke-tcp" $(KE_OPTS) --nts-rotate=3600 --io-timeout=2 --idle-timeout=30
+	run keclient "$port" --keys="$keys"
+	id1=$(cookie_key_id)
+	keys_stamp "$keys" $(($(date +%s) - 7200)) >/dev/null
+	hold_dir_lock "$BATS_TEST_TMPDIR"
+	for i in 1 2 3 4; do
+		run timeout 12 "$BATS_FILE_TMPDIR/keclient" --ca="$BATS_FILE_TMPDIR/ca.crt" \
+			--keys="$keys" 127.0.0.1 "$port"
+		assert_success
+		assert_line "cookies opened to the session's keys: 8 of 8"
+	done
+	[ "$(grep -c 'rotation postponed' "$BATS_TEST_TMPDIR/bg.log")" = 1 ] ||
+		fail "not one warning: $(cat "$BATS_TEST_TMPDIR/bg.log")"
+	# Released: the next exchange rotates.
+	release_dir_lock
+	run keclient "$port" --keys="$keys"
+	assert_line "cookies opened to the session's keys: 8 of 8"
+	[ "$(cookie_key_id)" = $((id1 + 1)) ] || fail "key id $id1 then $(cookie_key_id)"
 }
