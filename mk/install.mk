@@ -4,7 +4,7 @@
 # (/usr/local/sbin); install writes the real SBINDIR in its place (and
 # the version, VERSION, in the man pages' title). DESTDIR stages; uninstall removes exactly
 # the files install puts there (directories are left in place).
-# The xinetd files are the administrator's configuration: an existing
+# The xinetd files and the cron file (cron.d/) are the administrator's configuration: an existing
 # one that differs from ours is never overwritten; ours goes next to it
 # as FILE.new. Uninstall removes a configuration file only while it is
 # still exactly what install wrote (FILE.new likewise).
@@ -13,13 +13,16 @@ SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 XINETDDIR ?= /etc/xinetd.d
+CRONDIR   ?= /etc/cron.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 INSTALL   ?= install
 # Where the programs to install are (default: this build).
 INSTALL_BIN ?= .
 
-UNITS      := $(notdir $(wildcard units/*.socket units/*.service))
+UNITS      := $(notdir $(wildcard units/*.socket units/*.service units/*.timer))
 XINETD     := $(PROGRAMS:%=sockclock-%)
+# Each configuration file as FILE,DIR: in the tree, then where it goes.
+CONFFILES  := $(XINETD:%=xinetd.d/%,$(XINETDDIR)) cron.d/sockclock-nts-rotate,$(CRONDIR)
 MANPAGES   := $(PROGRAMS:%=%.8)
 SUBST       = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g'
 # The man pages also name the unit directory, and get the version
@@ -38,16 +41,17 @@ install: $(if $(filter .,$(INSTALL_BIN)),all)
 
 install-files:
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(XINETDDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(TMPFILESDIR)
+		$(DESTDIR)$(XINETDDIR) $(DESTDIR)$(CRONDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(TMPFILESDIR)
 	$(INSTALL) -m 755 $(PROGRAMS:%=$(INSTALL_BIN)/%) $(DESTDIR)$(SBINDIR)/
 	for f in $(UNITS); do \
 		$(SUBST) units/$$f > $(DESTDIR)$(UNITDIR)/$$f.tmp && \
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$f.tmp && \
 		mv -f $(DESTDIR)$(UNITDIR)/$$f.tmp $(DESTDIR)$(UNITDIR)/$$f || exit 1; \
 	done
-	@for f in $(XINETD); do \
-		t="$(DESTDIR)$(XINETDDIR)/$$f"; \
-		$(SUBST) xinetd.d/$$f > "$$t.tmp" && chmod 644 "$$t.tmp" || exit 1; \
+	@for c in $(CONFFILES); do \
+		f=$${c%,*}; t="$(DESTDIR)$${c#*,}/$${f##*/}"; \
+		$(SUBST) $$f > "$$t.tmp" && chmod 644 "$$t.tmp" || exit 1; \
 		if [ ! -e "$$t" ] || cmp -s "$$t.tmp" "$$t"; then \
 			mv -f "$$t.tmp" "$$t"; \
 		else \
@@ -66,11 +70,11 @@ install-files:
 # A configuration file (or its .new) goes only while it is unchanged.
 uninstall:
 	rm -f $(INSTALLED)
-	@for f in $(XINETD); do \
-		t="$(DESTDIR)$(XINETDDIR)/$$f"; \
+	@for x in $(CONFFILES); do \
+		f=$${x%,*}; t="$(DESTDIR)$${x#*,}/$${f##*/}"; \
 		for c in "$$t" "$$t.new"; do \
 			[ -e "$$c" ] || continue; \
-			if $(SUBST) xinetd.d/$$f | cmp -s - "$$c"; then \
+			if $(SUBST) $$f | cmp -s - "$$c"; then \
 				rm -f "$$c"; \
 			else \
 				echo "$$c was edited: kept"; \
