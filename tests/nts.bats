@@ -26,6 +26,7 @@ setup() {
 
 teardown() {
 	stop_servers
+	[ -z "${SHARED:-}" ] || rm -rf "$SHARED"
 	no_sanitizer_report
 }
 
@@ -174,7 +175,7 @@ MALFORMED=len-odd,len-short,past-end,two-cookies,placeholder-len,auth-not-last,n
 	sleep 1.1
 	run nts --timeout 0.5
 	assert_output --regexp 'reply=0 kind=none'
-	grep -q 'NTS key file .*: open to group or others' "$BATS_TEST_TMPDIR/bg.log" || fail "no mode message"
+	grep -q 'NTS key file .*: open to others' "$BATS_TEST_TMPDIR/bg.log" || fail "no mode message"
 	run ntp "$port"
 	assert_output --regexp '^len=48 '
 }
@@ -224,4 +225,64 @@ print("ok")
 PY
 	assert_success
 	assert_output ok
+}
+
+# sntp-udp as nobody (setpriv) with the supplementary groups GROUPS
+# (setpriv's --groups list, or "" for none), reading $1; the state
+# directory is nobody's.
+start_sntp_nobody() { # KEYFILE GROUPS
+	local env=() v g
+	for v in ASAN_OPTIONS UBSAN_OPTIONS; do
+		[ -n "${!v:-}" ] && env+=(-E "$v")
+	done
+	g=--clear-groups
+	[ -z "$2" ] || g=--groups=$2
+	port=$(free_port udp)
+	activate "$port" --datagram "${env[@]}" -- setpriv --reuid=65534 \
+		--regid=65534 "$g" -- "$BIN/sntp-udp" --verbose --idle-timeout=30 \
+		--rate-limit=0 --state-dir="$SHARED/state" --nts-keys="$1"
+}
+
+@test "the key file read through its group: 0640 of another user, the reader in its group, is used; 0644 and 0660 are refused with a clear message" {
+	[ "$(id -u)" = 0 ] || skip "needs root (setpriv)"
+	# A directory nobody can reach (the test's own is root-only).
+	SHARED=$(mktemp -d /tmp/sockclock-keygroup.XXXXXX)
+	chmod 755 "$SHARED"
+	install -d -o 65534 -m 700 "$SHARED/state"
+	gid=64123 # a group nobody is not in, but for --groups
+	for m in 0640 0644 0660; do
+		cp "$KEYS" "$SHARED/keys-$m"
+		chown "0:$gid" "$SHARED/keys-$m"
+		chmod "$m" "$SHARED/keys-$m"
+	done
+
+	start_sntp_nobody "$SHARED/keys-0640" "$gid"
+	run nts
+	assert_output --regexp 'kind=nts '
+	stop_servers
+
+	: >"$BATS_TEST_TMPDIR/bg.log"
+	start_sntp_nobody "$SHARED/keys-0644" "$gid"
+	run nts --timeout 0.5
+	assert_output --regexp 'reply=0 kind=none'
+	grep -q "NTS key file $SHARED/keys-0644: open to others (want mode 0640 or 0600)" \
+		"$BATS_TEST_TMPDIR/bg.log" || fail "no message: $(cat "$BATS_TEST_TMPDIR/bg.log")"
+	stop_servers
+
+	: >"$BATS_TEST_TMPDIR/bg.log"
+	start_sntp_nobody "$SHARED/keys-0660" "$gid"
+	run nts --timeout 0.5
+	assert_output --regexp 'reply=0 kind=none'
+	grep -q "NTS key file $SHARED/keys-0660: writable by its group (want mode 0640 or 0600)" \
+		"$BATS_TEST_TMPDIR/bg.log" || fail "no message: $(cat "$BATS_TEST_TMPDIR/bg.log")"
+	stop_servers
+
+	# Not in the group: the kernel refuses the read.
+	: >"$BATS_TEST_TMPDIR/bg.log"
+	start_sntp_nobody "$SHARED/keys-0640" ""
+	run nts --timeout 0.5
+	assert_output --regexp 'reply=0 kind=none'
+	grep -q "NTS key file $SHARED/keys-0640: Permission denied" \
+		"$BATS_TEST_TMPDIR/bg.log" || fail "no message: $(cat "$BATS_TEST_TMPDIR/bg.log")"
+	stop_servers
 }

@@ -56,9 +56,9 @@ $(sys journalctl -q --no-pager -n 30)"
 	under_1ms "$(awk '{ print $5 }' <<<"$wrong")"
 	run sys journalctl -q --no-pager -t nts-ke-tcp
 	assert_output --partial 'keys and 8 cookies sent'
-	# One user for both: the key file is the dynamic user's, mode 0600.
+	# One user for both: the key file is the dynamic user's, mode 0640.
 	run sys stat -c '%a %U' /var/lib/private/sockclock/nts-keys
-	assert_output '600 sockclock'
+	assert_output '640 sockclock'
 }
 
 @test "our own KE client through the installed socket: cookies that open under the key file" {

@@ -56,7 +56,7 @@ setup() {
 	nts_chrony "$KE_PORT" "$NTP_PORT"
 	under_1ms "$offset"
 	run stat -c '%a %U' "$X/state/nts-keys" "$X/state/sntp-udp.state"
-	assert_output $'600 nobody\n600 nobody'
+	assert_output $'640 nobody\n600 nobody'
 	run keclient "$KE_PORT" --keys="$X/state/nts-keys"
 	assert_success
 	assert_line "cookies opened to the session's keys: 8 of 8"
