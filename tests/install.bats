@@ -15,7 +15,7 @@ teardown() {
 	run make -s -C "$TOP" install DESTDIR="$STAGE"
 	assert_success
 	run bash -c "cd '$STAGE' && find . -type f | sort"
-	assert_output "$(printf '%s\n' \
+	assert_output "$(printf '%s\n' ./etc/cron.d/sockclock-nts-rotate \
 		./etc/xinetd.d/sockclock-daytime-tcp ./etc/xinetd.d/sockclock-daytime-udp \
 		./etc/xinetd.d/sockclock-nts-ke-tcp ./etc/xinetd.d/sockclock-sntp-udp \
 		./usr/local/lib/systemd/system/daytime-tcp-listen.service \
@@ -28,6 +28,8 @@ teardown() {
 		./usr/local/lib/systemd/system/nts-ke-tcp@.service \
 		./usr/local/lib/systemd/system/sntp-udp.service \
 		./usr/local/lib/systemd/system/sntp-udp.socket \
+		./usr/local/lib/systemd/system/sockclock-nts-rotate.service \
+		./usr/local/lib/systemd/system/sockclock-nts-rotate.timer \
 		./usr/local/lib/tmpfiles.d/sockclock.conf \
 		./usr/local/sbin/daytime-tcp ./usr/local/sbin/daytime-udp \
 		./usr/local/sbin/nts-ke-tcp ./usr/local/sbin/sntp-udp \
@@ -116,9 +118,9 @@ teardown() {
 	run "${ns[@]}" bash -c '
 		set -e
 		mount -t tmpfs tmpfs /usr/local
-		make -s -C "$1" install-files XINETDDIR=/usr/local/xinetd.d >/dev/null
+		make -s -C "$1" install-files XINETDDIR=/usr/local/xinetd.d CRONDIR=/usr/local/cron.d >/dev/null
 		cd "$1/units"
-		systemd-analyze verify *.socket *.service' verify "$TOP"
+		systemd-analyze verify *.socket *.service *.timer' verify "$TOP"
 	assert_success
 	assert_output ""
 	run ls "$TOP/units"

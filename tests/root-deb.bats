@@ -94,8 +94,9 @@ setup() {
 	assert_output "install ok installed $VERSION"
 	sys dpkg -L sockclock >"$BATS_FILE_TMPDIR/files"
 	run grep -c -e '^/usr/sbin/' -e '^/lib/systemd/system/' -e '^/etc/xinetd.d/' \
-		-e '^/usr/share/man/man8/' -e '^/usr/lib/tmpfiles.d/' "$BATS_FILE_TMPDIR/files"
-	assert_output 23 # 4 programs, 10 units, 4 xinetd files, 4 man pages, 1 tmpfiles.d
+		-e '^/usr/share/man/man8/' -e '^/usr/lib/tmpfiles.d/' -e '^/etc/cron.d/' \
+		"$BATS_FILE_TMPDIR/files"
+	assert_output 27 # 4 programs, 12 units, 4 xinetd files, 4 man pages, 1 tmpfiles.d, 2 (cron.d and its file)
 	run sys dpkg-query -W -f '${Conffiles}\n' sockclock
 	assert_output --regexp '/etc/xinetd.d/sockclock-sntp-udp [0-9a-f]{32}'
 	[ "$(grep -c '^ /etc/xinetd.d/sockclock-' <<<"$output")" = 4 ] || fail "conffiles: $output"

@@ -16,7 +16,7 @@ setup_file() {
 	# Readable by nobody, unlike the bats temporary directories.
 	X=$(mktemp -d /tmp/sockclock-xinetd-nts.XXXXXX)
 	chmod 755 "$X"
-	make -s -C "$TOP" install PREFIX="$X" XINETDDIR="$X/installed" INSTALL_BIN="$BIN" >&3
+	make -s -C "$TOP" install PREFIX="$X" XINETDDIR="$X/installed" CRONDIR="$X/cron.d" INSTALL_BIN="$BIN" >&3
 	KE_PORT=$(free_port tcp) NTP_PORT=$(free_port udp)
 	install -d -o nobody -m 700 "$X/state"
 	install -o nobody -m 600 "$BATS_FILE_TMPDIR/srv.key" "$X/nts-ke.key"

@@ -15,7 +15,7 @@ setup_file() {
 	# Readable by nobody, unlike the bats temporary directories.
 	X=$(mktemp -d /tmp/sockclock-xinetd.XXXXXX)
 	chmod 755 "$X"
-	make -s -C "$TOP" install PREFIX="$X" XINETDDIR="$X/installed" INSTALL_BIN="$BIN" >&3
+	make -s -C "$TOP" install PREFIX="$X" XINETDDIR="$X/installed" CRONDIR="$X/cron.d" INSTALL_BIN="$BIN" >&3
 	TCP_PORT=$(free_port tcp) UDP_PORT=$(free_port udp) NTP_PORT=$(free_port udp)
 	BUILTIN_PORT=$(free_port tcp)
 	mkdir "$X/xinetd.d"
