@@ -86,3 +86,36 @@ $(sys journalctl -q --no-pager -n 30)"
 	assert_line 'credential read'
 	assert_line --partial '/etc/sockclock/nts-ke.key: Permission denied'
 }
+
+# Last: it gives StateDirectory=sockclock to a static user, as the other
+# NTS units will once they run as sockclock-ntske / sockclock-sntp.
+@test "sockclock-nts-rotate.service (the timer's job) creates the key file, then rotates it when due; the timer is valid and schedules it" {
+	sys sh -c 'getent group sockclock-nts-keys >/dev/null || groupadd --system sockclock-nts-keys
+		getent passwd sockclock-ntske >/dev/null ||
+			useradd --system --no-create-home -g sockclock-nts-keys sockclock-ntske'
+	local u=/usr/local/lib/systemd/system k=/var/lib/sockclock/nts-keys
+	run sys systemd-analyze verify $u/sockclock-nts-rotate.service $u/sockclock-nts-rotate.timer
+	assert_success
+	run sys systemctl start sockclock-nts-rotate.service
+	assert_success
+	run sys systemctl show -p Result --value sockclock-nts-rotate.service
+	assert_output success
+	run sys stat -c '%a %U %G' "$k"
+	assert_output '640 sockclock-ntske sockclock-nts-keys'
+	id1=$(sys od -An -j16 -N4 -tx1 "$k" | tr -d ' \n')
+	# Not due (the default period, a day): unchanged.
+	sys systemctl start sockclock-nts-rotate.service
+	[ "$(sys od -An -j16 -N4 -tx1 "$k" | tr -d ' \n')" = "$id1" ] || fail "rotated before due"
+	# A 1 s period (the file dates in whole seconds: 2.1 s is always due).
+	sys sh -c "echo 'OPTIONS=--verbose --nts-rotate=1' >/etc/default/sockclock-nts-ke-tcp"
+	sleep 2.1
+	sys systemctl start sockclock-nts-rotate.service
+	id2=$(sys od -An -j16 -N4 -tx1 "$k" | tr -d ' \n')
+	[ "$id2" != "$id1" ] || fail "not rotated when due"
+	run sys journalctl -q --no-pager -u sockclock-nts-rotate.service
+	assert_output --partial "key file /var/lib/sockclock/nts-keys: current key id"
+	run sys systemctl start sockclock-nts-rotate.timer
+	assert_success
+	run sys systemctl show -p NextElapseUSecRealtime --value sockclock-nts-rotate.timer
+	[ -n "$output" ] || fail "the timer has no next run"
+}
