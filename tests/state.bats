@@ -341,3 +341,19 @@ PY
 @test "daytime-udp: its state file truncated while it serves: every request answered, one warning, fresh state next time" {
 	truncated_while_served daytime-udp
 }
+
+@test "a SIGBUS that is not the state file's still ends the program by its old action" {
+	activate "$port" --datagram -- "$BIN/daytime-udp" --state-dir="$dir" --idle-timeout=20
+	local pid rc=0
+	pid=$(last_pid)
+	run udp_line "$port"
+	assert_output --regexp $'\r$'
+	kill -BUS "$pid"
+	wait_gone "$pid" 20 || fail "daytime-udp survived a SIGBUS"
+	wait "$pid" || rc=$?
+	if grep -q 'AddressSanitizer: BUS' "$BATS_TEST_TMPDIR/bg.log"; then
+		: >"$BATS_TEST_TMPDIR/bg.log" # the asan build: its own report, as wanted
+	else
+		[ "$rc" = $((128 + 7)) ] || fail "exit status $rc, not SIGBUS's"
+	fi
+}
