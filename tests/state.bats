@@ -3,7 +3,9 @@
 # after several real activations (systemd-socket-activate started again
 # for each batch, each process idling out after 1 s); the rate limit
 # kept across activations; two processes writing at once; a hostile
-# file (wrong size, wrong owner, symlink, FIFO) replaced, never followed.
+# file (wrong size, wrong owner, symlink, FIFO) replaced, never followed;
+# a full state filesystem and a file truncated while mapped (SIGBUS)
+# served through, without a crash.
 
 load helpers/common
 load helpers/core-lib
