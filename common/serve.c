@@ -211,6 +211,7 @@ static void send_all(int fd, struct mmsghdr *out, int n, bool *failed)
 static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 {
 	const struct serve_handler *h = d->h;
+	state_report(); /* after the last batch's replies, before the wait */
 	for (int i = 0; i < BATCH; i++) {
 		d->iin[i] = (struct iovec){ d->req[i], SERVE_REQUEST_MAX };
 		d->in[i].msg_hdr = (struct msghdr){
@@ -518,6 +519,7 @@ static int serve_datagrams(const struct serve_handler *h,
 	 * never waited for. */
 	for (int i = 0; i < a->n; i++)
 		txs_finish(a->s[i].fd, h->tx_time, 3500);
+	state_report();
 	return r;
 }
 

@@ -17,6 +17,10 @@
  * missing default directory (quiet_if_missing: the administrator set
  * up no state) is no warning. */
 bool state_open(const char *dir, const char *program, bool quiet_if_missing);
+/* A file truncated while mapped does not kill the process: its mapping
+ * becomes fresh private state (state.c). Called where logging is safe,
+ * between requests: that warning, once. */
+void state_report(void);
 /* The image, or NULL without a file. */
 struct sti_image *state_image(void);
 /* Add n to counter c: one atomic add, never a wait. */

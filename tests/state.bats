@@ -3,7 +3,9 @@
 # after several real activations (systemd-socket-activate started again
 # for each batch, each process idling out after 1 s); the rate limit
 # kept across activations; two processes writing at once; a hostile
-# file (wrong size, wrong owner, symlink, FIFO) replaced, never followed.
+# file (wrong size, wrong owner, symlink, FIFO) replaced, never followed;
+# a full state filesystem and a file truncated while mapped (SIGBUS)
+# served through, without a crash.
 
 load helpers/common
 load helpers/core-lib
@@ -208,4 +210,152 @@ replaced() {
 	[ "$(grep -c 'state directory .*/none: No such file or directory; serving without state' "$BATS_TEST_TMPDIR/bg.log")" = 1 ]
 	run "$BIN/sntp-udp" --state-dir="$dir/none" --stats
 	assert_failure
+}
+
+# A mount namespace of the test's own (held by $ns_pid, ended in
+# teardown by PID) with a SIZE tmpfs on $dir: nothing is mounted on the
+# host. in_ns runs a command in it; programs started through in_ns keep
+# their PID (nsenter without a PID namespace execs, no fork).
+tiny_state_dir() {
+	require_root
+	start_bg unshare -m --propagation private sleep 600
+	ns_pid=$(last_pid)
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(readlink "/proc/$ns_pid/ns/mnt")" != "$(readlink /proc/$$/ns/mnt)" ] && break
+		sleep 0.05
+	done
+	in_ns mount -t tmpfs -o "size=$1,mode=0700" sockclock-test "$dir" ||
+		fail "no tmpfs in the namespace of $ns_pid"
+}
+in_ns() {
+	nsenter -t "$ns_pid" -m -- "$@"
+}
+
+# PID (a child of this shell: not from a subshell) ends with status 0.
+exits_0() {
+	wait_gone "$1" 20 || fail "$1 still runs"
+	local rc=0
+	wait "$1" || rc=$?
+	[ "$rc" = 0 ] || fail "exit status $rc: $(cat "$BATS_TEST_TMPDIR/bg.log")"
+}
+
+# What PROGRAM logged, without systemd-socket-activate's own lines.
+logged() {
+	grep -Ev '^(Listening on|Communication attempt|Execing) ' "$BATS_TEST_TMPDIR/bg.log" || true
+}
+
+@test "a full state filesystem: each program answers, exits 0 at idle, warns once, leaves no temporary file; stale ones are removed" {
+	tiny_state_dir 64k # the image is 246336 bytes
+	# Stale: a PID that cannot run (above the kernel's limit), and an
+	# hour-old one of a running PID (1). A fresh one of a running
+	# process (the namespace's holder) is kept: it may be mid-creation.
+	in_ns sh -c "cd '$dir' && umask 077 &&
+		: >sntp-udp.state.99999999.tmp &&
+		: >daytime-udp.state.1.tmp && touch -d '1 hour ago' daytime-udp.state.1.tmp &&
+		: >sntp-udp.state.$ns_pid.tmp"
+	local prog pid
+	for prog in sntp-udp daytime-udp; do
+		: >"$BATS_TEST_TMPDIR/bg.log"
+		start_bg nsenter -t "$ns_pid" -m -- systemd-socket-activate --datagram \
+			-l "127.0.0.1:$port" "$BIN/$prog" --state-dir="$dir" --idle-timeout=1
+		pid=$(last_pid)
+		wait_listening "$port"
+		if [ "$prog" = sntp-udp ]; then
+			answered
+		else
+			run udp_line "$port"
+			assert_output --regexp $'\r$'
+		fi
+		exits_0 "$pid"
+		[ "$(logged)" = "$prog: state file $dir/$prog.state: cannot make it: No space left on device; serving without state" ] ||
+			fail "not the one warning: $(cat "$BATS_TEST_TMPDIR/bg.log")"
+	done
+	run in_ns ls -A "$dir"
+	assert_output "sntp-udp.state.$ns_pid.tmp"
+}
+
+# PROGRAM serving from $dir has its state file truncated to 0 bytes
+# while it serves (by its owner, root here): after one request, then in
+# the middle of a pipelined burst of 20 and between requests, then 50
+# more one by one. Every request is answered by the same process, which
+# warns once and exits 0 at idle; the next process makes fresh state.
+truncated_while_served() {
+	local prog=$1 pid
+	activate "$port" --datagram -- "$BIN/$prog" --state-dir="$dir" \
+		--rate-limit=0 --idle-timeout=3
+	pid=$(last_pid)
+	run $PY - "$port" "$dir/$prog.state" "$prog" <<'PY'
+import os, socket, sys
+port, path, prog = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+req = b"\x23" + b"\0" * 47 if prog == "sntp-udp" else b"x"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+def ask(n, cut=False):
+    for _ in range(n):
+        s.sendto(req, ("127.0.0.1", port))
+    if cut:
+        os.truncate(path, 0)
+    got = 0
+    for _ in range(n):
+        try:
+            s.recv(100); got += 1
+        except socket.timeout:
+            break
+    return got
+got = ask(1)
+got += ask(20, cut=True)
+os.truncate(path, 0)
+for _ in range(50):
+    if not ask(1):
+        break # dead: no use waiting 3 s for each of the rest
+    got += 1
+print(got)
+PY
+	assert_output 71
+	alive "$pid" || fail "$prog died: $(cat "$BATS_TEST_TMPDIR/bg.log")"
+	exits_0 "$pid"
+	[ "$(logged)" = "$prog: state file $dir/$prog.state: truncated while in use; serving on with fresh state kept by this process only" ] ||
+		fail "not the one warning: $(cat "$BATS_TEST_TMPDIR/bg.log")"
+	# The next process finds the empty file and makes fresh state.
+	: >"$BATS_TEST_TMPDIR/bg.log"
+	activate "$port" --datagram -- "$BIN/$prog" --state-dir="$dir" --idle-timeout=1
+	pid=$(last_pid)
+	if [ "$prog" = sntp-udp ]; then
+		answered
+	else
+		run udp_line "$port"
+		assert_output --regexp $'\r$'
+	fi
+	exits_0 "$pid"
+	grep -q "$prog.state: wrong size; replacing it with fresh state" "$BATS_TEST_TMPDIR/bg.log" ||
+		fail "$(cat "$BATS_TEST_TMPDIR/bg.log")"
+	read_stats "$prog"
+	stat_is processes-started 1
+	stat_is requests-received 1
+	stat_is requests-answered 1
+}
+
+@test "sntp-udp: its state file truncated while it serves: every request answered, one warning, fresh state next time" {
+	truncated_while_served sntp-udp
+}
+
+@test "daytime-udp: its state file truncated while it serves: every request answered, one warning, fresh state next time" {
+	truncated_while_served daytime-udp
+}
+
+@test "a SIGBUS that is not the state file's still ends the program by its old action" {
+	activate "$port" --datagram -- "$BIN/daytime-udp" --state-dir="$dir" --idle-timeout=20
+	local pid rc=0
+	pid=$(last_pid)
+	run udp_line "$port"
+	assert_output --regexp $'\r$'
+	kill -BUS "$pid"
+	wait_gone "$pid" 20 || fail "daytime-udp survived a SIGBUS"
+	wait "$pid" || rc=$?
+	if grep -q 'AddressSanitizer: BUS' "$BATS_TEST_TMPDIR/bg.log"; then
+		: >"$BATS_TEST_TMPDIR/bg.log" # the asan build: its own report, as wanted
+	else
+		[ "$rc" = $((128 + 7)) ] || fail "exit status $rc, not SIGBUS's"
+	fi
 }
