@@ -138,9 +138,19 @@ static size_t answer(const uint8_t *req, size_t len,
 			state_count(STI_DROP_RULE + RULE_NTS_NO_KEYS, 1);
 			return 0;
 		}
-		authentic = ntscookie_open(ks, req + nr.cookie_off,
-					   nr.cookie_len, c2s, s2c) &&
-			    ntsntp_verify(req, &nr, c2s);
+		enum nts_auth au = NTS_AUTH_FAILED;
+		if (ntscookie_open(ks, req + nr.cookie_off, nr.cookie_len, c2s,
+				   s2c))
+			au = ntsntp_verify(req, &nr, c2s);
+		if (au == NTS_AUTH_MALFORMED) {
+			explicit_bzero(c2s, sizeof c2s);
+			explicit_bzero(s2c, sizeof s2c);
+			log_request(peer, "dropped: malformed encrypted NTS "
+					  "extension fields");
+			state_count(STI_DROP_RULE + RULE_NTS_MALFORMED, 1);
+			return 0;
+		}
+		authentic = au == NTS_AUTH_OK;
 	}
 
 	/* Decide and build: a NAK, an NTS reply to be sealed, or plain. */
@@ -260,7 +270,8 @@ static int by_hand(void)
 			  v != NTP_OK ? ntp_verdict_name(v) :
 			  nts_kind_of(req, len, &nr) == NTS_MALFORMED ?
 				"dropped: malformed NTS extension fields" :
-				"dropped: NTS request with no usable key file");
+				"dropped: NTS request with no usable key file "
+				"or malformed encrypted fields");
 		return 1;
 	}
 	struct timespec tx;

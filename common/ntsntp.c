@@ -31,7 +31,11 @@ static bool is_nts(uint16_t type)
 	       type == NTS_EF_PLACEHOLDER || type == NTS_EF_AUTH;
 }
 
-/* The authenticator's body: lengths, nonce and ciphertext inside it. */
+/* The authenticator's body: lengths, nonce and ciphertext inside it,
+ * then the Additional Padding (RFC 8915 §5.6, NTS_NONCE_REQ). The room
+ * the nonce takes, its padding to 4 included, plus the Additional
+ * Padding must reach 16, as chrony counts it: that room is what the
+ * reply's 16-byte nonce needs to stay no longer than the request. */
 static bool auth_parse(const uint8_t *pkt, const struct nts_ef *ef,
 		       struct nts_request *r)
 {
@@ -41,8 +45,10 @@ static bool auth_parse(const uint8_t *pkt, const struct nts_ef *ef,
 	r->nonce_off = body + 4;
 	r->ct_off = r->nonce_off + pad4(r->nonce_len);
 	r->auth_off = ef->off;
-	return r->nonce_len >= NTS_NONCE_MIN && r->ct_len >= NTS_TAG_LEN &&
-	       4 + pad4(r->nonce_len) + pad4(r->ct_len) <= blen;
+	size_t used = 4 + pad4(r->nonce_len) + pad4(r->ct_len);
+	if (r->nonce_len < 1 || r->ct_len < NTS_TAG_LEN || used > blen)
+		return false;
+	return pad4(r->nonce_len) + (blen - used) >= NTS_NONCE_REQ;
 }
 
 enum nts_kind ntsntp_parse(const uint8_t *pkt, size_t len,
@@ -92,6 +98,8 @@ enum nts_kind ntsntp_parse(const uint8_t *pkt, size_t len,
 		return NTS_MALFORMED;
 	if (!nts)
 		return NTS_PLAIN;
+	if ((pkt[0] & 7) != NTP_MODE_CLIENT)
+		return NTS_MALFORMED; /* RFC 8915 §5: client-server only */
 	if (bad || !uids || !cookies || !auth)
 		return NTS_MALFORMED;
 	if (r->placeholders && (ph_min != r->cookie_len || ph_max != r->cookie_len))
@@ -99,22 +107,44 @@ enum nts_kind ntsntp_parse(const uint8_t *pkt, size_t len,
 	return NTS_REQUEST;
 }
 
-bool ntsntp_verify(const uint8_t *pkt, const struct nts_request *r,
-		   const uint8_t c2s[NTS_KEY_LEN])
+bool ntsntp_plain_parse(const uint8_t *plain, size_t len, size_t cookie_len,
+			unsigned *placeholders)
+{
+	size_t pos = 0;
+	struct nts_ef ef;
+	enum nts_ef_step s;
+	*placeholders = 0;
+	while ((s = ntsntp_ef_next(plain, len, &pos, &ef)) == NTS_EF_FIELD) {
+		if (ef.type != NTS_EF_PLACEHOLDER)
+			continue;
+		if (ef.len - 4 != cookie_len)
+			return false;
+		(*placeholders)++;
+	}
+	return s == NTS_EF_END;
+}
+
+enum nts_auth ntsntp_verify(const uint8_t *pkt, struct nts_request *r,
+			    const uint8_t c2s[NTS_KEY_LEN])
 {
 	struct siv_cmac_aes128_ctx ctx;
 	uint8_t plain[1500];
 	size_t n = r->ct_len - NTS_TAG_LEN;
+	r->enc_placeholders = 0;
 	if (n > sizeof plain)
-		return false;
+		return NTS_AUTH_FAILED;
 	siv_cmac_aes128_set_key(&ctx, c2s);
 	int ok = siv_cmac_aes128_decrypt_message(
 		&ctx, r->nonce_len, pkt + r->nonce_off, r->auth_off, pkt, n,
 		plain, pkt + r->ct_off);
-	/* The encrypted fields are not used: sockclock knows none. */
+	enum nts_auth a = !ok ? NTS_AUTH_FAILED :
+			  ntsntp_plain_parse(plain, n, r->cookie_len,
+					     &r->enc_placeholders) ?
+				  NTS_AUTH_OK :
+				  NTS_AUTH_MALFORMED;
 	explicit_bzero(plain, n);
 	explicit_bzero(&ctx, sizeof ctx);
-	return ok;
+	return a;
 }
 
 enum {
@@ -135,7 +165,7 @@ unsigned ntsntp_reply_cookies(const struct nts_request *r, size_t req_len)
 	if (base > req_len)
 		return 0;
 	size_t fit = (req_len - base) / COOKIE_EF_LEN;
-	size_t want = 1 + (size_t)r->placeholders;
+	size_t want = 1 + (size_t)r->placeholders + r->enc_placeholders;
 	if (want > NTS_COOKIES_MAX)
 		want = NTS_COOKIES_MAX;
 	return (unsigned)(fit < want ? fit : want);

@@ -26,7 +26,11 @@
 
 #define NTS_EF_MIN 16		/* RFC 7822 §7.5 */
 #define NTS_UID_MIN 32		/* RFC 8915 §5.3 */
-#define NTS_NONCE_MIN 16	/* the client's nonce, as chrony asks */
+/* RFC 8915 §5.6: the client's nonce may be as short as 1 byte (AES-SIV
+ * takes any), but its length plus the Additional Padding after the
+ * ciphertext must reach N_REQ = min(16, N_MAX) = 16: what keeps a reply
+ * with our 16-byte nonce within the request's length. */
+#define NTS_NONCE_REQ 16
 #define NTS_NONCE_LEN 16	/* ours: the reply's */
 #define NTS_TAG_LEN 16
 /* New cookies in one reply at most (chrony asks for up to 8). */
@@ -60,19 +64,36 @@ struct nts_request {
 	size_t auth_off;		/* where the authenticator starts */
 	size_t nonce_off, nonce_len;
 	size_t ct_off, ct_len;
+	unsigned enc_placeholders;	/* inside the authenticator: set by
+					 * ntsntp_verify */
 };
 
 /* Classify a request of len bytes (a multiple of 4, 48 or more). Only
- * NTPv4 carries fields; unknown fields are skipped. A malformed field
- * in a request with no NTS field so far is taken as plain (a legacy MAC,
- * say), as before NTS. */
+ * NTPv4 carries fields (RFC 7822): an NTPv1-3 request is plain whatever
+ * follows its header. Unknown fields are skipped. A malformed field in
+ * a request with no NTS field so far is taken as plain (a legacy MAC,
+ * say), as before NTS. NTS fields in any mode but client (3) are
+ * malformed: RFC 8915 §5 is client-server only, as chrony. */
 enum nts_kind ntsntp_parse(const uint8_t *pkt, size_t len,
 			   struct nts_request *r);
 
+/* The decrypted fields inside the authenticator (RFC 8915 §5.7): Cookie
+ * Placeholders counted into *placeholders, each with a body as long as
+ * the cookie (cookie_len); other fields ignored. False when plain[0..len)
+ * is not a run of well-formed fields or a placeholder has another
+ * length (chrony drops such a request). */
+bool ntsntp_plain_parse(const uint8_t *plain, size_t len, size_t cookie_len,
+			unsigned *placeholders);
+
+enum nts_auth {
+	NTS_AUTH_OK,		/* verified; r->enc_placeholders set */
+	NTS_AUTH_FAILED,	/* not under this key: an NTS NAK */
+	NTS_AUTH_MALFORMED,	/* verified, but its fields are not: silence */
+};
 /* Check the authenticator under the cookie's C2S key (AD: the packet up
- * to the authenticator). */
-bool ntsntp_verify(const uint8_t *pkt, const struct nts_request *r,
-		   const uint8_t c2s[NTS_KEY_LEN]);
+ * to the authenticator), then the fields it encrypts. */
+enum nts_auth ntsntp_verify(const uint8_t *pkt, struct nts_request *r,
+			    const uint8_t c2s[NTS_KEY_LEN]);
 
 /* What the last touch of a reply needs to seal it (ntsntp_reply_seal). */
 struct nts_seal {
@@ -81,10 +102,10 @@ struct nts_seal {
 };
 
 /* After the encoded NTP header in reply[0..48): the echoed Unique
- * Identifier and the authenticator field, holding 1 + placeholders new
- * cookies (fewer if they would not fit, never more than
- * NTS_COOKIES_MAX) sealed under m with cookie_nonces[i*16..], in clear
- * until sealed; padded to exactly req_len bytes. Returns the length
+ * Identifier and the authenticator field, holding 1 + placeholders (in
+ * clear and encrypted) new cookies (fewer if they would not fit, never
+ * more than NTS_COOKIES_MAX) sealed under m with cookie_nonces[i*16..],
+ * in clear until sealed; padded to exactly req_len bytes. Returns the length
  * (req_len), or 0 when not even one cookie fits. */
 size_t ntsntp_reply_build(uint8_t *reply, size_t req_len, const uint8_t *req,
 			  const struct nts_request *r,

@@ -178,13 +178,16 @@ def ef(t, body):
     return struct.pack("!HH", t, 4 + len(body)) + body
 
 
-def nts_request(placeholders=0, uid=bytes(range(32)), extra=b"", slot=1):
+def nts_request(placeholders=0, uid=bytes(range(32)), extra=b"", slot=1,
+                nonce_len=16, pad=0, inner=b"", vn=4, mode=3):
     from cryptography.hazmat.primitives.ciphers.aead import AESSIV
-    pkt = ntp(4, 3) + ef(0x0104, uid) + extra + ef(0x0204, cookie(slot))
+    pkt = ntp(vn, mode) + ef(0x0104, uid) + extra + ef(0x0204, cookie(slot))
     pkt += ef(0x0304, bytes(100)) * placeholders
-    nonce = bytes(range(100, 116))
-    ct = AESSIV(C2S).encrypt(ef(0x7778, bytes(12)), [pkt, nonce])
-    return pkt + ef(0x0404, struct.pack("!HH", 16, len(ct)) + nonce + ct)
+    nonce = bytes(range(100, 100 + nonce_len))
+    ct = AESSIV(C2S).encrypt(ef(0x7778, bytes(12)) + inner, [pkt, nonce])
+    body = struct.pack("!HH", nonce_len, len(ct)) + nonce + \
+        bytes(-nonce_len % 4) + ct + bytes(pad)
+    return pkt + ef(0x0404, body)
 
 
 def ntsef_seeds():
@@ -196,6 +199,20 @@ def ntsef_seeds():
     s["bad-two-cookies"] = nts_request(0, extra=ef(0x0204, cookie()))
     s["bad-short-placeholder"] = nts_request(0, extra=ef(0x0304, bytes(96)))
     s["bad-len-odd"] = good[:-4] + struct.pack("!HH", 0x0404, 18) + bytes(16)
+    # RFC 8915 §5.6-7 and §5: short nonces with Additional Padding,
+    # placeholders inside the encrypted fields, NTS outside mode 3.
+    s["ok-nonce-12-pad-4"] = nts_request(1, nonce_len=12, pad=4)
+    s["ok-nonce-1-pad-16"] = nts_request(0, nonce_len=1, pad=16)
+    s["bad-nonce-12-no-pad"] = nts_request(0, nonce_len=12)
+    s["ok-nonce-13-no-pad"] = nts_request(0, nonce_len=13)
+    s["bad-nonce-9-no-pad"] = nts_request(0, nonce_len=9)
+    s["ok-3-enc-placeholders"] = nts_request(0, inner=ef(0x0304, bytes(100)) * 3)
+    s["ok-2-clear-3-enc"] = nts_request(2, inner=ef(0x0304, bytes(100)) * 3)
+    s["ok-9-enc-placeholders"] = nts_request(0, inner=ef(0x0304, bytes(100)) * 9)
+    s["bad-enc-placeholder-short"] = nts_request(0, inner=ef(0x0304, bytes(96)))
+    s["bad-enc-not-fields"] = nts_request(0, inner=bytes(8))
+    s["bad-mode-1"] = nts_request(1, mode=1)
+    s["plain-v1-mode-0"] = nts_request(1, vn=1, mode=0)
     s["plain-mac"] = ntp(4, 3, 68)
     s["plain-unknown"] = ntp(4, 3) + ef(0x7777, bytes(12))
     return s

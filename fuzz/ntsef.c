@@ -1,12 +1,16 @@
 /* Fuzz the NTS extension-field parser and the NTS answer (sntp-udp's
  * path for a request with fields). Input: the datagram itself.
- * Invariants: a request the parser accepts has its fields inside the
- * packet, an identifier of 32 bytes or more, exactly one cookie, the
- * authenticator last; what is verified under the fixed C2S (the seeds
- * are) gets a reply exactly as long as the request, sealed, whose
- * identifier is the request's; a NAK is never longer than the request. */
+ * Invariants: a request the parser accepts is a client request (mode 3)
+ * with its fields inside the packet, an identifier of 32 bytes or more,
+ * exactly one cookie, the authenticator last, nonce plus Additional
+ * Padding of 16 bytes or more; what is verified under the fixed C2S
+ * (the seeds are) gets a reply exactly as long as the request, sealed,
+ * whose identifier is the request's, with one cookie for the cookie and
+ * each placeholder, in clear or encrypted, up to 8: all of them fit; a
+ * NAK is never longer than the request. */
 #include <string.h>
 
+#include "../common/bytes.h"
 #include "../common/ntp.h"
 #include "../common/ntsntp.h"
 #include "input.h"
@@ -29,25 +33,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	CHECK(r.uid_len >= NTS_UID_MIN && r.uid_off + r.uid_len <= size);
 	CHECK(r.cookie_off + r.cookie_len <= size);
-	CHECK(r.auth_off < size && r.nonce_len >= NTS_NONCE_MIN);
+	CHECK((data[0] & 7) == NTP_MODE_CLIENT && (data[0] >> 3 & 7) == 4);
+	CHECK(r.auth_off < size && r.nonce_len >= 1);
 	CHECK(r.ct_off + r.ct_len <= size && r.ct_len >= NTS_TAG_LEN);
 	size_t pos = r.auth_off;
 	struct nts_ef ef;
 	CHECK(ntsntp_ef_next(data, size, &pos, &ef) == NTS_EF_FIELD);
 	CHECK(ef.type == NTS_EF_AUTH && pos == size);
+	size_t used = 8 + pad4(r.nonce_len) + pad4(r.ct_len);
+	CHECK(used <= ef.len && pad4(r.nonce_len) + (ef.len - used) >= NTS_NONCE_REQ);
 
 	size_t nak = ntsntp_nak_build(reply, data, &r);
 	CHECK(nak <= size);
 
 	uint8_t a[32], b[32];
 	if (!ntscookie_open(&ks, data + r.cookie_off, r.cookie_len, a, b) ||
-	    !ntsntp_verify(data, &r, a))
+	    ntsntp_verify(data, &r, a) != NTS_AUTH_OK)
 		return 0;
 	uint8_t nonces[NTS_COOKIES_MAX * 16] = { 0 }, nonce[16] = { 0 };
 	struct nts_seal seal;
 	memset(reply, 0, NTP_HEADER_LEN);
 	unsigned c = ntsntp_reply_cookies(&r, size);
-	CHECK(c <= 1 + r.placeholders && c <= NTS_COOKIES_MAX);
+	unsigned want = 1 + r.placeholders + r.enc_placeholders;
+	CHECK(c == (want < NTS_COOKIES_MAX ? want : NTS_COOKIES_MAX));
 	size_t n = ntsntp_reply_build(reply, size, data, &r,
 				      ntskeys_current(&ks), a, b, nonces, &seal);
 	CHECK(n == (c ? size : 0));

@@ -108,6 +108,63 @@ MALFORMED=len-odd,len-short,past-end,two-cookies,placeholder-len,auth-not-last,n
 	[ "$(cat "/proc/$pid/comm")" = sntp-udp ] || fail "pid $pid is no longer sntp-udp"
 }
 
+@test "NTS in client mode only: a mode-1 NTS request gets silence, a plain mode-1 request mode 2, an NTPv1 mode-0 one with NTS fields a plain reply" {
+	start_sntp
+	local pid
+	pid=$(last_pid)
+	# RFC 8915 §5 is client-server only; chrony answers NTS in mode 3 only.
+	run nts --mode 1 --placeholders 1 --timeout 0.5
+	assert_success
+	assert_output --regexp '^good sent=[0-9]+ reply=0 kind=none uid-echoed=no cookies=0 origin-ok=no$'
+	run nts --class plain --mode 1
+	assert_output --regexp '^plain sent=48 reply=48 kind=plain .* version=4 mode=2$'
+	# Only NTPv4 has extension fields (RFC 7822): past an NTPv1 header
+	# they are bytes nobody reads, so the reply is plain and 48 bytes.
+	run nts --version 1 --mode 0
+	assert_output --regexp '^good sent=[0-9]+ reply=48 kind=plain uid-echoed=no cookies=0 origin-ok=yes version=1 mode=4$'
+	run nts
+	assert_output --regexp '^good .* kind=nts uid-echoed=yes cookies=1 '
+	[ "$(socket_owner "$port" udp)" = "$pid" ] || fail "the socket changed hands"
+}
+
+@test "placeholders inside the encrypted fields count: 3 get 4 cookies, 2 outside and 3 inside 6, 9 inside 8; one of the wrong length gets silence" {
+	start_sntp
+	run nts --enc-placeholders 3
+	assert_output --regexp '^good sent=([0-9]+) reply=\1 kind=nts uid-echoed=yes cookies=4 origin-ok=yes$'
+	run nts --placeholders 2 --enc-placeholders 3
+	assert_output --regexp '^good sent=([0-9]+) reply=\1 kind=nts uid-echoed=yes cookies=6 origin-ok=yes$'
+	run nts --enc-placeholders 9
+	assert_output --regexp '^good sent=([0-9]+) reply=\1 kind=nts uid-echoed=yes cookies=8 origin-ok=yes$'
+	run nts --enc-placeholders 2 --enc-placeholder-len 96 --timeout 0.5
+	assert_output --regexp '^good sent=[0-9]+ reply=0 kind=none '
+	run nts --enc-placeholders 1
+	assert_output --regexp '^good .* kind=nts uid-echoed=yes cookies=2 '
+}
+
+@test "a client nonce under 16 bytes is accepted with Additional Padding to 16 (12+4, 1+16, 4+12, 13+0, 1+12), refused without it" {
+	start_sntp
+	local n
+	for n in "12 4" "1 16" "4 12"; do
+		set -- $n
+		run nts --nonce-len "$1" --extra-pad "$2" --placeholders 1
+		assert_output --regexp "^good sent=([0-9]+) reply=\\1 kind=nts uid-echoed=yes cookies=2 origin-ok=yes$"
+	done
+	# The nonce's room counts its padding to 4, as chrony counts it:
+	# 13 + 0 and 1 + 12 fill 16 bytes, 12 + 0, 9 + 0 and 1 + 8 do not.
+	for n in "13 0" "1 12"; do
+		set -- $n
+		run nts --nonce-len "$1" --extra-pad "$2" --placeholders 1
+		assert_output --regexp "^good sent=([0-9]+) reply=\\1 kind=nts uid-echoed=yes cookies=2 origin-ok=yes$"
+	done
+	for n in "12 0" "9 0" "1 8"; do
+		set -- $n
+		run nts --nonce-len "$1" --extra-pad "$2" --timeout 0.5
+		assert_output --regexp '^good sent=[0-9]+ reply=0 kind=none '
+	done
+	run nts --nonce-len 13 --extra-pad 4
+	assert_output --regexp '^good .* kind=nts uid-echoed=yes cookies=1 '
+}
+
 @test "amplification: over every NTS class, no reply carries more bytes than its request" {
 	start_sntp
 	local p all=good,unknown,plain,bad-auth,bad-cookie,$MALFORMED

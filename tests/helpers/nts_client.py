@@ -9,7 +9,11 @@ from --reply-file, for sntp-udp by hand), and prints one line per request class:
 sent and reply are byte counts (reply=0: nothing within the timeout); kind
 is none, plain, nts (the authenticator verified under S2C), nak or
 bad-seal; cookies counts the new cookies inside it; origin-ok says the
-reply's origin is the request's transmit time.
+reply's origin is the request's transmit time. With --mode or --version
+(the request's header) the line ends with the reply's version=N mode=N.
+--nonce-len, --extra-pad (Additional Padding after the ciphertext) and
+--enc-placeholders (Cookie Placeholders inside the encrypted fields,
+of --enc-placeholder-len bytes) shape the authenticator (RFC 8915 §5.6-7).
 
 AES-SIV-CMAC-256 is python3-cryptography's AESSIV, written apart from
 sockclock's Nettle code, so an answer that verifies here is interoperable.
@@ -30,25 +34,25 @@ def ef(t, body, pad_to=None):
     return struct.pack("!HH", t, n) + body
 
 
-def header(xmt):
-    # LI 0, VN 4, mode 3; the transmit timestamp as a client sets it.
-    return struct.pack("!BBbbII4sQQQQ", 0x23, 0, 6, -20, 0, 0, b"\0" * 4,
-                       0, 0, 0, xmt)
+def header(xmt, version=4, mode=3):
+    # LI 0; the transmit timestamp as a client sets it.
+    return struct.pack("!BBbbII4sQQQQ", version << 3 | mode, 0, 6, -20, 0,
+                       0, b"\0" * 4, 0, 0, 0, xmt)
 
 
-def auth_field(c2s, ad, nonce, plain=None):
+def auth_field(c2s, ad, nonce, plain=b"", extra_pad=0):
     # OpenSSL 3.0's AES-SIV cannot seal an empty plaintext: carry one
     # encrypted field of an unknown type, which the server must ignore.
-    if plain is None:
-        plain = ef(0x7778, b"\0" * 12)
+    plain = ef(0x7778, b"\0" * 12) + plain
     ct = AESSIV(c2s).encrypt(plain, [ad, nonce])
     body = struct.pack("!HH", len(nonce), len(ct)) + nonce + \
-        b"\0" * (-len(nonce) % 4) + ct + b"\0" * (-len(ct) % 4)
+        b"\0" * (-len(nonce) % 4) + ct + b"\0" * (-len(ct) % 4) + \
+        b"\0" * extra_pad
     return ef(AUTH, body)
 
 
-def build(cls, cookie, c2s, placeholders, uid, xmt):
-    pkt = header(xmt)
+def build(cls, cookie, c2s, placeholders, uid, xmt, opt):
+    pkt = header(xmt, opt.version, opt.mode)
     if cls == "plain":
         return pkt
     fields = []
@@ -75,8 +79,10 @@ def build(cls, cookie, c2s, placeholders, uid, xmt):
         return pkt + struct.pack("!HH", PLACEHOLDER, 12) + b"\0" * 8
     if cls == "no-auth":
         return pkt
-    nonce = os.urandom(8 if cls == "short-nonce" else 16)
-    a = bytearray(auth_field(c2s, pkt, nonce))
+    nonce = os.urandom(8 if cls == "short-nonce" else opt.nonce_len)
+    inner = ef(PLACEHOLDER, b"\0" * (opt.enc_placeholder_len or len(cookie)))
+    a = bytearray(auth_field(c2s, pkt, nonce, inner * opt.enc_placeholders,
+                             0 if cls == "short-nonce" else opt.extra_pad))
     if cls == "bad-auth":
         a[-1] ^= 1
     pkt += bytes(a)
@@ -157,6 +163,12 @@ def main():
     ap.add_argument("--s2c", required=True)
     ap.add_argument("--placeholders", type=int, default=0)
     ap.add_argument("--uid-len", type=int, default=32)
+    ap.add_argument("--mode", type=int)
+    ap.add_argument("--version", type=int)
+    ap.add_argument("--nonce-len", type=int, default=16)
+    ap.add_argument("--extra-pad", type=int, default=0)
+    ap.add_argument("--enc-placeholders", type=int, default=0)
+    ap.add_argument("--enc-placeholder-len", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=1.0)
     ap.add_argument("--new-cookie", help="write the first new cookie (hex) here")
     ap.add_argument("--write-request", help="write the request here, send nothing")
@@ -164,6 +176,9 @@ def main():
     ap.add_argument("--uid", help="the Unique Identifier (hex), with --reply-file")
     ap.add_argument("--request-file", help="the request sent, with --reply-file")
     a = ap.parse_args()
+    show_mode = a.mode is not None or a.version is not None
+    a.mode = 3 if a.mode is None else a.mode
+    a.version = 4 if a.version is None else a.version
     cookie, c2s, s2c = (bytes.fromhex(x) for x in (a.cookie, a.c2s, a.s2c))
     if a.reply_file:
         req = open(a.request_file, "rb").read()
@@ -172,26 +187,40 @@ def main():
         print(line("reply", req, r))
         return
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(a.timeout)
+    earlier = set()  # transmit timestamps of the requests sent before
     for cls in a.cls.split(","):
         if cls not in CLASSES:
             sys.exit(f"unknown class {cls}")
         uid = os.urandom(a.uid_len)
         xmt = int((time.time() + 2208988800) * 2**32) & (2**64 - 1)
-        req = build(cls, cookie, c2s, a.placeholders, uid, xmt)
+        req = build(cls, cookie, c2s, a.placeholders, uid, xmt, a)
         if a.write_request:
             open(a.write_request, "wb").write(req)
             print("uid", uid.hex())
             return
         s.sendto(req, (a.host, a.port))
-        try:
-            reply = s.recv(4096)
-        except socket.timeout:
+        # A reply to an earlier request that came after its timeout (a
+        # loaded machine, a sanitizer build) is not this one's: skip it.
+        end = time.monotonic() + a.timeout
+        reply = b""
+        while time.monotonic() < end:
+            s.settimeout(max(end - time.monotonic(), 0.001))
+            try:
+                reply = s.recv(4096)
+            except socket.timeout:
+                reply = b""
+                break
+            if reply[24:32] not in earlier:
+                break
             reply = b""
+        earlier.add(req[40:48])
         r = inspect(req, reply, s2c, uid)
         if a.new_cookie and "cookie" in r:
             open(a.new_cookie, "w").write(r["cookie"] + "\n")
-        print(line(cls, req, r), flush=True)
+        out = line(cls, req, r)
+        if show_mode and reply:
+            out += f" version={reply[0] >> 3 & 7} mode={reply[0] & 7}"
+        print(out, flush=True)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 /* Unit tests of common/ntsntp.c: the field walk (lengths under 16, not
  * in 4-byte words, past the end), the classification of requests (plain:
- * no field, unknown fields only, a legacy MAC, NTPv3; malformed: each
- * class of RFC 8915 §5 that gets silence; the request), the
- * authenticator under C2S (any flipped bit of the packet before it, or
- * of it, fails), and the reply: as long as the request, the identifier
- * echoed, 1 + placeholders cookies (capped, and never more than fit),
+ * no field, unknown fields only, a legacy MAC, NTPv3, NTPv1 mode 0;
+ * malformed: each class of RFC 8915 §5 that gets silence, NTS in mode 1;
+ * the request; the nonce and its Additional Padding), the authenticator
+ * under C2S (any flipped bit of the packet before it, or of it, fails;
+ * the placeholders it encrypts counted, a bad one refused), and the
+ * reply: as long as the request, the identifier echoed, 1 + placeholders
+ * (in clear and encrypted) cookies (capped, and never more than fit),
  * sealed under S2C over the stamped header; and the NAK. */
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +32,16 @@ static size_t put_ef(uint8_t *p, uint16_t type, size_t len)
 /* What a request is made of; defaults give a good one. */
 struct shape {
 	int version;
+	int mode;		/* 0: client (3); -1: mode 0 */
 	bool no_uid, no_cookie, no_auth, two_cookies, auth_not_last;
 	bool unknown_after_auth; /* an unknown field after the authenticator */
 	size_t uid_len;
 	unsigned placeholders;
 	size_t placeholder_len;	/* 0: the cookie's */
 	size_t nonce_len;
+	size_t extra_pad;	/* Additional Padding after the ciphertext */
+	unsigned enc_placeholders;	/* placeholders inside, encrypted */
+	size_t enc_placeholder_len;	/* 0: the cookie's */
 	bool unknown;		/* an unknown field before the cookie */
 };
 
@@ -44,7 +50,8 @@ static size_t make(const struct shape *s, uint8_t *pkt)
 	struct timespec t = { 1700000000, 1 };
 	memset(pkt, 0, 1500);
 	ntp_client_request(&t, pkt);
-	pkt[0] = (uint8_t)((s->version ? s->version : 4) << 3 | 3);
+	pkt[0] = (uint8_t)((s->version ? s->version : 4) << 3 |
+			   (s->mode < 0 ? 0 : s->mode ? s->mode : 3));
 	size_t p = NTP_HEADER_LEN;
 	size_t uid = s->uid_len ? s->uid_len : 32;
 	if (!s->no_uid) {
@@ -66,16 +73,26 @@ static size_t make(const struct shape *s, uint8_t *pkt)
 	if (!s->no_auth) {
 		size_t nl = s->nonce_len ? s->nonce_len : 16, ad = p;
 		size_t nlp = (nl + 3) & ~(size_t)3;
-		p += put_ef(pkt + p, NTS_EF_AUTH, 4 + 4 + nlp + 16);
+		uint8_t plain[1024];
+		size_t pl = 0;
+		for (unsigned i = 0; i < s->enc_placeholders; i++) {
+			size_t b = s->enc_placeholder_len ?
+					   s->enc_placeholder_len : NTS_COOKIE_LEN;
+			pl += put_ef(plain + pl, NTS_EF_PLACEHOLDER, 4 + b);
+			memset(plain + pl - b, 0, b);
+		}
+		p += put_ef(pkt + p, NTS_EF_AUTH,
+			    4 + 4 + nlp + 16 + pl + s->extra_pad);
 		pkt[ad + 4] = 0;
 		pkt[ad + 5] = (uint8_t)nl;
-		pkt[ad + 6] = 0;
-		pkt[ad + 7] = 16;
+		pkt[ad + 6] = (uint8_t)((16 + pl) >> 8);
+		pkt[ad + 7] = (uint8_t)(16 + pl);
 		memset(pkt + ad + 8, 0x5a, nl);
 		struct siv_cmac_aes128_ctx c;
 		siv_cmac_aes128_set_key(&c, c2s);
-		siv_cmac_aes128_encrypt_message(&c, nl, pkt + ad + 8, ad, pkt, 16,
-						pkt + ad + 8 + nlp, NULL);
+		siv_cmac_aes128_encrypt_message(&c, nl, pkt + ad + 8, ad, pkt,
+						16 + pl, pkt + ad + 8 + nlp,
+						plain);
 	}
 	if (s->auth_not_last)
 		p += put_ef(pkt + p, NTS_EF_UID, 36);
@@ -128,6 +145,17 @@ static void test_classes(void)
 	CHECK_EQ(r.placeholders, 3, "counted");
 	CHECK_EQ(kind(&(struct shape){ .uid_len = 64 }, &r), NTS_REQUEST,
 		 "long uid");
+	/* RFC 8915 §5.6: a short nonce with Additional Padding to 16. */
+	static const size_t nonce_pad[][2] = { { 12, 4 }, { 1, 16 }, { 4, 12 },
+					       { 13, 4 }, { 15, 4 }, { 20, 0 },
+					       { 13, 0 }, { 1, 12 } };
+	for (size_t i = 0; i < sizeof nonce_pad / sizeof nonce_pad[0]; i++) {
+		struct shape sh = { .nonce_len = nonce_pad[i][0],
+				    .extra_pad = nonce_pad[i][1] };
+		CHECK_EQ(kind(&sh, &r), NTS_REQUEST, "nonce %zu + padding %zu",
+			 nonce_pad[i][0], nonce_pad[i][1]);
+		CHECK_EQ(r.nonce_len, nonce_pad[i][0], "nonce length read");
+	}
 
 	static const struct {
 		struct shape s;
@@ -143,6 +171,12 @@ static void test_classes(void)
 		{ { .placeholders = 1, .placeholder_len = 104 }, "placeholder long" },
 		{ { .uid_len = 16 }, "uid under 32" },
 		{ { .nonce_len = 8 }, "nonce under 16" },
+		{ { .nonce_len = 12 }, "nonce 12, no Additional Padding" },
+		{ { .nonce_len = 12, .extra_pad = 0 }, "nonce 12 + 0" },
+		{ { .nonce_len = 9 }, "nonce 9 (12 with its padding) + 0" },
+		{ { .nonce_len = 1, .extra_pad = 8 }, "nonce 1 + 8" },
+		{ { .mode = 1 }, "NTS in mode 1" },
+		{ { .mode = 1, .placeholders = 2 }, "NTS in mode 1, placeholders" },
 	};
 	for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++)
 		CHECK_EQ(kind(&malformed[i].s, &r), NTS_MALFORMED, "%s",
@@ -162,12 +196,24 @@ static void test_classes(void)
 	CHECK_EQ(ntsntp_parse(pkt, n, &r), NTS_MALFORMED, "ciphertext length");
 	pkt[n - 40 + 7] = 8;
 	CHECK_EQ(ntsntp_parse(pkt, n, &r), NTS_MALFORMED, "ciphertext < tag");
+	pkt[n - 40 + 7] = 16;
+	CHECK_EQ(ntsntp_parse(pkt, n, &r), NTS_REQUEST, "restored");
+	pkt[n - 40 + 5] = 0;
+	CHECK_EQ(ntsntp_parse(pkt, n, &r), NTS_MALFORMED, "nonce of 0 bytes");
 
 	/* Plain, as before NTS. */
 	n = make(&(struct shape){ 0 }, pkt);
 	CHECK_EQ(ntsntp_parse(pkt, 48, &r), NTS_PLAIN, "header only");
 	n = make(&(struct shape){ .version = 3 }, pkt);
 	CHECK_EQ(ntsntp_parse(pkt, n, &r), NTS_PLAIN, "NTPv3: no fields");
+	n = make(&(struct shape){ .version = 1, .mode = -1 }, pkt);
+	CHECK_EQ(ntsntp_parse(pkt, n, &r), NTS_PLAIN,
+		 "NTPv1 mode 0: what follows the header is no field");
+	n = make(&(struct shape){ .mode = 1, .no_uid = true, .no_cookie = true,
+				  .no_auth = true, .unknown = true }, pkt);
+	CHECK_EQ(ntsntp_parse(pkt, n, &r), NTS_PLAIN,
+		 "mode 1 with an unknown field only");
+
 	memset(pkt + 48, 0x77, 20); /* a legacy MAC: key id and digest */
 	CHECK_EQ(ntsntp_parse(pkt, 68, &r), NTS_PLAIN, "MAC");
 	pkt[0] = 0x23;
@@ -184,17 +230,54 @@ static void test_verify(void)
 	struct nts_request r;
 	size_t n = make(&(struct shape){ .placeholders = 1 }, pkt);
 	CHECK_EQ(ntsntp_parse(pkt, n, &r), NTS_REQUEST, "parsed");
-	CHECK(ntsntp_verify(pkt, &r, c2s), "verifies under C2S");
-	CHECK(!ntsntp_verify(pkt, &r, s2c), "not under another key");
+	CHECK_EQ(ntsntp_verify(pkt, &r, c2s), NTS_AUTH_OK, "verifies under C2S");
+	CHECK_EQ(r.enc_placeholders, 0, "nothing encrypted");
+	CHECK_EQ(ntsntp_verify(pkt, &r, s2c), NTS_AUTH_FAILED,
+		 "not under another key");
 	for (size_t i = 0; i < n; i++) {
 		if (i >= r.auth_off && i < r.auth_off + 8)
 			continue; /* the lengths: parsed, not sealed */
 		pkt[i] ^= 0x10;
-		bool ok = ntsntp_verify(pkt, &r, c2s);
-		CHECK(!ok, "byte %zu changed: refused", i);
+		enum nts_auth a = ntsntp_verify(pkt, &r, c2s);
+		CHECK_EQ(a, NTS_AUTH_FAILED, "byte %zu changed: refused", i);
 		pkt[i] ^= 0x10;
 	}
-	CHECK(ntsntp_verify(pkt, &r, c2s), "restored");
+	CHECK_EQ(ntsntp_verify(pkt, &r, c2s), NTS_AUTH_OK, "restored");
+
+	/* RFC 8915 §5.7: placeholders inside the encrypted fields count. */
+	n = make(&(struct shape){ .placeholders = 2, .enc_placeholders = 3 },
+		 pkt);
+	CHECK_EQ(ntsntp_parse(pkt, n, &r), NTS_REQUEST, "encrypted: parsed");
+	CHECK_EQ(r.placeholders, 2, "in clear");
+	CHECK_EQ(ntsntp_verify(pkt, &r, c2s), NTS_AUTH_OK, "encrypted: verified");
+	CHECK_EQ(r.enc_placeholders, 3, "encrypted: counted");
+	CHECK_EQ(ntsntp_verify(pkt, &r, s2c), NTS_AUTH_FAILED,
+		 "encrypted, another key: refused");
+	CHECK_EQ(r.enc_placeholders, 0, "and not counted");
+	n = make(&(struct shape){ .enc_placeholders = 2,
+				  .enc_placeholder_len = 96 }, pkt);
+	CHECK_EQ(ntsntp_parse(pkt, n, &r), NTS_REQUEST, "short inside: parsed");
+	CHECK_EQ(ntsntp_verify(pkt, &r, c2s), NTS_AUTH_MALFORMED,
+		 "a placeholder inside of the wrong length: silence");
+}
+
+static void test_plain(void)
+{
+	uint8_t p[512] = { 0 };
+	unsigned n = 99;
+	CHECK(ntsntp_plain_parse(p, 0, 100, &n) && n == 0, "empty");
+	size_t len = put_ef(p, 0x7778, 16);
+	len += put_ef(p + len, NTS_EF_PLACEHOLDER, 104);
+	len += put_ef(p + len, NTS_EF_PLACEHOLDER, 104);
+	CHECK(ntsntp_plain_parse(p, len, 100, &n) && n == 2,
+	      "two placeholders and an unknown field: %u", n);
+	CHECK(!ntsntp_plain_parse(p, len, 96, &n), "cookie of another length");
+	CHECK(!ntsntp_plain_parse(p, len - 4, 100, &n), "cut short");
+	CHECK(!ntsntp_plain_parse(p, len + 4, 100, &n), "4 bytes left over");
+	put_ef(p + 16, NTS_EF_PLACEHOLDER, 102);
+	CHECK(!ntsntp_plain_parse(p, len, 100, &n), "not in words");
+	put_ef(p, 0x7778, 8);
+	CHECK(!ntsntp_plain_parse(p, 8, 100, &n), "a field under 16");
 }
 
 /* Build, stamp and seal a reply to a request of shape s; check it. */
@@ -206,6 +289,7 @@ static void check_reply(const struct shape *s, unsigned want_cookies,
 	struct nts_seal seal;
 	size_t n = make(s, pkt);
 	CHECK_EQ(ntsntp_parse(pkt, n, &r), NTS_REQUEST, "%s: parsed", name);
+	CHECK_EQ(ntsntp_verify(pkt, &r, c2s), NTS_AUTH_OK, "%s: verified", name);
 	unsigned c = ntsntp_reply_cookies(&r, n);
 	CHECK_EQ(c, want_cookies, "%s: cookies", name);
 	uint8_t nonces[NTS_COOKIES_MAX * 16];
@@ -266,6 +350,18 @@ static void test_reply(void)
 	check_reply(&(struct shape){ .uid_len = 200, .placeholders = 2 }, 3,
 		    "long uid");
 	check_reply(&(struct shape){ .unknown = true }, 1, "unknown field");
+	check_reply(&(struct shape){ .enc_placeholders = 3 }, 4,
+		    "3 placeholders encrypted");
+	check_reply(&(struct shape){ .placeholders = 2, .enc_placeholders = 3 },
+		    6, "2 in clear, 3 encrypted");
+	check_reply(&(struct shape){ .placeholders = 4, .enc_placeholders = 5 },
+		    8, "4 + 5: capped at 8");
+	check_reply(&(struct shape){ .nonce_len = 12, .extra_pad = 4,
+				     .placeholders = 1 },
+		    2, "nonce 12 + 4: the reply fits");
+	check_reply(&(struct shape){ .nonce_len = 1, .extra_pad = 16,
+				     .enc_placeholders = 2 },
+		    3, "nonce 1 + 16, 2 encrypted");
 
 	/* A request too short for its cookies' worth: fewer, never more. */
 	uint8_t pkt[1500];
@@ -302,6 +398,7 @@ int main(void)
 	test_walk();
 	test_classes();
 	test_verify();
+	test_plain();
 	test_reply();
 	return check_summary();
 }
