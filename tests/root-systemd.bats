@@ -240,7 +240,7 @@ wait_inactive() {
 	for a in daytime-udp sntp-udp; do
 		b=sntp-udp
 		[ $a = daytime-udp ] || b=daytime-udp
-		f=$(sys find /run/sockclock -name $b.state)
+		f=$(sys find -L /run/sockclock -name $b.state) # -L: before issue 19 a link
 		[ -n "$f" ] || fail "no $b.state"
 		# true, not ":": a special builtin's failed redirection ends sh.
 		run sys_as_unit $a.service "id
