@@ -9,6 +9,7 @@
 
 #include "allow.h"
 #include "log.h"
+#include "state.h"
 
 enum { OPT_IDLE = 256, OPT_IO, OPT_RATE, OPT_BURST, OPT_ALLOW, OPT_PER_SOURCE,
        OPT_STATE_DIR, OPT_STATS };
@@ -55,7 +56,8 @@ static const char datagram_help[] =
 	"                           every datagram (IPv4 and IPv6; default: all)\n"
 
 	"      --state-dir=DIR      keep counters and rate limits across\n"
-	"                           activations in DIR (default /run/sockclock)\n"
+	"                           activations in DIR (default\n"
+	"                           /run/sockclock/PROGRAM)\n"
 	"      --stats              print the counters kept in --state-dir, exit\n";
 
 static const char stream_help[] =
@@ -123,11 +125,15 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 		opts[n++] = *o++;
 	memset(&opts[n], 0, sizeof opts[n]);
 
+	/* Each program its own default directory: under systemd each unit
+	 * owns its RuntimeDirectory=, and each runs as its own user. */
+	static char state_dir[sizeof STATE_DIR_BASE + 32];
+	snprintf(state_dir, sizeof state_dir, "%s/%s", STATE_DIR_BASE, p->name);
 	*c = (struct opt_common){
 		.idle_timeout = 10,
 		.io_timeout = 5,
 		.rate = { p->datagram ? RL_DEFAULT_RATE : 0, RL_DEFAULT_BURST },
-		.state_dir = "/run/sockclock",
+		.state_dir = state_dir,
 		.program = p->name,
 		.max_per_source = OPT_MAX_PER_SOURCE,
 	};

@@ -10,7 +10,10 @@
 
 #include "stimage.h"
 
-#define STATE_DIR_DEFAULT "/run/sockclock"
+/* The default --state-dir is STATE_DIR_BASE/PROGRAM: one directory per
+ * program, each its user's alone (tmpfiles.d/sockclock.conf, the units'
+ * RuntimeDirectory=). */
+#define STATE_DIR_BASE "/run/sockclock"
 
 /* Map DIR/PROGRAM.state shared, making or replacing it as needed (one
  * warning); false, with one warning, when there is no usable file. A

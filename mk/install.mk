@@ -1,5 +1,5 @@
 # make install / make uninstall: the programs, the systemd units, the
-# xinetd files and the man pages. The units, xinetd files and man pages
+# xinetd files, the man pages, tmpfiles.d and sysusers.d. The units, xinetd files and man pages
 # in the tree are valid as they stand for the default SBINDIR
 # (/usr/local/sbin); install writes the real SBINDIR in its place (and
 # the version, VERSION, in the man pages' title). DESTDIR stages; uninstall removes exactly
@@ -15,6 +15,10 @@ UNITDIR   ?= $(PREFIX)/lib/systemd/system
 XINETDDIR ?= /etc/xinetd.d
 CRONDIR   ?= /etc/cron.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+# What creates the system users of sysusers.d/sockclock.conf on a
+# DESTDIR-less install as root (empty: only print what to create).
+SYSUSERS  ?= systemd-sysusers
 INSTALL   ?= install
 # Where the programs to install are (default: this build).
 INSTALL_BIN ?= .
@@ -33,16 +37,34 @@ MANSUBST    = $(SUBST) -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g' \
 INSTALLED = $(PROGRAMS:%=$(DESTDIR)$(SBINDIR)/%) \
 	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
 	    $(MANPAGES:%=$(DESTDIR)$(MANDIR)/man8/%) \
-	    $(DESTDIR)$(TMPFILESDIR)/sockclock.conf
+	    $(DESTDIR)$(TMPFILESDIR)/sockclock.conf \
+	    $(DESTDIR)$(SYSUSERSDIR)/sockclock.conf
 
 .PHONY: install uninstall install-files
+# The system users (one per program with state) exist before anything
+# runs: created here on a DESTDIR-less install as root; otherwise (a
+# staged install, a package, no root, no systemd-sysusers) say what to
+# create. Uninstall leaves them, as packages do: files may still be theirs.
 install: $(if $(filter .,$(INSTALL_BIN)),all)
 	@$(MAKE) --no-print-directory install-files
+	@f=$(SYSUSERSDIR)/sockclock.conf; \
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && [ -n "$(SYSUSERS)" ] && \
+		command -v $(firstword $(SYSUSERS)) >/dev/null; then \
+		echo "$(SYSUSERS) $$f"; $(SYSUSERS) "$$f" || exit 1; \
+	else \
+		echo "make install: create the system users of $$f before enabling a unit or xinetd file:"; \
+		echo "  systemd-sysusers $$f"; \
+		echo "or, without systemd-sysusers:"; \
+		echo "  groupadd --system sockclock-nts-keys"; \
+		echo "  useradd --system --gid sockclock-nts-keys --home-dir /nonexistent --shell /usr/sbin/nologin sockclock-ntske"; \
+		echo "  useradd --system --user-group --groups sockclock-nts-keys --home-dir /nonexistent --shell /usr/sbin/nologin sockclock-sntp"; \
+		echo "  useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin sockclock-daytime"; \
+	fi
 
 install-files:
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(XINETDDIR) $(DESTDIR)$(CRONDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(TMPFILESDIR)
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSUSERSDIR)
 	$(INSTALL) -m 755 $(PROGRAMS:%=$(INSTALL_BIN)/%) $(DESTDIR)$(SBINDIR)/
 	for f in $(UNITS); do \
 		$(SUBST) units/$$f > $(DESTDIR)$(UNITDIR)/$$f.tmp && \
@@ -63,9 +85,10 @@ install-files:
 		$(MANSUBST) man/$$f > $(DESTDIR)$(MANDIR)/man8/$$f && \
 		chmod 644 $(DESTDIR)$(MANDIR)/man8/$$f || exit 1; \
 	done
-	# The state directory for xinetd (tmpfiles.d(5); systemd-tmpfiles
-	# --create makes it now, the boot after that).
+	# The state directories for xinetd (tmpfiles.d(5); after the users
+	# exist, systemd-tmpfiles --create makes them now, each boot after that).
 	$(INSTALL) -m 644 tmpfiles.d/sockclock.conf $(DESTDIR)$(TMPFILESDIR)/
+	$(INSTALL) -m 644 sysusers.d/sockclock.conf $(DESTDIR)$(SYSUSERSDIR)/
 
 # A configuration file (or its .new) goes only while it is unchanged.
 uninstall:

@@ -30,6 +30,7 @@ teardown() {
 		./usr/local/lib/systemd/system/sntp-udp.socket \
 		./usr/local/lib/systemd/system/sockclock-nts-rotate.service \
 		./usr/local/lib/systemd/system/sockclock-nts-rotate.timer \
+		./usr/local/lib/sysusers.d/sockclock.conf \
 		./usr/local/lib/tmpfiles.d/sockclock.conf \
 		./usr/local/sbin/daytime-tcp ./usr/local/sbin/daytime-udp \
 		./usr/local/sbin/nts-ke-tcp ./usr/local/sbin/sntp-udp \
@@ -94,6 +95,8 @@ teardown() {
 	# unedited file is replaced in place, with no .new.
 	run make -s -C "$TOP" install DESTDIR="$STAGE"
 	assert_success
+	# One line of it (the rest: the users to create, next test).
+	run grep differs <<<"$output"
 	assert_output "$x/sockclock-sntp-udp differs from sockclock's: kept; sockclock's is $x/sockclock-sntp-udp.new"
 	cmp "$x/sockclock-sntp-udp" "$BATS_TEST_TMPDIR/edited"
 	cmp "$x/sockclock-sntp-udp.new" "$BATS_TEST_TMPDIR/ours"
@@ -105,6 +108,48 @@ teardown() {
 	run bash -c "cd '$STAGE' && find . -type f | sort"
 	assert_output ./etc/xinetd.d/sockclock-sntp-udp
 	cmp "$x/sockclock-sntp-udp" "$BATS_TEST_TMPDIR/edited"
+}
+
+# Issue 19, item 3: the users the units and xinetd files name. Staged
+# (DESTDIR) install only says what to create; as root without DESTDIR it
+# runs SYSUSERS on the installed file: here systemd-sysusers --root= on
+# copies of /etc/passwd and /etc/group, so the host gets no user.
+@test "make install: the system users, said when staged, created as root without DESTDIR" {
+	run make -s -C "$TOP" install DESTDIR="$STAGE"
+	assert_success
+	assert_line "  systemd-sysusers /usr/local/lib/sysusers.d/sockclock.conf"
+	assert_line "  groupadd --system sockclock-nts-keys"
+	assert_line --partial "useradd --system --gid sockclock-nts-keys "
+	assert_line --regexp "useradd .*--groups sockclock-nts-keys .* sockclock-sntp\$"
+	assert_line --regexp "useradd .* sockclock-daytime\$"
+	# Every user the units and xinetd files name is in the installed file
+	# (User=, user =; nobody is the system's), and the group.
+	local f=$STAGE/usr/local/lib/sysusers.d/sockclock.conf u
+	for u in $(sed -n 's/^User=//p' "$STAGE"/usr/local/lib/systemd/system/*.service \
+		"$STAGE"/etc/xinetd.d/* | sort -u) \
+		$(sed -n 's/^\s*user\s*= *//p' "$STAGE"/etc/xinetd.d/* | grep -vx nobody | sort -u); do
+		grep -qE "^u $u " "$f" || fail "$u is not in sysusers.d/sockclock.conf"
+	done
+	grep -qE '^m sockclock-sntp +sockclock-nts-keys$' "$f" || fail "sockclock-sntp not in sockclock-nts-keys"
+	[ "$(id -u)" = 0 ] || skip "the rest needs root"
+	local r=$BATS_TEST_TMPDIR/root p=$BATS_TEST_TMPDIR/prefix
+	mkdir -p "$r/etc"
+	cp -p /etc/passwd /etc/group /etc/shadow /etc/gshadow "$r/etc/"
+	run make -s -C "$TOP" install PREFIX="$p" XINETDDIR="$p/xinetd.d" CRONDIR="$p/cron.d" \
+		SYSUSERS="systemd-sysusers --root=$r"
+	assert_success
+	assert_line "systemd-sysusers --root=$r $p/lib/sysusers.d/sockclock.conf"
+	refute_line --partial useradd
+	run grep -E '^sockclock-(ntske|sntp|daytime):' "$r/etc/passwd"
+	assert_equal "${#lines[@]}" 3
+	run grep '^sockclock-nts-keys:' "$r/etc/group"
+	assert_output --regexp ':sockclock-sntp$'
+	run id -u sockclock-ntske
+	assert_failure # the host's passwd untouched
+	run make -s -C "$TOP" uninstall PREFIX="$p" XINETDDIR="$p/xinetd.d" CRONDIR="$p/cron.d"
+	assert_success
+	run find "$p" -type f
+	assert_output ""
 }
 
 # What a user copies: a file of units/ as it stands, after make install

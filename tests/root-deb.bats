@@ -94,9 +94,23 @@ setup() {
 	assert_output "install ok installed $VERSION"
 	sys dpkg -L sockclock >"$BATS_FILE_TMPDIR/files"
 	run grep -c -e '^/usr/sbin/' -e '^/lib/systemd/system/' -e '^/etc/xinetd.d/' \
-		-e '^/usr/share/man/man8/' -e '^/usr/lib/tmpfiles.d/' -e '^/etc/cron.d/' \
-		"$BATS_FILE_TMPDIR/files"
-	assert_output 27 # 4 programs, 12 units, 4 xinetd files, 4 man pages, 1 tmpfiles.d, 2 (cron.d and its file)
+		-e '^/usr/share/man/man8/' -e '^/usr/lib/tmpfiles.d/' -e '^/usr/lib/sysusers.d/' \
+		-e '^/etc/cron.d/' "$BATS_FILE_TMPDIR/files"
+	assert_output 28 # 4 programs, 12 units, 4 xinetd files, 4 man pages, tmpfiles.d, sysusers.d, 2 (cron.d and its file)
+	# Issue 19, item 3: every user the units and xinetd files name exists
+	# (the postinst's systemd-sysusers), and the directories tmpfiles.d
+	# makes are theirs.
+	local u
+	for u in $(sys sed -n -e 's/^User=//p' -e 's/^[[:space:]]*user[[:space:]]*= *//p' \
+		$(grep -E '^/lib/systemd/system/.*\.service$|^/etc/xinetd.d/' "$BATS_FILE_TMPDIR/files") | sort -u); do
+		sys id "$u" >/dev/null || fail "no user $u"
+	done
+	run sys id -nG sockclock-sntp
+	assert_output --partial sockclock-nts-keys
+	run sys stat -c '%n %a %U %G' /run/sockclock/daytime-udp /run/sockclock/sntp-udp /var/lib/sockclock
+	assert_output "$(printf '%s\n' '/run/sockclock/daytime-udp 700 sockclock-daytime sockclock-daytime' \
+		'/run/sockclock/sntp-udp 700 sockclock-sntp sockclock-sntp' \
+		'/var/lib/sockclock 750 sockclock-ntske sockclock-nts-keys')"
 	run sys dpkg-query -W -f '${Conffiles}\n' sockclock
 	assert_output --regexp '/etc/xinetd.d/sockclock-sntp-udp [0-9a-f]{32}'
 	[ "$(grep -c '^ /etc/xinetd.d/sockclock-' <<<"$output")" = 4 ] || fail "conffiles: $output"
@@ -124,6 +138,51 @@ setup() {
 		assert_success
 		assert_line "$t: ok"
 	done
+}
+
+# Issue 19, item 3: before, xinetd refused the shipped sntp-udp file
+# ("Unknown user: sockclock") and disabled the service. The package's
+# file with only "disable = no", in the real xinetd inside the booted
+# root (port 123: before the sockets are enabled).
+@test "installed, an enabled xinetd sntp-udp file serves as its user (no Unknown user)" {
+	sys sh -c "mkdir /tmp/xi.d && sed 's/^\(\tdisable\t\t= \)yes/\1no/' \
+		/etc/xinetd.d/sockclock-sntp-udp >/tmp/xi.d/sockclock-sntp-udp &&
+		printf 'defaults\n{\n}\nincludedir /tmp/xi.d\n' >/tmp/xi.conf"
+	run sys grep -c '^[[:space:]]*disable[[:space:]]*= no' /tmp/xi.d/sockclock-sntp-udp
+	assert_output 1
+	sys bash -c 'xinetd -dontfork -filelog /tmp/xi.log -pidfile /tmp/xi.pid -f /tmp/xi.conf \
+		>/tmp/xi.out 2>&1 & echo $! >/tmp/xi.bgpid'
+	local xpid i c pid= pstatus
+	xpid=$(sys cat /tmp/xi.bgpid)
+	for i in $(seq 100); do
+		sys grep -q 'Started working' /tmp/xi.log 2>/dev/null && break
+		sleep 0.1
+	done
+	local reply
+	reply=$(sys $PY "$TOP/tests/helpers/ntp.py" 123 2>&1) || true
+	for c in $(sys pgrep -P "$xpid"); do
+		[ "$(sys cat /proc/$c/comm)" = sntp-udp ] && pid=$c
+	done
+	[ -z "$pid" ] || pstatus=$(sys cat /proc/$pid/status)
+	# Ours to end, by PID: xinetd and the server it started (idle 10 s,
+	# holding port 123), then wait until 123 is free for the sockets.
+	sys kill "$xpid" $pid || true
+	for i in $(seq 100); do
+		[ -z "$(sys ss -Hlnu 'sport = :123')" ] && break
+		sleep 0.1
+	done
+	run sys cat /tmp/xi.log /tmp/xi.out
+	echo "$output"
+	refute_output --partial 'Unknown user'
+	assert_output --partial 'Started working: 1 available service'
+	[[ $reply == *mode=4* ]] || fail "no reply: $reply"
+	[ -n "$pid" ] || fail "no sntp-udp started by xinetd"
+	grep -q "^Uid:	$(sys id -u sockclock-sntp)	" <<<"$pstatus" || fail "not sockclock-sntp: $pstatus"
+	grep -q "^Groups:.*\b$(sys getent group sockclock-nts-keys | cut -d: -f3)\b" <<<"$pstatus" ||
+		fail "not in sockclock-nts-keys: $pstatus"
+	run sys stat -c '%a %U' /run/sockclock/sntp-udp/sntp-udp.state
+	assert_output '600 sockclock-sntp'
+	sys rm -rf /tmp/xi.d /tmp/xi.conf /tmp/xi.log /tmp/xi.out /tmp/xi.pid /tmp/xi.bgpid
 }
 
 @test "enabled, the sockets answer socat, ntpdig and chronyd -Q; nothing failed" {

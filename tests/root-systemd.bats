@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The shipped units in a real systemd (PID 1 of private namespaces, see
-# helpers/sys-boot.bash), installed with make install DESTDIR=, queried
-# by real clients inside the namespace.
+# helpers/sys-boot.bash), installed with make install DESTDIR=, the
+# system users of sysusers.d/sockclock.conf created with systemd-sysusers
+# (as the package does), queried by real clients inside the namespace.
 load helpers/common
 load helpers/sys-boot
 load helpers/sys-burst
@@ -14,6 +15,7 @@ setup_file() {
 	# make install into the new root, before it boots; options through
 	# both routes: an environment file and a drop-in.
 	sys_boot "make -s -C '$TOP' install DESTDIR=\"\$ROOT\" INSTALL_BIN='$BIN'
+		systemd-sysusers --root=\"\$ROOT\"
 		echo 'OPTIONS=--verbose --idle-timeout=1' >\"\$ROOT/etc/default/sockclock-sntp-udp\"
 		mkdir -p \"\$ROOT/etc/systemd/system/daytime-udp.service.d\"
 		printf '[Service]\nEnvironment=\"OPTIONS=--verbose --idle-timeout=1 --format=iso8601 --utc\"\n' \
@@ -111,18 +113,21 @@ teardown() {
 	done
 }
 
-# Issue 10: the units' RuntimeDirectory holds both state files, owned by
-# the one dynamic user systemd re-owns it to, and the counters add up
-# over the activations above.
-@test "the UDP programs keep their state in /run/sockclock across activations" {
-	local unit stats n owner
-	# One dynamic user (not root) for both, whose name resolves only
-	# while a unit runs.
-	owner=$(sys stat -L -c %u /run/sockclock)
-	[ "$owner" -gt 0 ] || fail "/run/sockclock owned by uid $owner"
+# Issue 10: each unit's RuntimeDirectory holds its state file, and the
+# counters add up over the activations above. Issue 19, item 3: each its
+# own directory (/run/sockclock/PROGRAM, the programs' default), 0700 and
+# its own user's (systemd re-owns a RuntimeDirectory= to the unit's user).
+@test "each UDP program keeps its state in its own /run/sockclock/PROGRAM, as its own user, across activations" {
+	local unit stats n user
+	run sys stat -c '%a %U' /run/sockclock
+	assert_output "755 root"
 	for unit in daytime-udp sntp-udp; do
-		run sys stat -c '%a %u %s' /run/sockclock/$unit.state
-		assert_output "600 $owner 246336"
+		user=sockclock-daytime
+		[ $unit = daytime-udp ] || user=sockclock-sntp
+		run sys stat -c '%a %U' /run/sockclock/$unit
+		assert_output "700 $user"
+		run sys stat -c '%a %U %s' /run/sockclock/$unit/$unit.state
+		assert_output "600 $user 246336"
 		stats=$(sys /usr/local/sbin/$unit --stats)
 		echo "$unit: $stats"
 		n() { sed -n "s/^$1: //p" <<<"$stats"; }
@@ -189,9 +194,20 @@ wait_inactive() {
 	refute_output --regexp "(SIGSYS|core-dump|status=31)"
 }
 
-@test "the UDP programs run with no capabilities, under a dynamic user" {
-	local svc pid
+# Issue 19, item 3: each program with state as its own static user
+# (sysusers.d/sockclock.conf); sntp-udp's group is the NTS key file's, so
+# that it reads the cookie keys nts-ke-tcp writes; daytime-udp is in no
+# group of another program.
+@test "the UDP programs run with no capabilities, each as its own system user" {
+	local svc pid user group uid gid groups
 	for svc in sntp-udp daytime-udp; do
+		if [ $svc = sntp-udp ]; then
+			user=sockclock-sntp group=sockclock-nts-keys
+		else
+			user=sockclock-daytime group=sockclock-daytime
+		fi
+		uid=$(sys id -u $user) gid=$(sys getent group $group | cut -d: -f3)
+		[ -n "$uid" ] && [ -n "$gid" ] || fail "no user $user or group $group"
 		run sys $PY "$TOP/tests/helpers/ntp.py" "$([ $svc = sntp-udp ] && echo 123 || echo 13)"
 		assert_success
 		run sys systemctl show -p MainPID --value "$svc.service"
@@ -202,8 +218,39 @@ wait_inactive() {
 		assert_output --regexp $'\nCapPrm:\t0000000000000000\n'
 		assert_output --regexp $'\nCapBnd:\t0000000000000000\n'
 		assert_output --regexp $'\nNoNewPrivs:\t1\n'
-		refute_output --regexp $'\nUid:\t0\t'
-		refute_output --regexp $'\nGid:\t0\t'
+		echo "$svc: $(grep -E '^(Uid|Gid|Groups):' <<<"$output" | tr '\t\n' '  ')" >&3
+		assert_output --regexp $'\nUid:\t'"$uid"$'\t'"$uid"$'\t'"$uid"$'\t'"$uid"$'\n'
+		assert_output --regexp $'\nGid:\t'"$gid"$'\t'"$gid"$'\t'"$gid"$'\t'"$gid"$'\n'
+		# Supplementary groups: none, or the user's own group only.
+		groups=$(sed -n 's/^Groups:\t*//p' <<<"$output")
+		groups=${groups% }
+		[ -z "$groups" ] || [ "$groups" = "$gid" ] || fail "$svc: supplementary groups $groups"
+	done
+}
+
+# Issue 19, item 3: with the identity systemd gives daytime-udp.service,
+# sntp-udp's state can be neither changed nor replaced (before, both ran
+# as the one dynamic user "sockclock" and shared /run/sockclock).
+@test "daytime-udp's user cannot write sntp-udp's state, nor sntp-udp's daytime-udp's" {
+	run sys $PY "$TOP/tests/helpers/ntp.py" 123
+	assert_output --partial "mode=4"
+	run sys socat -T5 - UDP4:127.0.0.1:13 <<<"x"
+	assert_output --regexp 'Z'$'\r''$'
+	local a b f
+	for a in daytime-udp sntp-udp; do
+		b=sntp-udp
+		[ $a = daytime-udp ] || b=daytime-udp
+		f=$(sys find -L /run/sockclock -name $b.state) # -L: before issue 19 a link
+		[ -n "$f" ] || fail "no $b.state"
+		# true, not ":": a special builtin's failed redirection ends sh.
+		run sys_as_unit $a.service "id
+			true >>'$f' && echo '$b.state written'
+			true >'${f%/*}/$a.x' && echo '$b directory written'
+			exit 0"
+		echo "$a: $output"
+		assert_success
+		assert_output --partial 'Permission denied'
+		refute_output --partial 'written'
 	done
 }
 
@@ -231,7 +278,7 @@ wait_inactive() {
 }
 
 # Interleaved mode across activations through the shipped units: the
-# state file lives in RuntimeDirectory=sockclock (kept between processes
+# state file lives in RuntimeDirectory=sockclock/sntp-udp (kept between processes
 # by RuntimeDirectoryPreserve=yes) and the socket stamps what it queues
 # (Timestamping=ns). chronyd (-x: never the clock) polls every 2 s an
 # sntp-udp that idles out after 1 s, so most requests start a process.

@@ -1,9 +1,12 @@
 #!/usr/bin/env bats
 # The shipped xinetd files in the real xinetd: installed with make
-# install, copied with only the ports changed (and "disable = no"),
-# queried by real clients. Root: xinetd switches to user nobody (the
-# shipped sntp-udp file's user sockclock, and its state directory in that
-# user's /var/lib/sockclock, are replaced: the test creates no user).
+# install, copied with only the ports changed (and "disable = no"), and
+# the UDP programs' --state-dir in a directory of the test's (made by
+# systemd-tmpfiles from the installed tmpfiles.d file, under the test's
+# root), queried by real clients. Root: xinetd switches to the users the
+# files name; make install adds them (systemd-sysusers, SYSUSERS=) to a
+# copy of /etc/passwd and /etc/group that xinetd sees in a mount
+# namespace of its own (helpers/xinetd-conf.bash): the host gets no user.
 load helpers/common
 load helpers/sys-burst
 load helpers/xinetd-conf
@@ -15,15 +18,15 @@ setup_file() {
 	# Readable by nobody, unlike the bats temporary directories.
 	X=$(mktemp -d /tmp/sockclock-xinetd.XXXXXX)
 	chmod 755 "$X"
-	make -s -C "$TOP" install PREFIX="$X" XINETDDIR="$X/installed" CRONDIR="$X/cron.d" INSTALL_BIN="$BIN" >&3
+	xinetd_users "$X"
+	make -s -C "$TOP" install PREFIX="$X" XINETDDIR="$X/installed" CRONDIR="$X/cron.d" INSTALL_BIN="$BIN" \
+		SYSUSERS="systemd-sysusers --root=$X/root" >"$X/install.log" 2>&1 ||
+		{ cat "$X/install.log" >&2; return 1; }
+	systemd-tmpfiles --root="$X/root" --create "$X/lib/tmpfiles.d/sockclock.conf"
 	TCP_PORT=$(free_port tcp) UDP_PORT=$(free_port udp) NTP_PORT=$(free_port udp)
 	BUILTIN_PORT=$(free_port tcp)
 	mkdir "$X/xinetd.d"
-	install -d -o nobody -m 700 "$X/sntp-state"
 	local f port
-	# sntp-udp's user and state directory, as nobody (see above)
-	local as_nobody=(-e 's/^\(\tuser\t\t= \).*/\1nobody/'
-		-e "s|--state-dir=/var/lib/sockclock|--state-dir=$X/sntp-state|")
 	for f in daytime-tcp daytime-udp sntp-udp; do
 		case $f in
 		daytime-tcp) port=$TCP_PORT ;; daytime-udp) port=$UDP_PORT ;; sntp-udp) port=$NTP_PORT ;;
@@ -31,9 +34,10 @@ setup_file() {
 		# The UDP programs idle out after 2 s, not 10, so that the
 		# several-activations test waits 4 s for its two exits, not 20.
 		local idle=()
-		[ "$f" = daytime-tcp ] || idle=(-e 's/^\(\tserver_args\t= .*\)$/\1 --idle-timeout=2/')
+		[ "$f" = daytime-tcp ] ||
+			idle=(-e "s|^\(\tserver_args\t= .*\)\$|\1 --idle-timeout=2 --state-dir=$X/root/run/sockclock/$f|")
 		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
-			"${as_nobody[@]}" "${idle[@]}" "$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-$f"
+			"${idle[@]}" "$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-$f"
 	done
 	# The sanitizer build: LeakSanitizer's scan at exit keeps each
 	# daytime-tcp alive some 10-50 ms after the client has its line and
@@ -53,7 +57,8 @@ setup_file() {
 		esac
 		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
 			-e "s/sockclock-$f/sockclock-allow-$f/" \
-			-e 's|^\(\tserver_args\t= --allow=\)[^ ]*|\1127.0.0.1/32|' "${as_nobody[@]}" \
+			-e 's|^\(\tserver_args\t= --allow=\)[^ ]*|\1127.0.0.1/32|' \
+			-e "s|^\(\tserver_args\t= .*\)\$|\1 --state-dir=$X/root/run/sockclock/$f|" \
 			"$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-allow-$f"
 		grep -q -E "allow=127.0.0.1/32( |\$)" "$X/xinetd.d/sockclock-allow-$f" || return 1
 	done
@@ -98,13 +103,22 @@ teardown() {
 		assert_line --regexp "disable\s+= yes"
 		assert_file_executable "$X/sbin/$f"
 	done
-	# sntp-udp as the user that owns the NTS key file (sockclock-nts-ke-tcp's)
+	# Issue 19, item 3: each program with state as its own user (daytime-tcp
+	# has none); sntp-udp with the supplementary group of the NTS key
+	# file (xinetd sets none without groups = yes). No --state-dir: the
+	# default, /run/sockclock/PROGRAM, is the directory tmpfiles.d makes.
 	run grep -h -E "^\s*user\s" "$X/installed/sockclock-daytime-tcp" \
 		"$X/installed/sockclock-daytime-udp" "$X/installed/sockclock-sntp-udp" \
 		"$X/installed/sockclock-nts-ke-tcp"
-	assert_output "$(printf '\tuser\t\t= %s\n' nobody nobody sockclock sockclock)"
-	run grep -E "^\s*server_args\s.* --state-dir=/var/lib/sockclock\$" "$X/installed/sockclock-sntp-udp"
-	assert_success
+	assert_output "$(printf '\tuser\t\t= %s\n' nobody sockclock-daytime sockclock-sntp sockclock-ntske)"
+	run grep -h -E "^\s*groups\s" "$X/installed/sockclock-sntp-udp"
+	assert_output "$(printf '\tgroups\t\t= yes')"
+	run grep -h -e --state-dir "$X"/installed/sockclock-*
+	assert_output ""
+	run grep -v '^#' "$X/lib/tmpfiles.d/sockclock.conf"
+	assert_line --regexp '^d /run/sockclock/daytime-udp +0700 sockclock-daytime +sockclock-daytime +-$'
+	assert_line --regexp '^d /run/sockclock/sntp-udp +0700 sockclock-sntp +sockclock-sntp +-$'
+	assert_line --regexp '^d /var/lib/sockclock +0750 sockclock-ntske +sockclock-nts-keys +-$'
 }
 
 @test "daytime-tcp answers through xinetd over IPv4 and IPv6" {
@@ -150,20 +164,42 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 	assert_output --partial "mode=4"
 }
 
-@test "the UDP programs answer across several activations (wait = yes), as nobody with no capability" {
-	local i f pids=()
+@test "the UDP programs answer across several activations (wait = yes), each as its own user with no capability" {
+	local i f pids=() uid gid groups
 	for i in 1 2; do
-		run socat -T5 - UDP4:127.0.0.1:$UDP_PORT <<<"x"
-		assert_output --regexp "$CTIME"
-		run ntp "$NTP_PORT"
-		assert_output --partial "mode=4"
 		for f in daytime-udp sntp-udp; do
-			pids+=("$f:$(pgrep -u nobody -x $f | head -1)")
-			# user = nobody: no capability left after xinetd's setuid.
-			run cat "/proc/${pids[-1]#*:}/status"
+			# Each looked at straight after its own answer (ntp.py returns
+			# as the reply arrives, which socat does not): it idles out 2 s
+			# after it, and the asserts wait until its state is read.
+			local reply port=$NTP_PORT status
+			[ $f = sntp-udp ] || port=$UDP_PORT
+			reply=$(ntp "$port" 2>&1) || true
+			pids+=("$f:$(xinetd_children "$X" $f | head -1)")
+			status=$(cat "/proc/${pids[-1]#*:}/status" 2>&1) || true
+			if [ $f = daytime-udp ]; then
+				[[ $reply == len=2[0-9]* ]] || fail "daytime-udp: $reply"
+			else
+				[[ $reply == *mode=4* ]] || fail "sntp-udp: $reply"
+			fi
+			# No capability left after xinetd's setuid; the file's user,
+			# its group, and for sntp-udp the NTS key file's group
+			# (groups = yes); daytime-udp in no other group.
+			run echo "$status"
 			assert_output --regexp $'\nCapEff:\t0000000000000000\n'
 			assert_output --regexp $'\nCapPrm:\t0000000000000000\n'
-			refute_output --regexp $'\nUid:\t0\t'
+			if [ $f = daytime-udp ]; then
+				uid=$(xinetd_id "$X" u sockclock-daytime) gid=$(xinetd_id "$X" g sockclock-daytime)
+				groups=""
+			else
+				uid=$(xinetd_id "$X" u sockclock-sntp) gid=$(xinetd_id "$X" g sockclock-sntp)
+				groups="$gid $(xinetd_id "$X" g sockclock-nts-keys)"
+			fi
+			[ -n "$uid" ] || fail "no user for $f"
+			echo "# $f: $(grep -E '^(Uid|Gid|Groups):' <<<"$output" | tr '\t\n' '  ')" >&3
+			assert_output --regexp $'\nUid:\t'"$uid"$'\t'"$uid"$'\t'"$uid"$'\t'"$uid"$'\n'
+			assert_output --regexp $'\nGid:\t'"$gid"$'\t'"$gid"$'\t'"$gid"$'\t'"$gid"$'\n'
+			[ "$(sed -n 's/^Groups:\t*//p' <<<"$output" | tr ' ' '\n' | sort -n | xargs)" = \
+				"$(tr ' ' '\n' <<<"$groups" | sort -n | xargs)" ] || fail "$f: groups: $output"
 		done
 		# Idle (2 s here): the programs exit, xinetd listens again.
 		wait_gone daytime-udp 20
@@ -176,6 +212,39 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 	done
 }
 
+# Issue 19, item 3: each UDP program's state in its own directory (made
+# by tmpfiles.d, as on a real host), its user's alone; with daytime-udp's
+# identity (read from its running process) sntp-udp's state can be
+# neither changed nor replaced. Before, daytime-udp ran as nobody.
+@test "each UDP program's state is its user's alone; daytime-udp's identity cannot write sntp-udp's" {
+	local f u g groups pid ids
+	run ntp "$NTP_PORT"
+	assert_output --partial "mode=4"
+	run socat -T5 - UDP4:127.0.0.1:$UDP_PORT <<<"x"
+	assert_output --regexp "$CTIME"
+	pid=$(xinetd_children "$X" daytime-udp | head -1)
+	[ -n "$pid" ] || fail "daytime-udp is not running after a request"
+	ids=$(awk '/^Uid:/ { u = $2 } /^Gid:/ { g = $2 } /^Groups:/ { $1 = ""; s = $0 }
+		END { gsub(/^ +| +$/, "", s); gsub(/ +/, ",", s); print u, g, s }' "/proc/$pid/status")
+	for f in daytime-udp sntp-udp; do
+		u=sockclock-daytime
+		[ $f = daytime-udp ] || u=sockclock-sntp
+		run stat -c '%a %u' "$X/root/run/sockclock/$f" "$X/root/run/sockclock/$f/$f.state"
+		assert_output "700 $(xinetd_id "$X" u $u)"$'\n'"600 $(xinetd_id "$X" u $u)"
+	done
+	read -r u g groups <<<"$ids"
+	echo "# daytime-udp: uid $u gid $g groups ${groups:-none}" >&3
+	f=$X/root/run/sockclock/sntp-udp/sntp-udp.state
+	local sup=(--clear-groups)
+	[ -z "$groups" ] || sup=(--groups="$groups")
+	run setpriv --reuid="$u" --regid="$g" "${sup[@]}" \
+		sh -c "true >>'$f' && echo 'state written'; true >'${f%/*}/x' && echo 'directory written'; exit 0"
+	echo "$output"
+	assert_success
+	assert_output --partial 'Permission denied'
+	refute_output --partial written
+}
+
 # xinetd's only_from sees only the datagram that starts a wait = yes
 # program; --allow sees every one. 127.0.0.2 starts the program (only_from
 # lets it) and gets silence; 127.0.0.1 is answered by that same process;
@@ -185,26 +254,26 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 	run "${daytime[@]},bind=127.0.0.2" <<<"x"
 	assert_output ""
 	local pid
-	pid=$(pgrep -u nobody -f -- "daytime-udp --allow=127.0.0.1/32") ||
-		fail "the denied datagram did not start daytime-udp"
+	pid=$(xinetd_children "$X" daytime-udp "--allow=127.0.0.1/32")
+	[ -n "$pid" ] || fail "the denied datagram did not start daytime-udp"
 	run "${daytime[@]},bind=127.0.0.1" <<<"x"
 	assert_output --regexp "$CTIME"
 	run "${daytime[@]},bind=127.0.0.2" <<<"x"
 	assert_output ""
-	assert_equal "$(pgrep -u nobody -f -- "daytime-udp --allow=127.0.0.1/32")" "$pid"
+	assert_equal "$(xinetd_children "$X" daytime-udp "--allow=127.0.0.1/32")" "$pid"
 
 	run ntp "$ALLOW_NTP_PORT" --src-host 127.0.0.2 --timeout 1
 	assert_failure
 	assert_output --partial "no reply"
-	pid=$(pgrep -u nobody -f -- "sntp-udp --allow=127.0.0.1/32") ||
-		fail "the denied request did not start sntp-udp"
+	pid=$(xinetd_children "$X" sntp-udp "--allow=127.0.0.1/32")
+	[ -n "$pid" ] || fail "the denied request did not start sntp-udp"
 	run ntp "$ALLOW_NTP_PORT" --src-host 127.0.0.1 --timeout 2
 	assert_success
 	assert_output --partial "mode=4"
 	run ntp "$ALLOW_NTP_PORT" --src-host 127.0.0.2 --timeout 1
 	assert_failure
 	assert_output --partial "no reply"
-	assert_equal "$(pgrep -u nobody -f -- "sntp-udp --allow=127.0.0.1/32")" "$pid"
+	assert_equal "$(xinetd_children "$X" sntp-udp "--allow=127.0.0.1/32")" "$pid"
 }
 
 @test "the shipped UDP files carry --allow with the systemd sockets' ranges" {
@@ -227,7 +296,7 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 wait_gone() {
 	local i
 	for i in $(seq $(($2 * 10))); do
-		pgrep -u nobody -x "$1" >/dev/null || return 0
+		[ -n "$(xinetd_children "$X" "$1")" ] || return 0
 		sleep 0.1
 	done
 	fail "$1 still running after $2 s"

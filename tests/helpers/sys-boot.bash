@@ -162,3 +162,19 @@ asan_dropin() {
 		printf '[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1\n' \
 			>\"\$ROOT/etc/systemd/system/service.d/sockclock-asan.conf\""
 }
+
+# sys_as_unit UNIT SCRIPT: run the sh SCRIPT inside, in a transient
+# service with the identity UNIT's processes get (its DynamicUser=,
+# User=, Group=, SupplementaryGroups=) and its RuntimeDirectory= (under
+# DynamicUser= reached through /run/private, which only such a unit can
+# pass), as systemd gives them; stdout and stderr are SCRIPT's, the
+# status its exit status.
+sys_as_unit() {
+	local unit=$1 script=$2 p v props=()
+	for p in DynamicUser User Group SupplementaryGroups RuntimeDirectory \
+		RuntimeDirectoryPreserve; do
+		v=$(sys systemctl show -P "$p" "$unit")
+		[ -n "$v" ] && props+=(-p "$p=$v")
+	done
+	sys systemd-run --wait --pipe --quiet --collect "${props[@]}" sh -c "$script"
+}

@@ -21,13 +21,50 @@ xinetd_service() {
 	printf '}\n'
 }
 
+# xinetd_users DIR: DIR/root/etc with copies of the host's passwd, group,
+# shadow and gshadow, for make install SYSUSERS="systemd-sysusers
+# --root=DIR/root" to add sockclock's system users to, and for
+# xinetd_start to put over /etc/passwd and /etc/group in a mount
+# namespace of its own: xinetd and its servers know the users, the host
+# gets none (suites running side by side would share them).
+xinetd_users() {
+	local d=$1 f
+	install -d -m 755 "$d/root" "$d/root/etc"
+	for f in passwd group shadow gshadow; do
+		cp -p "/etc/$f" "$d/root/etc/$f"
+	done
+}
+
+# xinetd_id DIR u|g NAME: the UID or GID of NAME in DIR/root/etc.
+xinetd_id() {
+	local f=passwd
+	[ "$2" = u ] || f=group
+	awk -F: -v n="$3" '$1 == n { print $3 }' "$1/root/etc/$f"
+}
+
+# xinetd_children DIR NAME [TEXT]: the PIDs of the servers of the xinetd
+# of xinetd_start that run the program NAME (with TEXT in their command
+# line): its children, never another test's processes of that name.
+xinetd_children() {
+	local d=$1 c
+	for c in $(pgrep -P "$(cat "$d/xinetd.bgpid")"); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = "$2" ] || continue
+		[ -z "${3:-}" ] || tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null | grep -qF -- "$3" || continue
+		echo "$c"
+	done
+}
+
 # xinetd_start DIR PORT...: the real xinetd on DIR/xinetd.conf in the
 # background (its PID in DIR/xinetd.bgpid, its logs in DIR), then wait
-# until each PORT listens.
+# until each PORT listens. With DIR/root/etc/passwd (xinetd_users), in a
+# mount namespace that has DIR's passwd and group.
 xinetd_start() {
-	local d=$1 p
+	local d=$1 p ns=()
 	shift
-	xinetd -dontfork -filelog "$d/xinetd.log" -pidfile "$d/xinetd.pid" \
+	[ -f "$d/root/etc/passwd" ] &&
+		ns=(unshare --mount --propagation private sh -c 'mount --bind "$1/root/etc/passwd" /etc/passwd &&
+			mount --bind "$1/root/etc/group" /etc/group && shift && exec "$@"' sh "$d")
+	"${ns[@]}" xinetd -dontfork -filelog "$d/xinetd.log" -pidfile "$d/xinetd.pid" \
 		-f "$d/xinetd.conf" >"$d/xinetd.out" 2>&1 &
 	echo $! >"$d/xinetd.bgpid"
 	for p in "$@"; do

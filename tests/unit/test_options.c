@@ -273,6 +273,28 @@ static void test_allow(void)
 	prog.datagram = false;
 }
 
+/* --state-dir: by default a directory of the program's own,
+ * /run/sockclock/PROGRAM (issue 19: each program with state runs as its
+ * own user, and a directory belongs to one); given, as given. */
+static void test_state_dir(void)
+{
+	char out[4096];
+	struct opt_common c;
+
+	prog.datagram = true;
+	CHECK_EQ(parse(&c, out, sizeof out, NULL), -1, "datagram, defaults");
+	CHECK_STR(c.state_dir, "/run/sockclock/unit-prog", "default --state-dir");
+	CHECK(!c.state_dir_given, "the default is not given");
+	CHECK_EQ(parse(&c, out, sizeof out, "--state-dir=/tmp/x", NULL), -1,
+		 "--state-dir");
+	CHECK_STR(c.state_dir, "/tmp/x", "--state-dir as given");
+	CHECK(c.state_dir_given, "given");
+	CHECK_EQ(parse(&c, out, sizeof out, "--help", NULL), 0, "--help");
+	CHECK(strstr(out, "/run/sockclock/PROGRAM"), "help names the default: %s",
+	      out);
+	prog.datagram = false;
+}
+
 int main(void)
 {
 	test_seconds();
@@ -280,5 +302,6 @@ int main(void)
 	test_parse();
 	test_per_source();
 	test_allow();
+	test_state_dir();
 	return check_summary();
 }
