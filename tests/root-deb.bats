@@ -96,7 +96,7 @@ setup() {
 	run grep -c -e '^/usr/sbin/' -e '^/lib/systemd/system/' -e '^/etc/xinetd.d/' \
 		-e '^/usr/share/man/man8/' -e '^/usr/lib/tmpfiles.d/' -e '^/usr/lib/sysusers.d/' \
 		-e '^/etc/cron.d/' "$BATS_FILE_TMPDIR/files"
-	assert_output 28 # 4 programs, 12 units, 4 xinetd files, 4 man pages, tmpfiles.d, sysusers.d, 2 (cron.d and its file)
+	assert_output 27 # 4 programs, 12 units, 4 xinetd files, 4 man pages, tmpfiles.d, sysusers.d, the cron.d file
 	# Issue 19, item 3: every user the units and xinetd files name exists
 	# (the postinst's systemd-sysusers), and the directories tmpfiles.d
 	# makes are theirs.
