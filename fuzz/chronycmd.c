@@ -1,0 +1,46 @@
+/* Fuzz chronyd's tracking reply parser (common/chronycmd.c). Input: 4
+ * bytes of the sequence number we sent, then the datagram. Any input:
+ * no crash, no read past it. An accepted one: exactly a tracking reply
+ * to that sequence, every field in its range, and the same bytes with
+ * another sequence number are refused. */
+#include <math.h>
+#include <string.h>
+
+#include "../common/chronycmd.h"
+#include "input.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = { data, size };
+	uint32_t seq = (uint32_t)take(&in, 4);
+	/* A copy of exactly the datagram's length, so ASan sees any
+	 * read past it. */
+	uint8_t *w = malloc(in.left ? in.left : 1);
+	CHECK(w);
+	memcpy(w, in.p, in.left);
+	struct cc_tracking t;
+	enum cc_verdict v = cc_tracking_parse(w, in.left, seq, &t);
+	CHECK(strcmp(cc_verdict_name(v), "?") != 0);
+	if (v == CC_OK) {
+		CHECK(in.left == CC_TRACKING_LEN);
+		CHECK(w[0] == CC_PROTO_VERSION && w[1] == CC_PKT_REPLY);
+		CHECK(t.stratum <= 16 && t.leap_status <= 3 && t.ip_family <= 3);
+		CHECK(t.ref_time.tv_sec >= 0);
+		CHECK(t.ref_time.tv_nsec >= 0 && t.ref_time.tv_nsec < 1000000000);
+		const double f[] = {
+			t.current_correction, t.last_offset, t.rms_offset,
+			t.freq_ppm, t.resid_freq_ppm, t.skew_ppm,
+			t.root_delay, t.root_dispersion, t.last_update_interval,
+		};
+		for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+			CHECK(isfinite(f[i]));
+		CHECK(t.root_delay >= 0 && t.root_dispersion >= 0 && t.skew_ppm >= 0);
+		CHECK(cc_tracking_parse(w, in.left, seq + 1, &t) == CC_BAD_SEQUENCE);
+	}
+	/* Our own request is never taken for a reply. */
+	uint8_t rq[CC_REQUEST_LEN];
+	cc_tracking_request(rq, seq);
+	CHECK(cc_tracking_parse(rq, sizeof rq, seq, &t) != CC_OK);
+	free(w);
+	return 0;
+}
