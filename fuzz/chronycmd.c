@@ -2,11 +2,14 @@
  * bytes of the sequence number we sent, then the datagram. Any input:
  * no crash, no read past it. An accepted one: exactly a tracking reply
  * to that sequence, every field in its range, and the same bytes with
- * another sequence number are refused. */
+ * another sequence number are refused. Its header (upstream.c, aged by
+ * the sequence's low 16 bits in ms): synchronised with a stratum of
+ * 1..15, or LI 3; a dispersion never under the report's. */
 #include <math.h>
 #include <string.h>
 
 #include "../common/chronycmd.h"
+#include "../common/upstream.h"
 #include "input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,6 +38,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
 			CHECK(isfinite(f[i]));
 		CHECK(t.root_delay >= 0 && t.root_dispersion >= 0 && t.skew_ppm >= 0);
+		struct ntp_server_state st;
+		up_state_from_tracking(&t, (seq & 0xffff) * 1e-3, -20, &st);
+		if (st.synchronized) {
+			CHECK(st.stratum >= 1 && st.stratum <= 15);
+			CHECK(st.leap == t.leap_status && st.refid == t.ref_id);
+			CHECK(st.rootdisp >= ntp_short_from_seconds(t.root_dispersion));
+			CHECK(st.rootdelay == ntp_short_from_seconds(t.root_delay));
+		} else {
+			CHECK(t.leap_status == 3 || t.stratum == 0 || t.stratum == 16);
+		}
 		CHECK(cc_tracking_parse(w, in.left, seq + 1, &t) == CC_BAD_SEQUENCE);
 	}
 	/* Our own request is never taken for a reply. */

@@ -3,8 +3,8 @@
 # of its own choosing for --format=+FORMAT), timestamps, --dump's
 # description, the rate limit, the NTS extension fields and answer
 # (ntsef), NTS cookies and the key file's layout (ntscookie), the NTS-KE
-# records (ntske), chronyd's tracking reply (chronycmd). Seeds:
-# fuzz/mkcorpus.py.
+# records (ntske), chronyd's tracking reply and the header from it
+# (chronycmd). Seeds: fuzz/mkcorpus.py.
 #   make fuzz [FUZZ_SECONDS=N]   each harness for N s (default 300: well
 #                                over 10 million runs each on one core)
 #   make check-fuzz              replay the seed corpus, then a short run
