@@ -7,6 +7,8 @@
 #ifndef SOCKCLOCK_UPSTREAM_H
 #define SOCKCLOCK_UPSTREAM_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "chronycmd.h"
@@ -27,5 +29,21 @@
  *   at skew + |residual frequency| + maxclockerror, rounded up. */
 void up_state_from_tracking(const struct cc_tracking *t, double elapsed,
 			    int8_t precision, struct ntp_server_state *st);
+
+/* sntp-udp --upstream=SOURCE. auto: chronyd if it answers on
+ * 127.0.0.1:323 or [::1]:323, else the kernel; chrony: chronyd only
+ * (not answering: the alarm condition); kernel: adjtimex and the
+ * options. */
+enum up_source { UP_AUTO, UP_CHRONY, UP_KERNEL, UP_TIMESYNCD };
+/* Parse SOURCE; *hostport: the HOST:PORT of chrony:HOST:PORT (inside
+ * arg) or NULL. False with *why when it is none of them. */
+bool up_source_parse(const char *arg, enum up_source *k, const char **hostport,
+		     const char **why);
+
+/* --dump's line: "upstream: chrony 127.0.0.1:323, synchronised,
+ * stratum 3, refid 192.0.2.1, age 4 s"; t NULL: no believed answer
+ * (what names the reason). The length written (truncated to cap - 1). */
+size_t up_describe(const char *source, const struct cc_tracking *t, double age,
+		   char *buf, size_t cap);
 
 #endif
