@@ -100,7 +100,7 @@ $stats"
 	stat_is dropped-not-allowed 0
 	stat_is rate-limited 5
 	stat_is kiss-o-death-sent 1
-	[ "$(stat -c '%a %s' "$dir/sntp-udp.state")" = "600 246336" ]
+	[ "$(stat -c '%a %s' "$dir/sntp-udp.state")" = "600 246592" ]
 }
 
 @test "daytime-udp --stats: answers and the loop-risk rule across two activations" {
@@ -165,7 +165,7 @@ replaced() {
 	[ "$(grep -c "sntp-udp.state: $1; replacing it with fresh state" "$BATS_TEST_TMPDIR/bg.log")" = 1 ] ||
 		fail "no single warning '$1': $(cat "$BATS_TEST_TMPDIR/bg.log")"
 	[ -f "$dir/sntp-udp.state" ] && [ ! -L "$dir/sntp-udp.state" ]
-	[ "$(stat -c '%a %u %s' "$dir/sntp-udp.state")" = "600 $(id -u) 246336" ]
+	[ "$(stat -c '%a %u %s' "$dir/sntp-udp.state")" = "600 $(id -u) 246592" ]
 	read_stats sntp-udp
 	stat_is processes-started 1
 	stat_is requests-answered 1
@@ -175,7 +175,7 @@ replaced() {
 	head -c 1000 /dev/zero >"$dir/sntp-udp.state"
 	chmod 600 "$dir/sntp-udp.state"
 	replaced "wrong size"
-	head -c 246336 /dev/urandom >"$dir/sntp-udp.state"
+	head -c 246592 /dev/urandom >"$dir/sntp-udp.state"
 	replaced "not a sockclock state file"
 }
 
