@@ -28,7 +28,19 @@ void up_state_from_tracking(const struct cc_tracking *t, double elapsed,
 	st->refid = t->ref_id;
 	st->rootdelay = ntp_short_from_seconds(t->root_delay);
 	st->rootdisp = ntp_short_from_seconds(disp);	/* rounds up */
-	st->reftime = ntp_ts_from_timespec(&t->ref_time);
+	st->reftime = up_reftime(&t->ref_time);
+}
+
+uint64_t up_reftime(const struct timespec *ts)
+{
+	if (ts->tv_sec == 0 && ts->tv_nsec == 0)
+		return 0;
+	/* As chronyd writes it (UTI_TimespecToNtp64): the fraction is the
+	 * nanoseconds times 2^32 / 10^9 in a double, truncated, where
+	 * ntp_ts_from_timespec rounds; the same bits as its own reply. */
+	uint32_t sec = (uint32_t)((uint64_t)ts->tv_sec + NTP_UNIX_OFFSET);
+	uint32_t frac = (uint32_t)(4.294967296 * (uint32_t)ts->tv_nsec);
+	return (uint64_t)sec << 32 | frac;
 }
 
 bool up_source_parse(const char *arg, enum up_source *k, const char **hostport,

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "chronycmd.h"
 #include "ntp.h"
@@ -29,6 +30,10 @@
  *   at skew + |residual frequency| + maxclockerror, rounded up. */
 void up_state_from_tracking(const struct cc_tracking *t, double elapsed,
 			    int8_t precision, struct ntp_server_state *st);
+
+/* chronyd's reference time in NTP format, bit for bit as its replies
+ * carry it (0 for 0). */
+uint64_t up_reftime(const struct timespec *ts);
 
 /* sntp-udp --upstream=SOURCE. auto: chronyd if it answers on
  * 127.0.0.1:323 or [::1]:323, else the kernel; chrony: chronyd only

@@ -56,10 +56,18 @@ static void test_sync(void)
 	CHECK_EQ(r.stratum, 2, "stratum");
 	CHECK_EQ(r.refid, 0x7f000001, "refid");
 	CHECK_EQ(r.precision, -25, "our precision");
-	/* 20:39:08.828635569 UTC, 2026-12-07 */
-	struct timespec ref = { 0x6b17196c, 0x3163f9b1 };
-	CHECK(r.reftime == ntp_ts_from_timespec(&ref), "reftime %llx",
+	/* 20:39:08.828635569 UTC, 2026-12-07: 828635569 x 4.294967296 =
+	 * 3558962669.16, truncated as chronyd does. */
+	CHECK(r.reftime == (0xeec197ecull << 32 | 3558962669u), "reftime %llx",
 	      (unsigned long long)r.reftime);
+	/* Where truncating and rounding part: 999999999 ns is
+	 * 4294967291.7 units; chronyd writes ...291. */
+	struct cc_tracking late = t;
+	late.ref_time.tv_nsec = 999999999;
+	up_state_from_tracking(&late, 0, -25, &st);
+	CHECK_EQ(st.reftime & 0xffffffffu, 4294967291u, "truncated");
+	struct timespec zero = { 0, 0 };
+	CHECK_EQ(up_reftime(&zero), 0, "0 stays 0");
 	/* 5.998 us: one unit of 2^-16 s, rounded up */
 	CHECK_EQ(r.rootdelay, 1, "root delay");
 	/* 1.082 us + 0.952 us of correction: one unit */
