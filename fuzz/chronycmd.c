@@ -4,7 +4,8 @@
  * to that sequence, every field in its range, and the same bytes with
  * another sequence number are refused. Its header (upstream.c, aged by
  * the sequence's low 16 bits in ms): synchronised with a stratum of
- * 1..15, or LI 3; a dispersion never under the report's. */
+ * 1..15, or LI 3; a dispersion never under the report's; --dump's
+ * line whole. */
 #include <math.h>
 #include <string.h>
 
@@ -46,6 +47,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			CHECK(t.leap_status == 3 || t.stratum == 0 || t.stratum == 16);
 		}
+		/* --dump's line: one line, NUL ended, even cut short. */
+		char line[160];
+		size_t n = up_describe("chrony 127.0.0.1:323", &t,
+				       (seq & 0xffff) * 1e-3, line, sizeof line);
+		CHECK(n > 0 && n < sizeof line && line[n] == 0 && line[n - 1] == '\n');
+		CHECK(up_describe("x", &t, 0, line, 8) <= 7 && strlen(line) <= 7);
 		CHECK(cc_tracking_parse(w, in.left, seq + 1, &t) == CC_BAD_SEQUENCE);
 	}
 	/* Our own request is never taken for a reply. */

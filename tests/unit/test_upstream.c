@@ -13,6 +13,7 @@
 #include "chronycmd.h"
 #include "ntp.h"
 #include "upstream.h"
+#include "upstreamq.h"
 
 static const char sync_hex[] =
 	"06020000002100050000000000000000c31ad0a600000000000000007f000001"
@@ -167,8 +168,41 @@ static void test_local(void)
 	CHECK_EQ(r.rootdisp, 1, "1 s at 1 ppm: one unit");
 }
 
+/* --upstream's values, and chrony:HOST:PORT's address (numeric only). */
+static void test_options(void)
+{
+	enum up_source k;
+	const char *hp, *why = NULL;
+	CHECK(up_source_parse("auto", &k, &hp, &why) && k == UP_AUTO && !hp, "auto");
+	CHECK(up_source_parse("kernel", &k, &hp, &why) && k == UP_KERNEL, "kernel");
+	CHECK(up_source_parse("chrony", &k, &hp, &why) && k == UP_CHRONY && !hp, "chrony");
+	CHECK(up_source_parse("chrony:[::1]:323", &k, &hp, &why) && k == UP_CHRONY &&
+	      hp && !strcmp(hp, "[::1]:323"), "chrony:HOST:PORT");
+	CHECK(!up_source_parse("timesyncd", &k, &hp, &why) && strstr(why, "not built"),
+	      "timesyncd");
+	CHECK(!up_source_parse("chrony:", &k, &hp, &why), "chrony: alone");
+	CHECK(!up_source_parse("ntpd", &k, &hp, &why), "ntpd");
+
+	struct upq_config c;
+	CHECK(upq_config_chrony(&c, NULL, &why) && c.n == 2 &&
+	      !strcmp(c.addr[0].name, "chrony 127.0.0.1:323") &&
+	      !strcmp(c.addr[1].name, "chrony [::1]:323"), "the default two");
+	CHECK(upq_config_chrony(&c, "192.0.2.7:1323", &why) && c.n == 1 &&
+	      !strcmp(c.addr[0].name, "chrony 192.0.2.7:1323") &&
+	      c.addr[0].sa.ss_family == AF_INET, "IPv4");
+	CHECK(upq_config_chrony(&c, "[2001:db8::5]:323", &why) &&
+	      !strcmp(c.addr[0].name, "chrony [2001:db8::5]:323") &&
+	      c.addr[0].sa.ss_family == AF_INET6, "IPv6 in brackets");
+	static const char *const bad[] = { "localhost:323", "192.0.2.7",
+		"192.0.2.7:", "192.0.2.7:0", "192.0.2.7:65536", ":323",
+		"192.0.2.7:32x", "[]:323", "[::1:323" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(!upq_config_chrony(&c, bad[i], &why), "refused: %s", bad[i]);
+}
+
 int main(void)
 {
+	test_options();
 	test_sync();
 	test_unsync();
 	test_leap();
