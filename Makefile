@@ -1,7 +1,7 @@
 # sockclock: make all | run | check | install | uninstall | clean | bench | fuzz
 STATIC_PROGRAMS := daytime-tcp daytime-udp sntp-udp
 PROGRAMS := $(STATIC_PROGRAMS) nts-ke-tcp
-COMMON   := activation allow clock coldsend daytime dayserv log ntp ntscookie ntske ntskeys ntsntp options peer ratelimit serve siphash state stimage stream txstamp xleave
+COMMON   := activation allow chronycmd clock coldsend daytime dayserv log ntp ntscookie ntske ntskeys ntsntp options peer ratelimit serve siphash state stimage stream txstamp upstream upstreamq xleave
 # The TLS rooms: linked into nts-ke-tcp only, which is dynamic (GnuTLS
 # has no static build on Debian: p11-kit ships no .a). It takes Nettle
 # from the shared library GnuTLS loads anyway: one copy in the process.

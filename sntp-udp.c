@@ -15,11 +15,15 @@
 #include "common/peer.h"
 #include "common/serve.h"
 #include "common/state.h"
+#include "common/upstream.h"
+#include "common/upstreamq.h"
 #include "common/xleave.h"
 
 static struct ntp_server_config cfg = { .stratum = 15,
 					.refid = NTP_DEFAULT_REFID };
-static bool dump, refid_given;
+static bool dump, refid_given, kernel_options, upstream_given;
+static enum up_source upstream = UP_AUTO;
+static struct upq_config upstream_cfg;
 static const char *keys_path = NTSKEYS_DEFAULT_PATH;
 
 /* What answer leaves past a reply's end for stamp (serve.h). */
@@ -33,16 +37,37 @@ struct after {
 _Static_assert(SERVE_REPLY_MAX >= SERVE_REQUEST_MAX + sizeof(struct after),
 	       "room for the seal past the longest reply");
 
+/* The daemon's word (upstream.h), when there is one to take: with
+ * chrony, its view (or the alarm condition when it has none). */
+static bool upstream_state(int8_t precision, struct ntp_server_state *st)
+{
+	if (upstream == UP_KERNEL)
+		return false;
+	struct sti_image *img = state_image();
+	struct cc_tracking t;
+	double age;
+	char source[STI_UP_NAME_MAX];
+	if (upq_view(&upstream_cfg, img ? &img->up : NULL, clk_mono_ms(), &t,
+		     &age, source))
+		up_state_from_tracking(&t, age, precision, st);
+	else if (upstream == UP_CHRONY)
+		*st = (struct ntp_server_state){ .precision = precision };
+	else
+		return false;
+	return true;
+}
+
 /* The kernel's state, read at most once a second of request time. */
 static void server_state(const struct timespec *rx, struct ntp_server_state *st)
 {
 	static struct ntp_server_state cached;
 	static time_t when = -1;
-
+	static int8_t precision = 1; /* 1: not measured yet */
+	if (precision == 1)
+		precision = ntp_precision_from_ns(clk_step_ns());
+	if (upstream_state(precision, st))
+		return;
 	if (when != rx->tv_sec) {
-		static int8_t precision = 1; /* 1: not measured yet */
-		if (precision == 1)
-			precision = ntp_precision_from_ns(clk_step_ns());
 		struct ntp_kernel_clock k;
 		static bool warned; /* once a process, not once a second */
 		if (!clk_state_read(&k) && !warned) {
@@ -244,6 +269,23 @@ static void stamp(uint8_t *reply, size_t len, const struct timespec *tx)
 	explicit_bzero(&a, sizeof a);
 }
 
+/* --dump: where the header came from. */
+static size_t upstream_describe(char *buf, size_t cap)
+{
+	struct sti_image *img = state_image();
+	struct cc_tracking t;
+	double age;
+	char source[STI_UP_NAME_MAX];
+	if (upstream == UP_KERNEL)
+		return up_describe("kernel", NULL, 0, buf, cap);
+	if (upq_peek(img ? &img->up : NULL, clk_mono_ms(), &t, &age, source))
+		return up_describe(source, &t, age, buf, cap);
+	return up_describe(upstream == UP_CHRONY ?
+				   "chrony, not answering: not synchronised" :
+				   "kernel (chronyd not answering)",
+			   NULL, 0, buf, cap);
+}
+
 static int by_hand(void)
 {
 	uint8_t req[SERVE_REQUEST_MAX], reply[SERVE_REPLY_MAX];
@@ -282,19 +324,33 @@ static int by_hand(void)
 		char text[1024];
 		struct ntp_packet r;
 		ntp_decode(reply, &r);
-		return serve_print(text,
-				   ntp_describe(&r, tx.tv_sec, text, sizeof text));
+		size_t m = ntp_describe(&r, tx.tv_sec, text, sizeof text);
+		m += upstream_describe(text + m, sizeof text - m);
+		return serve_print(text, m);
 	}
 	return serve_print(reply, n);
 }
 
 enum { OPT_STRATUM = 300, OPT_ROOT_DELAY, OPT_REFID, OPT_ASSUME, OPT_DUMP,
-       OPT_NTS_KEYS };
+       OPT_NTS_KEYS, OPT_UPSTREAM };
 
 static bool take(int opt, const char *arg, const char **why)
 {
 	char *end;
+	/* The header's options speak of the kernel's clock. */
+	if (opt == OPT_STRATUM || opt == OPT_ROOT_DELAY || opt == OPT_REFID ||
+	    opt == OPT_ASSUME)
+		kernel_options = true;
 	switch (opt) {
+	case OPT_UPSTREAM: {
+		const char *hostport;
+		if (!up_source_parse(arg, &upstream, &hostport, why) ||
+		    (upstream == UP_CHRONY &&
+		     !upq_config_chrony(&upstream_cfg, hostport, why)))
+			return false;
+		upstream_given = true;
+		return true;
+	}
 	case OPT_STRATUM: {
 		long s = strtol(arg, &end, 10);
 		if (end == arg || *end || s < 1 || s > 15) {
@@ -339,6 +395,10 @@ static bool take(int opt, const char *arg, const char **why)
  * local clock), and a given one must be ASCII; above it, an address. */
 static bool options_done(const char **why)
 {
+	if (!upstream_given && kernel_options)
+		upstream = UP_KERNEL;
+	if (upstream == UP_AUTO)
+		upq_config_chrony(&upstream_cfg, NULL, why);
 	if (cfg.stratum != 1)
 		return true;
 	if (!refid_given) {
@@ -365,13 +425,20 @@ int main(int argc, char **argv)
 		{ "assume-synchronized", no_argument, NULL, OPT_ASSUME },
 		{ "dump", no_argument, NULL, OPT_DUMP },
 		{ "nts-keys", required_argument, NULL, OPT_NTS_KEYS },
+		{ "upstream", required_argument, NULL, OPT_UPSTREAM },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct opt_program p = {
 		.name = "sntp-udp",
 		.purpose = "Answer SNTP (RFC 4330, RFC 5905) requests over UDP.",
 		.longopts = opts,
-		.help = "      --stratum=N          stratum when synchronised, 1-15"
+		.help = "      --upstream=SOURCE    where the header comes from: auto"
+			" (default:\n"
+			"                           chronyd on 127.0.0.1:323 or"
+			" [::1]:323, else\n"
+			"                           the kernel), chrony,"
+			" chrony:HOST:PORT, kernel\n"
+			"      --stratum=N          stratum when synchronised, 1-15"
 			" (default 15)\n"
 			"      --root-delay=SECS    root delay to announce (default 0)\n"
 			"      --refid=ID           reference ID: IPv4 address or up to"
@@ -381,6 +448,8 @@ int main(int argc, char **argv)
 			"      --assume-synchronized  serve as synchronised even when"
 			" the\n"
 			"                           kernel says the clock is not\n"
+			"                           (these four imply"
+			" --upstream=kernel)\n"
 			"      --dump               by hand: print the reply decoded\n"
 			"      --nts-keys=FILE      NTS cookie keys (default\n"
 			"                           " NTSKEYS_DEFAULT_PATH ")\n",

@@ -104,10 +104,11 @@ void ntp_reply_build(const struct ntp_packet *req,
 		r->rootdisp = st->rootdisp;
 		r->refid = st->refid;
 		/* The kernel does not say when its clock was last set; the
-		 * reference time is the whole second of the receive time, the
-		 * latest instant this server vouches for (never after xmt). */
+		 * reference time is then the whole second of the receive
+		 * time, the latest instant this server vouches for (never
+		 * after xmt). A daemon's (upstream.h) is used as it is. */
 		struct timespec ref = { .tv_sec = rx->tv_sec, .tv_nsec = 0 };
-		r->reftime = ntp_ts_from_timespec(&ref);
+		r->reftime = st->reftime ? st->reftime : ntp_ts_from_timespec(&ref);
 		/* 0 means "never synchronised": in the first second of an
 		 * era (2036-02-07 06:28:16) vouch for the second before. */
 		if (r->reftime == 0)

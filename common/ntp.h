@@ -60,6 +60,8 @@ struct ntp_server_state {
 	uint32_t rootdelay;	/* short format */
 	uint32_t rootdisp;	/* short format */
 	uint32_t refid;
+	uint64_t reftime;	/* when the clock was last set, NTP format;
+				 * 0: not known (the kernel does not say) */
 };
 
 /* What the administrator chose (sntp-udp's options). */

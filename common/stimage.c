@@ -13,8 +13,12 @@ _Static_assert(offsetof(struct sti_image, delay) == 320 + RL_TABLE_BYTES,
 _Static_assert(sizeof(struct sti_delay) == 128, "a delay ring is 128 bytes");
 _Static_assert(offsetof(struct sti_image, xl_table) ==
 		       320 + RL_TABLE_BYTES + 256, "interleaved table follows");
-_Static_assert(STI_SIZE == 320 + RL_TABLE_BYTES + 256 + XL_TABLE_BYTES,
-	       "no padding at the end");
+_Static_assert(sizeof(struct sti_upstream) == 200, "upstream is 200 bytes");
+_Static_assert(offsetof(struct sti_image, up) ==
+		       320 + RL_TABLE_BYTES + 256 + XL_TABLE_BYTES,
+	       "the upstream view follows");
+_Static_assert(STI_SIZE == 320 + RL_TABLE_BYTES + 256 + XL_TABLE_BYTES + 256,
+	       "padded to 64 bytes at the end");
 
 static uint32_t fnv1a(const void *p, size_t n)
 {
@@ -168,6 +172,22 @@ size_t sti_format(const struct sti_image *img, const char *const *rules,
 		if (w < 0)
 			break;
 		n += (size_t)w;
+	}
+	/* The upstream daemon's queries (sntp-udp), when there were any. */
+	const struct sti_upstream *u = &img->up;
+	uint64_t ok = __atomic_load_n(&u->refreshes, __ATOMIC_RELAXED);
+	uint64_t bad = __atomic_load_n(&u->failures, __ATOMIC_RELAXED);
+	if ((ok || bad) && n < cap) {
+		char src[STI_UP_NAME_MAX];
+		memcpy(src, u->source, sizeof src);
+		src[sizeof src - 1] = 0;
+		bool lost = __atomic_load_n(&u->lost, __ATOMIC_RELAXED) || !ok;
+		int w = snprintf(buf + n, cap - n,
+				 "upstream-refreshes: %llu\nupstream-failures: %llu\n"
+				 "upstream-source: %s\n", (unsigned long long)ok,
+				 (unsigned long long)bad, lost ? "none" : src);
+		if (w > 0)
+			n += (size_t)w;
 	}
 	return n < cap ? n : cap - 1;
 }

@@ -8,11 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chronycmd.h"
 #include "ratelimit.h"
 #include "xleave.h"
 
 #define STI_MAGIC "SOCKCLK\n"
-#define STI_VERSION 2u
+#define STI_VERSION 3u
 #define STI_PROGRAM_MAX 16	/* the program's name, NUL padded */
 #define STI_COUNTERS 32
 
@@ -44,6 +45,25 @@ struct sti_delay {
 	int64_t ring[STI_DELAY_KEPT];	/* nanoseconds */
 };
 
+/* The upstream daemon's last answer (upstreamq.c), shared by every
+ * process of the program so that one query serves them all. Written by
+ * the one process that claimed the query (a compare-and-swap on
+ * tried_ms), under a sequence lock: readers copy it and retry, never
+ * wait, when seq was odd or changed meanwhile. */
+#define STI_UP_NAME_MAX 48
+struct sti_upstream {
+	uint32_t seq;			/* odd while being written */
+	uint32_t lost;			/* 1 from a failure to the next answer */
+	int64_t tried_ms;		/* CLOCK_MONOTONIC ms of the last query */
+	int64_t taken_ms;		/* when the answer below was asked for;
+					 * 0: none */
+	uint64_t refreshes, failures;	/* queries answered, not answered */
+	uint32_t report_seq;		/* the sequence number it answers */
+	uint32_t reserved;
+	char source[STI_UP_NAME_MAX];	/* who answered, NUL ended */
+	uint8_t report[CC_TRACKING_LEN];	/* chronyd's reply as received */
+};
+
 /* Naturally aligned; checked with offsetof in stimage.c. The header is
  * written once, when the file is made; after that only the counters
  * (atomic adds), the send delays (atomic stores), and the rate-limit
@@ -67,6 +87,7 @@ struct sti_image {
 	struct sti_delay delay[STI_DELAY_KINDS];	/* 256 bytes */
 	unsigned char xl_table[XL_TABLE_BYTES]	/* interleaved mode */
 		__attribute__((aligned(64)));
+	struct sti_upstream up;			/* 200 bytes */
 };
 
 #define STI_SIZE sizeof(struct sti_image)

@@ -229,7 +229,32 @@ def ntscookie_seeds():
     return s
 
 
+def chronycmd_seeds():
+    """4 bytes of sequence, then a reply chronyd 4.3 sent (see
+    tests/unit/test_chronycmd.c), and each broken once."""
+    sync = bytes.fromhex(
+        "06020000002100050000000000000000c31ad0a600000000000000007f000001"
+        "7f0000010000000000000000000000000001000000020000000000006b17196c"
+        "3163f9b1db006a79cd353754d0e13b27f9519142e71e1a8ffcc29972e0c9426d"
+        "dc912c43fc8312f6")
+    unsync = bytes.fromhex(
+        "0602000000210005000000000000000080bbacda000000000000000000000000"
+        "0000000000000000000000000000000000000000000000030000000000000000"
+        "0000000000000000000000000000000000000000000000000000000004800000"
+        "0480000000000000")
+    s = {"sync": sync[16:20] + sync, "unsync": unsync[16:20] + unsync,
+         "short": sync[16:20] + sync[:100], "long": sync[16:20] + sync + bytes(4),
+         "other-seq": bytes(4) + sync}
+    for off, name in ((0, "version"), (1, "type"), (5, "command"), (9, "status"),
+                      (7, "reply"), (55, "leap")):
+        b = bytearray(sync)
+        b[off] ^= 0x04
+        s["bad-" + name] = sync[16:20] + bytes(b)
+    return s
+
+
 for harness, seeds in [("request", request_seeds()),
+                       ("chronycmd", chronycmd_seeds()),
                        ("ntsef", ntsef_seeds()),
                        ("ntscookie", ntscookie_seeds()),
                        ("ratelimit", ratelimit_seeds()),

@@ -3,7 +3,8 @@
 # of its own choosing for --format=+FORMAT), timestamps, --dump's
 # description, the rate limit, the NTS extension fields and answer
 # (ntsef), NTS cookies and the key file's layout (ntscookie), the NTS-KE
-# records (ntske). Seeds: fuzz/mkcorpus.py.
+# records (ntske), chronyd's tracking reply and the header from it
+# (chronycmd). Seeds: fuzz/mkcorpus.py.
 #   make fuzz [FUZZ_SECONDS=N]   each harness for N s (default 300: well
 #                                over 10 million runs each on one core)
 #   make check-fuzz              replay the seed corpus, then a short run
@@ -13,7 +14,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 1
-FUZZ_HARNESSES := request daytime timestamp describe ratelimit ntske ntsef ntscookie state
+FUZZ_HARNESSES := request chronycmd daytime timestamp describe ratelimit ntske ntsef ntscookie state
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer

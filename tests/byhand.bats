@@ -191,10 +191,11 @@ check_all_formats() {
 	run_hand "$BIN/sntp-udp" --dump
 	[ "$rc" = 0 ] || fail "exit $rc: $err"
 	for f in leap version mode stratum poll precision root_delay \
-		root_dispersion reference_id reference_time origin receive transmit; do
+		root_dispersion reference_id reference_time origin receive transmit \
+		upstream; do
 		[ "$(grep -c "^$f: ." <<<"$out")" = 1 ] || fail "field $f in: $out"
 	done
-	[ "$(wc -l <<<"$out")" = 13 ] || fail "extra lines: $out"
+	[ "$(wc -l <<<"$out")" = 14 ] || fail "extra lines: $out"
 	grep -qx 'version: 4' <<<"$out" || fail "$out"
 	grep -q '^mode: 4' <<<"$out" || fail "$out"
 	host_clock

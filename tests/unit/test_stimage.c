@@ -51,7 +51,7 @@ static void test_check(void)
 	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_BAD_CHECK, "check");
 	m->h.check ^= 0x100;
 	CHECK_EQ(sti_check(m, STI_SIZE, "sntp-udp"), STI_OK, "restored");
-	CHECK_EQ(STI_SIZE, 246336, "the file's size");
+	CHECK_EQ(STI_SIZE, 246592, "the file's size");
 	munmap(m, STI_SIZE);
 }
 
@@ -77,6 +77,19 @@ static void test_format(void)
 		  "send-delay-cold-ns: 1500\nsend-delay-cold-samples: 2\n",
 		  "stats text");
 	CHECK_EQ(sti_format(m, rules, buf, 10), 9, "truncated");
+
+	/* chronyd's queries (upstreamq.c): shown once there were any; the
+	 * source while it answers, "none" while it does not. */
+	m->up.refreshes = 2;
+	m->up.failures = 1;
+	snprintf(m->up.source, sizeof m->up.source, "chrony 127.0.0.1:323");
+	sti_format(m, rules, buf, sizeof buf);
+	CHECK(strstr(buf, "send-delay-cold-samples: 2\nupstream-refreshes: 2\n"
+			  "upstream-failures: 1\nupstream-source: chrony "
+			  "127.0.0.1:323\n"), "upstream lines: %s", buf);
+	m->up.lost = 1;
+	sti_format(m, rules, buf, sizeof buf);
+	CHECK(strstr(buf, "upstream-source: none\n"), "lost: %s", buf);
 	munmap(m, STI_SIZE);
 }
 

@@ -1,0 +1,54 @@
+/* upstream: the reply header from the daemon that disciplines the
+ * clock (issue 21). sntp-udp serves the clock chronyd steers, so its
+ * header says what chronyd would say in its own server reply at that
+ * moment (chrony's REF_GetReferenceParams), from a tracking report
+ * taken a little earlier. Pure: the report and the time since it was
+ * taken in, the server state out. */
+#ifndef SOCKCLOCK_UPSTREAM_H
+#define SOCKCLOCK_UPSTREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "chronycmd.h"
+#include "ntp.h"
+
+/* chronyd's maxclockerror (1 ppm unless configured): part of its
+ * dispersion's growth, which tracking does not report. */
+#define UP_MAXCLOCKERROR_PPM 1.0
+
+/* The header state from tracking report t, taken elapsed seconds ago
+ * (< 0 is read as 0), with the server's own precision:
+ * - chronyd not synchronised (leap status 3, stratum 0 or 16): the
+ *   alarm condition, LI 3, stratum 0, reference ID 0;
+ * - otherwise its leap status, stratum, reference ID, reference time
+ *   and root delay, and a root dispersion never less than its own
+ *   reply's: its dispersion at t, plus |current correction| (what the
+ *   system clock still has to be slewed by), plus growth over elapsed
+ *   at skew + |residual frequency| + maxclockerror, rounded up. */
+void up_state_from_tracking(const struct cc_tracking *t, double elapsed,
+			    int8_t precision, struct ntp_server_state *st);
+
+/* chronyd's reference time in NTP format, bit for bit as its replies
+ * carry it (0 for 0). */
+uint64_t up_reftime(const struct timespec *ts);
+
+/* sntp-udp --upstream=SOURCE. auto: chronyd if it answers on
+ * 127.0.0.1:323 or [::1]:323, else the kernel; chrony: chronyd only
+ * (not answering: the alarm condition); kernel: adjtimex and the
+ * options. */
+enum up_source { UP_AUTO, UP_CHRONY, UP_KERNEL, UP_TIMESYNCD };
+/* Parse SOURCE; *hostport: the HOST:PORT of chrony:HOST:PORT (inside
+ * arg) or NULL. False with *why when it is none of them. */
+bool up_source_parse(const char *arg, enum up_source *k, const char **hostport,
+		     const char **why);
+
+/* --dump's line: "upstream: chrony 127.0.0.1:323, synchronised,
+ * stratum 3, refid 192.0.2.1, age 4 s"; t NULL: no believed answer
+ * (what names the reason). The length written (truncated to cap - 1). */
+size_t up_describe(const char *source, const struct cc_tracking *t, double age,
+		   char *buf, size_t cap);
+
+#endif

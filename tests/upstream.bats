@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# sntp-udp --upstream=chrony:127.0.0.1:PORT against a fake chronyd
+# command port (tests/helpers/upstream.py fake): its answer is served
+# (stratum, reference ID), kept in the state file across activations
+# and asked again once an interval; every malformed answer (length,
+# version, command, sequence, status, another port, late) is ignored,
+# counted as a failure, and the reply says "not synchronised". The
+# real chronyd scenario is root-upstream.bats.
+
+load helpers/common
+load helpers/core-lib
+load helpers/xinetd-conf
+
+setup() {
+	state_dir_and_port
+	fport=$(free_port udp)
+}
+
+teardown() {
+	[ -n "${X:-}" ] && xinetd_stop "$X"
+	[ -n "${fake:-}" ] && kill "$fake" 2>/dev/null
+	[ -n "${fake:-}" ] && wait "$fake" 2>/dev/null
+	stop_servers
+	no_sanitizer_report
+}
+
+# Start the fake in MODE [STRATUM]; its log is $BATS_TEST_TMPDIR/fake.log.
+start_fake() {
+	$PY "$TOP/tests/helpers/upstream.py" fake "$fport" "$@" \
+		>"$BATS_TEST_TMPDIR/fake.log" 2>&1 &
+	fake=$!
+	local i
+	for i in $(seq 100); do
+		grep -q ready "$BATS_TEST_TMPDIR/fake.log" && return 0
+		sleep 0.05
+	done
+	fail "the fake chronyd did not start: $(cat "$BATS_TEST_TMPDIR/fake.log")"
+}
+
+stop_fake() {
+	kill "$fake"
+	wait "$fake" 2>/dev/null || true
+	fake=
+}
+
+fake_requests() {
+	grep -c '^request 104 bytes' "$BATS_TEST_TMPDIR/fake.log" || true
+}
+
+# One activation that answers one request and exits: the reply decoded.
+once() {
+	start_bg systemd-socket-activate --datagram -l "127.0.0.1:$port" \
+		"$BIN/sntp-udp" --state-dir="$dir" --idle-timeout=0 \
+		--upstream="chrony:127.0.0.1:$fport" "$@"
+	local p
+	p=$(last_pid)
+	wait_listening "$port"
+	reply=$(ntp "$port")
+	wait_gone "$p" 10 || fail "sntp-udp did not exit"
+}
+
+stat_of() {
+	"$BIN/sntp-udp" --state-dir="$dir" --stats | sed -n "s/^$1: //p"
+}
+
+@test "upstream chrony: the answer is served, shared across activations, asked again after the interval" {
+	start_fake good 3
+	local t0 t1 i n
+	# A query that misses its 1 ms (a slow fake on a loaded machine)
+	# is tried again an interval (8 s) later: three intervals at most.
+	for i in $(seq 60); do
+		once
+		[[ $reply == *" stratum=3 "* ]] && break
+		sleep 0.5
+	done
+	echo "# served after $(fake_requests) queries: $reply" >&3
+	[[ $reply == *" leap=0 "* && $reply == *" stratum=3 "* &&
+		$reply == *" refid=c0000201 "* ]] || fail "not the fake's header: $reply"
+	n=$(fake_requests)
+	t0=$(now_s)
+	once
+	t1=$(now_s)
+	[[ $reply == *" stratum=3 "* ]] || fail "second activation: $reply"
+	# The next process used the file's answer: no query of its own
+	# (unless the interval, 8 s, passed meanwhile on a loaded machine).
+	local m
+	m=$(fake_requests)
+	awk -v n="$((m - n))" -v d="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+		'BEGIN { exit !(n <= int(d / 8) + (d >= 8)) }' ||
+		fail "$((m - n)) queries by the next activation"
+	[ "$(stat_of upstream-refreshes)" -ge 1 ]
+	[ "$(stat_of upstream-source)" = "chrony 127.0.0.1:$fport" ]
+	n=$m
+	# chronyd now says stratum 4: served within an interval or two.
+	stop_fake
+	start_fake good 4
+	t0=$(now_s)
+	for i in $(seq 60); do
+		once
+		[[ $reply == *" stratum=4 "* ]] && break
+		sleep 0.5
+	done
+	t1=$(now_s)
+	echo "# stratum 4 served after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s: $reply" >&3
+	[[ $reply == *" stratum=4 "* ]] || fail "never refreshed: $reply"
+}
+
+@test "upstream chrony: a malformed, misdirected or late answer is ignored and counted as a failure" {
+	local mode
+	for mode in short long version command sequence status otherport late good; do
+		rm -f "$dir"/*
+		start_fake "$mode"
+		once
+		local n f r
+		n=$(fake_requests) f=$(stat_of upstream-failures) r=$(stat_of upstream-refreshes)
+		echo "# $mode: queries $n, failures $f, refreshes $r; ${reply:0:40}" >&3
+		[ "$n" -ge 1 ] || fail "$mode: the fake was not asked"
+		if [ "$mode" = good ]; then
+			[[ $reply == *"leap=0 "* && $reply == *" stratum=3 "* ]] ||
+				fail "good: $reply"
+			[ "$r" = 1 ] && [ "$f" = 0 ] || fail "good: refreshes $r failures $f"
+		else
+			# Not believed: chrony named and silent is "not synchronised".
+			[[ $reply == *"leap=3 "* && $reply == *" stratum=0 "* ]] ||
+				fail "$mode believed: $reply"
+			[ "$f" = 1 ] && [ "$r" = 0 ] || fail "$mode: refreshes $r failures $f"
+		fi
+		stop_fake
+	done
+}
+
+@test "upstream: the options, --dump's line, timesyncd not built" {
+	run "$BIN/sntp-udp" --upstream=timesyncd
+	assert_failure
+	assert_output --partial "not built yet"
+	run "$BIN/sntp-udp" --upstream=chrony:localhost:323
+	assert_failure
+	assert_output --partial "numeric"
+	run "$BIN/sntp-udp" --upstream=ntpd
+	assert_failure
+	start_fake good 3
+	# By hand there is no state file: each run asks once, and a slow
+	# fake may miss the 1 ms; a few runs.
+	local i
+	for i in $(seq 20); do
+		run "$BIN/sntp-udp" --dump --upstream="chrony:127.0.0.1:$fport" </dev/null
+		[[ $output == *"stratum: 3"* ]] && break
+	done
+	assert_success
+	assert_output --partial "upstream: chrony 127.0.0.1:$fport, synchronised, stratum 3, refid 192.0.2.1, age 0 s"
+	assert_output --partial "stratum: 3"
+	# --stratum implies the kernel unless --upstream says otherwise.
+	run "$BIN/sntp-udp" --dump --stratum=5 </dev/null
+	assert_output --partial "upstream: kernel"
+	for i in $(seq 20); do
+		run "$BIN/sntp-udp" --dump --stratum=5 --upstream="chrony:127.0.0.1:$fport" </dev/null
+		[[ $output == *"stratum: 3"* ]] && break
+	done
+	assert_output --partial "stratum: 3"
+}
+
+@test "upstream chrony under xinetd: each process started by a request uses the file's answer" {
+	start_fake good 3
+	X=$BATS_TEST_TMPDIR/xinetd
+	mkdir -p "$X"
+	xinetd_service sntp-up dgram "$port" "server=$BIN/sntp-udp" \
+		"server_args=--state-dir=$dir --idle-timeout=0 --upstream=chrony:127.0.0.1:$fport" \
+		user=root >"$X/xinetd.conf"
+	xinetd_start "$X" "$port"
+	local i r n m t0 t1
+	# A query that misses its 1 ms is tried again 8 s later; under load
+	# the fake (python) may miss several.
+	for i in $(seq 200); do
+		r=$(ntp "$port")
+		[[ $r == *" stratum=3 "* ]] && break
+		sleep 0.5
+	done
+	[[ $r == *" stratum=3 "* && $r == *" refid=c0000201 "* ]] || fail "never the fake's: $r"
+	n=$(fake_requests)
+	t0=$(now_s)
+	for i in 1 2 3; do
+		r=$(ntp "$port")
+		[[ $r == *" stratum=3 "* ]] || fail "request $i: $r"
+	done
+	t1=$(now_s)
+	m=$(fake_requests)
+	local procs
+	procs=$(stat_of processes-started)
+	echo "# xinetd: $procs processes, $m queries of chronyd" >&3
+	[ "$procs" -ge 4 ] || fail "only $procs processes: not one per request"
+	awk -v n="$((m - n))" -v d="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+		'BEGIN { exit !(n <= int(d / 8) + (d >= 8)) }' ||
+		fail "$((m - n)) queries by three processes"
+}
