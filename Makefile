@@ -1,11 +1,11 @@
 # sockclock: make all | run | check | install | uninstall | clean | bench | fuzz
 STATIC_PROGRAMS := daytime-tcp daytime-udp sntp-udp
 PROGRAMS := $(STATIC_PROGRAMS) nts-ke-tcp
-COMMON   := activation allow chronycmd clock coldsend daytime dayserv log ntp ntscookie ntske ntskeys ntsntp options peer ratelimit serve siphash state stimage stream txstamp upstream upstreamq xleave
+COMMON   := proto/allow proto/chronycmd proto/cookiekeys proto/daytime proto/kerecords proto/ntp proto/ntscookie proto/ntsntp proto/ratelimit proto/siphash proto/srcaddr proto/statefmt proto/upstream proto/xleave sys/activation sys/clock sys/daytimeprog sys/log sys/options sys/serve sys/state sys/stream sys/txstamp sys/upstreamquery sys/warmup
 # The TLS rooms: linked into nts-ke-tcp only, which is dynamic (GnuTLS
 # has no static build on Debian: p11-kit ships no .a). It takes Nettle
 # from the shared library GnuTLS loads anyway: one copy in the process.
-TLS_COMMON := tls tlsserve
+TLS_COMMON := tls/tls tls/tlsserve
 GNUTLS_LIBS := $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
 TLS_LDLIBS  = $(GNUTLS_LIBS) -lnettle -lm -ldl
 
@@ -49,11 +49,11 @@ ASAN_OBJS = $(COMMON:%=$(ASAN_DIR)/common/%.o)
 .PHONY: all asan run check check-unit check-bats check-asan install uninstall clean deps
 all: $(PROGRAMS)
 
-$(BUILD)/%.o: %.c common/*.h
+$(BUILD)/%.o: %.c common/*/*.h
 	@mkdir -p $(dir $@)
 	$(call Q,CC) $(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(ASAN_DIR)/%.o: %.c common/*.h
+$(ASAN_DIR)/%.o: %.c common/*/*.h
 	@mkdir -p $(dir $@)
 	$(call Q,CC) $(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
@@ -69,7 +69,7 @@ $(ASAN_DIR)/%: $(ASAN_DIR)/%.o $(ASAN_OBJS)
 $(ASAN_DIR)/nts-ke-tcp: $(ASAN_DIR)/nts-ke-tcp.o $(ASAN_OBJS) $(TLS_COMMON:%=$(ASAN_DIR)/common/%.o)
 	$(call Q,LD) $(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS)
 .SECONDARY:
-$(BUILD)/common/options.o $(ASAN_DIR)/common/options.o $(BUILD)/fuzz/common/options.o: VERSION
+$(BUILD)/common/sys/options.o $(ASAN_DIR)/common/sys/options.o $(BUILD)/fuzz/common/sys/options.o: VERSION
 
 # Installs what the build and the tests need, where it can (root, apt);
 # make run needs the build's share and its queries' clients.

@@ -1,11 +1,11 @@
 /* daytime-udp: Daytime (RFC 867) over UDP: one line per datagram. */
 #include <sys/socket.h>
 
-#include "common/dayserv.h"
-#include "common/log.h"
-#include "common/peer.h"
-#include "common/serve.h"
-#include "common/state.h"
+#include "common/proto/srcaddr.h"
+#include "common/sys/daytimeprog.h"
+#include "common/sys/log.h"
+#include "common/sys/serve.h"
+#include "common/sys/state.h"
 
 static size_t answer(const uint8_t *req, size_t len,
 		     const struct sockaddr *peer, const struct timespec *rx,
@@ -13,13 +13,13 @@ static size_t answer(const uint8_t *req, size_t len,
 {
 	(void)req; /* RFC 867: the datagram's content is ignored */
 	(void)len;
-	if (peer_is_loop_risk(peer)) {
+	if (srcaddr_is_loop_risk(peer)) {
 		log_request(peer, "dropped: a reply could start a loop");
-		state_count(STI_DROP_RULE, 1);
+		state_count(SFMT_DROP_RULE, 1);
 		return 0;
 	}
 	log_request(peer, "daytime sent");
-	return dayserv_line((char *)reply, rx->tv_sec);
+	return dayprog_line((char *)reply, rx->tv_sec);
 }
 
 int main(int argc, char **argv)
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	static const struct serve_handler udp = { .sotype = SOCK_DGRAM,
 						  .datagram = answer,
 						  .drop_rules = drop_rules };
-	struct opt_program p = dayserv_program(
+	struct opt_program p = dayprog_program(
 		"daytime-udp", "Answer Daytime (RFC 867) requests over UDP.", true);
-	return serve_main(argc, argv, &p, &udp, dayserv_print);
+	return serve_main(argc, argv, &p, &udp, dayprog_print);
 }

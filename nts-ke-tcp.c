@@ -6,20 +6,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/clock.h"
-#include "common/log.h"
-#include "common/ntscookie.h"
-#include "common/ntske.h"
-#include "common/ntskeys.h"
-#include "common/serve.h"
-#include "common/tls.h"
-#include "common/tlsserve.h"
+#include "common/proto/cookiekeys.h"
+#include "common/proto/kerecords.h"
+#include "common/proto/ntscookie.h"
+#include "common/sys/clock.h"
+#include "common/sys/log.h"
+#include "common/sys/serve.h"
+#include "common/tls/tls.h"
+#include "common/tls/tlsserve.h"
 
 static const char *cert_file, *key_file;
-static const char *keys_file = NTSKEYS_DEFAULT_PATH;
+static const char *keys_file = CKEYS_DEFAULT_PATH;
 static double rotate_s = 86400;
 static bool rotate_only;
-static struct ntske_server negotiated;
+static struct kerec_server negotiated;
 
 /* How long --rotate-keys waits for the key directory's lock (a key
  * exchange holds it for one write and fsync). */
@@ -39,7 +39,7 @@ static int current_keys(struct nts_keys *ks, int64_t deadline,
 	int64_t now = clk_mono_ms();
 	int64_t by = lock_busy || deadline <= now ? now :
 						    now + (deadline - now) / 2;
-	int rc = ntskeys_update(keys_file, rotate_s, by, ks, why);
+	int rc = ckeys_update(keys_file, rotate_s, by, ks, why);
 	if (rc == 1 && !lock_busy)
 		log_msg(LOG_WARNING, peer, "key file %s: %s", keys_file, *why);
 	lock_busy = rc != 0; /* a failure too: waiting would not mend it */
@@ -50,30 +50,30 @@ static int current_keys(struct nts_keys *ks, int64_t deadline,
  * under the current master key, each with a fresh nonce. */
 static bool make_cookies(struct tls_session *s, const struct sockaddr *peer,
 			 int64_t deadline,
-			 uint8_t cookies[NTSKE_COOKIES][NTS_COOKIE_LEN])
+			 uint8_t cookies[KEREC_COOKIES][NTS_COOKIE_LEN])
 {
 	static struct nts_keys ks;
-	uint8_t c2s[NTSKE_KEY_LEN], s2c[NTSKE_KEY_LEN], ctx[5];
+	uint8_t c2s[KEREC_KEY_LEN], s2c[KEREC_KEY_LEN], ctx[5];
 	const char *why;
 
 	if (current_keys(&ks, deadline, peer, &why) < 0) {
 		log_msg(LOG_ERR, peer, "key file %s: %s", keys_file, why);
 		return false;
 	}
-	ntske_exporter_context(false, ctx);
-	bool ok = tls_export(s, NTSKE_EXPORTER_LABEL, ctx, sizeof ctx, c2s,
+	kerec_exporter_context(false, ctx);
+	bool ok = tls_export(s, KEREC_EXPORTER_LABEL, ctx, sizeof ctx, c2s,
 			     sizeof c2s);
-	ntske_exporter_context(true, ctx);
-	ok = ok && tls_export(s, NTSKE_EXPORTER_LABEL, ctx, sizeof ctx, s2c,
+	kerec_exporter_context(true, ctx);
+	ok = ok && tls_export(s, KEREC_EXPORTER_LABEL, ctx, sizeof ctx, s2c,
 			      sizeof s2c);
 	if (!ok) {
 		log_msg(LOG_ERR, peer, "TLS exporter: no keys for this session");
 		return false;
 	}
-	const struct nts_master *m = ntskeys_current(&ks);
-	for (int i = 0; i < NTSKE_COOKIES; i++) {
+	const struct nts_master *m = ckeys_current(&ks);
+	for (int i = 0; i < KEREC_COOKIES; i++) {
 		uint8_t nonce[NTS_COOKIE_NONCE_LEN];
-		if (!ntskeys_random(nonce, sizeof nonce)) {
+		if (!ckeys_random(nonce, sizeof nonce)) {
 			log_msg(LOG_ERR, peer, "getrandom: no nonce");
 			return false;
 		}
@@ -88,19 +88,19 @@ static size_t answer(struct tls_session *s, const uint8_t *req, size_t len,
 		     bool final, const struct sockaddr *peer, int64_t deadline,
 		     uint8_t *out)
 {
-	static uint8_t cookies[NTSKE_COOKIES][NTS_COOKIE_LEN];
-	struct ntske_request r;
+	static uint8_t cookies[KEREC_COOKIES][NTS_COOKIE_LEN];
+	struct kerec_request r;
 
-	ntske_request_read(req, len, final, &r);
-	if (r.verdict == NTSKE_INCOMPLETE)
+	kerec_request_read(req, len, final, &r);
+	if (r.verdict == KEREC_INCOMPLETE)
 		return 0;
-	if (r.verdict == NTSKE_OK && !make_cookies(s, peer, deadline, cookies))
-		r.verdict = NTSKE_INTERNAL;
+	if (r.verdict == KEREC_OK && !make_cookies(s, peer, deadline, cookies))
+		r.verdict = KEREC_INTERNAL;
 	if (r.why)
 		log_request(peer, "request of %zu bytes refused: %s", len, r.why);
 	else
-		log_request(peer, "keys and %d cookies sent", NTSKE_COOKIES);
-	return ntske_response(&r, &negotiated, cookies[0], NTS_COOKIE_LEN, out,
+		log_request(peer, "keys and %d cookies sent", KEREC_COOKIES);
+	return kerec_response(&r, &negotiated, cookies[0], NTS_COOKIE_LEN, out,
 			      TLSSERVE_RESPONSE_MAX);
 }
 
@@ -110,7 +110,7 @@ static int rotate_keys(void)
 {
 	struct nts_keys ks;
 	const char *why;
-	int rc = ntskeys_update(keys_file, rotate_s,
+	int rc = ckeys_update(keys_file, rotate_s,
 				clk_mono_ms() + ROTATE_LOCK_WAIT_S * 1000, &ks,
 				&why);
 	if (rc != 0) {
@@ -123,7 +123,7 @@ static int rotate_keys(void)
 	}
 	log_msg(LOG_NOTICE, NULL,
 		"key file %s: current key id %08x, last rotated at %lld",
-		keys_file, (unsigned)ks.slot[NTSKEYS_CURRENT].id,
+		keys_file, (unsigned)ks.slot[CKEYS_CURRENT].id,
 		(long long)ks.rotated);
 	explicit_bzero(&ks, sizeof ks);
 	return 0;
@@ -160,7 +160,7 @@ static int by_hand(void)
 		0x80, 0x01, 0x00, 0x02, 0x00, 0x00, 0x80, 0x04,
 		0x00, 0x02, 0x00, 0x0f, 0x80, 0x00, 0x00, 0x00,
 	};
-	static uint8_t req[NTSKE_REQUEST_MAX], cookies[NTSKE_COOKIES][NTS_COOKIE_LEN];
+	static uint8_t req[KEREC_REQUEST_MAX], cookies[KEREC_COOKIES][NTS_COOKIE_LEN];
 	uint8_t out[TLSSERVE_RESPONSE_MAX];
 	char text[4096];
 	size_t len = 0;
@@ -176,14 +176,14 @@ static int by_hand(void)
 		memcpy(req, chrony_request, sizeof chrony_request);
 		len = sizeof chrony_request;
 	}
-	struct ntske_request r;
-	ntske_request_read(req, len, true, &r);
+	struct kerec_request r;
+	kerec_request_read(req, len, true, &r);
 	if (r.why)
 		log_msg(LOG_NOTICE, NULL, "request of %zu bytes refused: %s", len,
 			r.why);
-	size_t m = ntske_response(&r, &negotiated, cookies[0], NTS_COOKIE_LEN,
+	size_t m = kerec_response(&r, &negotiated, cookies[0], NTS_COOKIE_LEN,
 				  out, sizeof out);
-	return serve_print(text, ntske_describe(out, m, text, sizeof text));
+	return serve_print(text, kerec_describe(out, m, text, sizeof text));
 }
 
 enum {
@@ -214,7 +214,7 @@ static bool take(int opt, const char *arg, const char **why)
 		return true;
 	case OPT_SERVER: {
 		size_t n = strlen(arg);
-		bool ok = n > 0 && n <= NTSKE_SERVER_MAX;
+		bool ok = n > 0 && n <= KEREC_SERVER_MAX;
 		for (size_t i = 0; ok && i < n; i++)
 			ok = arg[i] > 32 && arg[i] < 127;
 		if (!ok) {
@@ -286,7 +286,7 @@ int main(int argc, char **argv)
 			"                           none, the client uses 123)\n"
 			"      --nts-keys=FILE      the cookie key file shared with"
 			" sntp-udp\n"
-			"                           (default " NTSKEYS_DEFAULT_PATH ")\n"
+			"                           (default " CKEYS_DEFAULT_PATH ")\n"
 			"      --nts-rotate=SECS    rotate the cookie key every SECS"
 			" (default\n"
 			"                           86400)\n"

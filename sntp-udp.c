@@ -6,25 +6,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/clock.h"
-#include "common/log.h"
-#include "common/ntp.h"
-#include "common/ntscookie.h"
-#include "common/ntskeys.h"
-#include "common/ntsntp.h"
-#include "common/peer.h"
-#include "common/serve.h"
-#include "common/state.h"
-#include "common/upstream.h"
-#include "common/upstreamq.h"
-#include "common/xleave.h"
+#include "common/proto/cookiekeys.h"
+#include "common/proto/ntp.h"
+#include "common/proto/ntscookie.h"
+#include "common/proto/ntsntp.h"
+#include "common/proto/srcaddr.h"
+#include "common/proto/upstream.h"
+#include "common/proto/xleave.h"
+#include "common/sys/clock.h"
+#include "common/sys/log.h"
+#include "common/sys/serve.h"
+#include "common/sys/state.h"
+#include "common/sys/upstreamquery.h"
 
 static struct ntp_server_config cfg = { .stratum = 15,
 					.refid = NTP_DEFAULT_REFID };
 static bool dump, refid_given, kernel_options, upstream_given;
 static enum up_source upstream = UP_AUTO;
 static struct upq_config upstream_cfg;
-static const char *keys_path = NTSKEYS_DEFAULT_PATH;
+static const char *keys_path = CKEYS_DEFAULT_PATH;
 
 /* What answer leaves past a reply's end for stamp (serve.h). */
 enum after_kind { AFTER_STAMP, AFTER_NOTHING, AFTER_SEAL };
@@ -43,10 +43,10 @@ static bool upstream_state(int8_t precision, struct ntp_server_state *st)
 {
 	if (upstream == UP_KERNEL)
 		return false;
-	struct sti_image *img = state_image();
+	struct sfmt_image *img = state_image();
 	struct cc_tracking t;
 	double age;
-	char source[STI_UP_NAME_MAX];
+	char source[SFMT_UP_NAME_MAX];
 	if (upq_view(&upstream_cfg, img ? &img->up : NULL, clk_mono_ms(), &t,
 		     &age, source))
 		up_state_from_tracking(&t, age, precision, st);
@@ -94,8 +94,8 @@ static const struct nts_keys *server_keys(const struct timespec *rx)
 	if (when != rx->tv_sec) {
 		const char *why = "no current key";
 		when = rx->tv_sec;
-		ok = ntskeys_refresh(keys_path, &ks, &why) >= 0 &&
-		     ntskeys_current(&ks) != NULL;
+		ok = ckeys_refresh(keys_path, &ks, &why) >= 0 &&
+		     ckeys_current(&ks) != NULL;
 		if (!ok && strncmp(said, why, sizeof said - 1) != 0) {
 			log_error("NTS key file %s: %s; NTS requests get no "
 				  "answer", keys_path, why);
@@ -121,8 +121,8 @@ static enum nts_kind nts_kind_of(const uint8_t *req, size_t len,
 static enum ntp_verdict verdict(const uint8_t *req, size_t len,
 				const struct sockaddr *peer)
 {
-	return ntp_request_check(req, len, peer ? peer_port(peer) : -1,
-				 peer && peer_addr_is_bad(peer));
+	return ntp_request_check(req, len, peer ? srcaddr_port(peer) : -1,
+				 peer && srcaddr_addr_is_bad(peer));
 }
 
 /* --stats names of the verdicts NTP_DROP_LENGTH onwards, in order. */
@@ -139,14 +139,14 @@ static size_t answer(const uint8_t *req, size_t len,
 	enum ntp_verdict v = verdict(req, len, peer);
 	if (v != NTP_OK) {
 		log_request(peer, "%s", ntp_verdict_name(v));
-		state_count(STI_DROP_RULE + (v - 1), 1);
+		state_count(SFMT_DROP_RULE + (v - 1), 1);
 		return 0;
 	}
 	struct nts_request nr;
 	enum nts_kind k = nts_kind_of(req, len, &nr);
 	if (k == NTS_MALFORMED) {
 		log_request(peer, "dropped: malformed NTS extension fields");
-		state_count(STI_DROP_RULE + RULE_NTS_MALFORMED, 1);
+		state_count(SFMT_DROP_RULE + RULE_NTS_MALFORMED, 1);
 		return 0;
 	}
 	struct ntp_packet q, r;
@@ -160,7 +160,7 @@ static size_t answer(const uint8_t *req, size_t len,
 	if (k == NTS_REQUEST) {
 		if (!(ks = server_keys(rx))) {
 			log_request(peer, "NTS request dropped: no usable key file");
-			state_count(STI_DROP_RULE + RULE_NTS_NO_KEYS, 1);
+			state_count(SFMT_DROP_RULE + RULE_NTS_NO_KEYS, 1);
 			return 0;
 		}
 		enum nts_auth au = NTS_AUTH_FAILED;
@@ -172,7 +172,7 @@ static size_t answer(const uint8_t *req, size_t len,
 			explicit_bzero(s2c, sizeof s2c);
 			log_request(peer, "dropped: malformed encrypted NTS "
 					  "extension fields");
-			state_count(STI_DROP_RULE + RULE_NTS_MALFORMED, 1);
+			state_count(SFMT_DROP_RULE + RULE_NTS_MALFORMED, 1);
 			return 0;
 		}
 		authentic = au == NTS_AUTH_OK;
@@ -206,10 +206,10 @@ static size_t answer(const uint8_t *req, size_t len,
 		uint8_t nonces[NTS_COOKIES_MAX * NTS_COOKIE_NONCE_LEN];
 		unsigned c = ntsntp_reply_cookies(&nr, len);
 		n = 0;
-		if (ntskeys_random(nonces, c * NTS_COOKIE_NONCE_LEN) &&
-		    ntskeys_random(a.nonce, sizeof a.nonce))
+		if (ckeys_random(nonces, c * NTS_COOKIE_NONCE_LEN) &&
+		    ckeys_random(a.nonce, sizeof a.nonce))
 			n = ntsntp_reply_build(reply, len, req, &nr,
-					       ntskeys_current(ks), c2s, s2c,
+					       ckeys_current(ks), c2s, s2c,
 					       nonces, &a.seal);
 		a.kind = AFTER_SEAL; /* seal after the transmit stamp */
 	}
@@ -221,7 +221,7 @@ static size_t answer(const uint8_t *req, size_t len,
 	}
 	memcpy(reply + n, &a, sizeof a);
 	if (a.xmt)
-		state_count(STI_INTERLEAVED, 1);
+		state_count(SFMT_INTERLEAVED, 1);
 	log_request(peer, "NTPv%u mode %u %s%srequest answered", q.version,
 		    q.mode, authentic ? "NTS " : "",
 		    a.xmt ? "interleaved " : "");
@@ -272,10 +272,10 @@ static void stamp(uint8_t *reply, size_t len, const struct timespec *tx)
 /* --dump: where the header came from. */
 static size_t upstream_describe(char *buf, size_t cap)
 {
-	struct sti_image *img = state_image();
+	struct sfmt_image *img = state_image();
 	struct cc_tracking t;
 	double age;
-	char source[STI_UP_NAME_MAX];
+	char source[SFMT_UP_NAME_MAX];
 	if (upstream == UP_KERNEL)
 		return up_describe("kernel", NULL, 0, buf, cap);
 	if (upq_peek(img ? &img->up : NULL, clk_mono_ms(), &t, &age, source))
@@ -452,7 +452,7 @@ int main(int argc, char **argv)
 			" --upstream=kernel)\n"
 			"      --dump               by hand: print the reply decoded\n"
 			"      --nts-keys=FILE      NTS cookie keys (default\n"
-			"                           " NTSKEYS_DEFAULT_PATH ")\n",
+			"                           " CKEYS_DEFAULT_PATH ")\n",
 		.take = take,
 		.done = options_done,
 		.datagram = true,

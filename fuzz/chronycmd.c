@@ -1,4 +1,4 @@
-/* Fuzz chronyd's tracking reply parser (common/chronycmd.c). Input: 4
+/* Fuzz chronyd's tracking reply parser (common/proto/chronycmd.c). Input: 4
  * bytes of the sequence number we sent, then the datagram. Any input:
  * no crash, no read past it. An accepted one: exactly a tracking reply
  * to that sequence, every field in its range, and the same bytes with
@@ -9,8 +9,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "../common/chronycmd.h"
-#include "../common/upstream.h"
+#include "../common/proto/chronycmd.h"
+#include "../common/proto/upstream.h"
 #include "input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

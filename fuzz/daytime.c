@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/daytime.h"
+#include "../common/proto/daytime.h"
 #include "input.h"
 
 static const char *const zones[] = {

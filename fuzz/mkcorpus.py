@@ -3,7 +3,7 @@
 
 Run from anywhere; rewrites the seeds (deterministic, no clock read).
 The request seeds are a 40-byte prefix (source and server state, see
-fuzz/request.c) followed by the datagram: valid requests of every
+fuzz/ntp.c) followed by the datagram: valid requests of every
 version and mode that is answered, and one of each drop class."""
 import os, struct
 
@@ -253,14 +253,14 @@ def chronycmd_seeds():
     return s
 
 
-for harness, seeds in [("request", request_seeds()),
+for harness, seeds in [("ntp", request_seeds()),
                        ("chronycmd", chronycmd_seeds()),
-                       ("ntsef", ntsef_seeds()),
+                       ("ntsntp", ntsef_seeds()),
                        ("ntscookie", ntscookie_seeds()),
                        ("ratelimit", ratelimit_seeds()),
                        ("daytime", daytime_seeds()),
-                       ("timestamp", timestamp_seeds()),
-                       ("describe", describe_seeds())]:
+                       ("ntp_time", timestamp_seeds()),
+                       ("ntp_describe", describe_seeds())]:
     d = os.path.join(TOP, "corpus", harness)
     os.makedirs(d, exist_ok=True)
     for name, data in seeds.items():

@@ -6,7 +6,7 @@
  * bytes and never holds a key of zeros or two equal ids. */
 #include <string.h>
 
-#include "../common/ntscookie.h"
+#include "../common/proto/ntscookie.h"
 #include "input.h"
 #include "ntsfixed.h"
 
@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(size == NTS_COOKIE_LEN);
 		uint32_t id = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 |
 			      (uint32_t)data[2] << 8 | data[3];
-		const struct nts_master *m = ntskeys_find(&ks, id);
+		const struct nts_master *m = ckeys_find(&ks, id);
 		CHECK(m != NULL);
 		ntscookie_seal(m, data + 4, a, b, again);
 		CHECK(!memcmp(again, data, NTS_COOKIE_LEN));
@@ -33,17 +33,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct nts_keys got;
 	const char *why = NULL;
-	uint8_t buf[NTSKEYS_FILE_LEN];
-	if (ntskeys_decode(data, size, &got, &why)) {
-		ntskeys_encode(&got, buf);
-		CHECK(size == NTSKEYS_FILE_LEN && !memcmp(buf, data, size));
-		CHECK(ntskeys_current(&got) != NULL);
-		for (int i = 0; i < NTSKEYS_SLOTS; i++) {
+	uint8_t buf[CKEYS_FILE_LEN];
+	if (ckeys_decode(data, size, &got, &why)) {
+		ckeys_encode(&got, buf);
+		CHECK(size == CKEYS_FILE_LEN && !memcmp(buf, data, size));
+		CHECK(ckeys_current(&got) != NULL);
+		for (int i = 0; i < CKEYS_SLOTS; i++) {
 			CHECK(memcmp(got.slot[i].key, zero, 32) != 0);
-			CHECK(ntskeys_find(&got, got.slot[i].id) == &got.slot[i]);
+			CHECK(ckeys_find(&got, got.slot[i].id) == &got.slot[i]);
 		}
 	} else {
-		CHECK(why != NULL && ntskeys_current(&got) == NULL);
+		CHECK(why != NULL && ckeys_current(&got) == NULL);
 	}
 	return 0;
 }

@@ -6,13 +6,13 @@
 
 #include <string.h>
 
-#include "../common/ntskeys.h"
+#include "../common/proto/cookiekeys.h"
 
 static inline void nts_fixed(struct nts_keys *ks, uint8_t c2s[32],
 			     uint8_t s2c[32])
 {
 	memset(ks, 0, sizeof *ks);
-	for (int i = 0; i < NTSKEYS_SLOTS; i++) {
+	for (int i = 0; i < CKEYS_SLOTS; i++) {
 		ks->slot[i].id = 0x1000u - (uint32_t)i;
 		memset(ks->slot[i].key, 0x61 + i, NTS_MASTER_LEN);
 	}

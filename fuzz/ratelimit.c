@@ -10,7 +10,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "../common/ratelimit.h"
+#include "../common/proto/ratelimit.h"
 #include "input.h"
 
 struct tracked {

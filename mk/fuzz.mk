@@ -2,7 +2,7 @@
 # request validation and replies, the daytime formatter (with formats
 # of its own choosing for --format=+FORMAT), timestamps, --dump's
 # description, the rate limit, the NTS extension fields and answer
-# (ntsef), NTS cookies and the key file's layout (ntscookie), the NTS-KE
+# (ntsntp), NTS cookies and the key file's layout (ntscookie), the NTS-KE
 # records (ntske), chronyd's tracking reply and the header from it
 # (chronycmd). Seeds: fuzz/mkcorpus.py.
 #   make fuzz [FUZZ_SECONDS=N]   each harness for N s (default 300: well
@@ -14,7 +14,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 1
-FUZZ_HARNESSES := request chronycmd daytime timestamp describe ratelimit ntske ntsef ntscookie state
+FUZZ_HARNESSES := ntp chronycmd daytime ntp_time ntp_describe ratelimit kerecords ntsntp ntscookie statefmt
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
@@ -27,11 +27,11 @@ FUZZ_RUN_FLAGS = -timeout=1 -rss_limit_mb=1024 -print_final_stats=1
 .PHONY: fuzz check-fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_DIR)/common/%.o: common/%.c common/*.h
+$(FUZZ_DIR)/common/%.o: common/%.c common/*/*.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_DIR)/%: fuzz/%.c fuzz/*.h $(FUZZ_OBJS) common/*.h
+$(FUZZ_DIR)/%: fuzz/%.c fuzz/*.h $(FUZZ_OBJS) common/*/*.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
 

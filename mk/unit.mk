@@ -12,11 +12,11 @@ UNIT_CFLAGS     = $(ALL_CFLAGS) -Icommon -Itests/unit
 SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 $(BUILD)/unit/test_activation $(ASAN_DIR)/unit/test_activation: UNIT_LIBS = $(SYSTEMD_LIBS)
 
-$(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(OBJS) common/*.h
+$(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(OBJS) common/*/*.h
 	@mkdir -p $(dir $@)
 	$(call Q,CC) $(CC) $(UNIT_CFLAGS) $(LDFLAGS) -o $@ $< $(OBJS) $(UNIT_LIBS) $(LDLIBS)
 
-$(ASAN_DIR)/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(ASAN_OBJS) common/*.h
+$(ASAN_DIR)/unit/test_%: tests/unit/test_%.c tests/unit/*.h $(ASAN_OBJS) common/*/*.h
 	@mkdir -p $(dir $@)
 	$(call Q,CC) $(CC) $(UNIT_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $< $(ASAN_OBJS) $(UNIT_LIBS) $(LDLIBS)
 

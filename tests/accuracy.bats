@@ -113,7 +113,7 @@ within_bound() {
 }
 
 # Issue 10: the first reply of each process, and one after a pause of
-# over 1 ms, is sent after a warm-up of the send path (common/coldsend.c):
+# over 1 ms, is sent after a warm-up of the send path (common/sys/warmup.c):
 # an empty datagram the process sends its own socket and reads back.
 # Across many spawning requests and two more 5 ms apart, half on a socket
 # bound to one address and half on a dual-stack wildcard one (the warm-up

@@ -2,7 +2,7 @@
 # Real NTP clients against sntp-udp under systemd-socket-activate
 # --datagram on a free loopback port: chronyd -Q and python3-ntplib.
 # (ntpdig only talks to port 123 and tshark needs root to capture: both
-# are in root-netns.bats.) What each client reported goes to the TAP
+# are in root/netns.bats.) What each client reported goes to the TAP
 # output as "# ..." lines.
 
 load helpers/common

@@ -5,7 +5,7 @@
 # and asked again once an interval; every malformed answer (length,
 # version, command, sequence, status, another port, late) is ignored,
 # counted as a failure, and the reply says "not synchronised". The
-# real chronyd scenario is root-upstream.bats.
+# real chronyd scenario is root/upstream.bats.
 
 load helpers/common
 load helpers/core-lib

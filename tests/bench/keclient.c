@@ -3,7 +3,7 @@
  * One exchange (default): connect to HOST PORT, handshake (TLS 1.3,
  * ALPN ntske/1, the server checked against --ca), send the request
  * (--request=HEX, default chrony's 16 bytes), read the response to the
- * end, print it decoded (ntske_describe), then the exported C2S and S2C
+ * end, print it decoded (kerec_describe), then the exported C2S and S2C
  * keys and, with --keys=FILE, how many cookies open under the key file
  * to those very keys. Exit 0 after a response, 1 when the handshake or
  * the exchange failed (the reason on standard error), 2 on bad usage.
@@ -33,15 +33,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../common/ntscookie.h"
-#include "../../common/ntske.h"
-#include "../../common/ntskeys.h"
+#include "../../common/proto/cookiekeys.h"
+#include "../../common/proto/kerecords.h"
+#include "../../common/proto/ntscookie.h"
 
 static const char *host, *ca_file, *keys_file, *alpn = "ntske/1";
 static int port, threads = 4;
 static bool tls12, half_close, print_cookies;
 static double dribble = -1, seconds;
-static uint8_t request[NTSKE_REQUEST_MAX] = {
+static uint8_t request[KEREC_REQUEST_MAX] = {
 	0x80, 0x01, 0x00, 0x02, 0x00, 0x00, 0x80, 0x04,
 	0x00, 0x02, 0x00, 0x0f, 0x80, 0x00, 0x00, 0x00,
 };
@@ -126,11 +126,11 @@ static bool send_all(gnutls_session_t s, const uint8_t *buf, size_t len)
 
 static int cookies_in(const uint8_t *msg, size_t len)
 {
-	struct ntske_record rec;
+	struct kerec_record rec;
 	size_t off = 0;
 	int n = 0;
-	while (ntske_record_next(msg, len, &off, &rec))
-		n += rec.type == NTSKE_NEW_COOKIE;
+	while (kerec_record_next(msg, len, &off, &rec))
+		n += rec.type == KEREC_NEW_COOKIE;
 	return n;
 }
 
@@ -149,15 +149,15 @@ static void check_cookies(const uint8_t *msg, size_t len, const uint8_t *c2s,
 {
 	struct nts_keys ks;
 	const char *why;
-	if (ntskeys_load(keys_file, &ks, &why) < 0) {
+	if (ckeys_load(keys_file, &ks, &why) < 0) {
 		printf("keys: %s\n", why);
 		return;
 	}
-	struct ntske_record rec;
+	struct kerec_record rec;
 	size_t off = 0;
 	int n = 0, good = 0;
-	while (ntske_record_next(msg, len, &off, &rec)) {
-		if (rec.type != NTSKE_NEW_COOKIE)
+	while (kerec_record_next(msg, len, &off, &rec)) {
+		if (rec.type != KEREC_NEW_COOKIE)
 			continue;
 		uint8_t a[NTS_KEY_LEN], b[NTS_KEY_LEN];
 		n++;
@@ -206,19 +206,19 @@ static int one(void)
 		return 1;
 	}
 	char text[8192];
-	ntske_describe(resp, (size_t)n, text, sizeof text);
+	kerec_describe(resp, (size_t)n, text, sizeof text);
 	fputs(text, stdout);
 	uint8_t ctx[5], c2s[NTS_KEY_LEN], s2c[NTS_KEY_LEN];
-	ntske_exporter_context(false, ctx);
-	gnutls_prf_rfc5705(s, strlen(NTSKE_EXPORTER_LABEL), NTSKE_EXPORTER_LABEL,
+	kerec_exporter_context(false, ctx);
+	gnutls_prf_rfc5705(s, strlen(KEREC_EXPORTER_LABEL), KEREC_EXPORTER_LABEL,
 			   sizeof ctx, (char *)ctx, sizeof c2s, (char *)c2s);
-	ntske_exporter_context(true, ctx);
-	gnutls_prf_rfc5705(s, strlen(NTSKE_EXPORTER_LABEL), NTSKE_EXPORTER_LABEL,
+	kerec_exporter_context(true, ctx);
+	gnutls_prf_rfc5705(s, strlen(KEREC_EXPORTER_LABEL), KEREC_EXPORTER_LABEL,
 			   sizeof ctx, (char *)ctx, sizeof s2c, (char *)s2c);
-	struct ntske_record rec;
+	struct kerec_record rec;
 	size_t off = 0;
-	while (ntske_record_next(resp, (size_t)n, &off, &rec))
-		if (rec.type == NTSKE_NEW_COOKIE && rec.len >= 4) {
+	while (kerec_record_next(resp, (size_t)n, &off, &rec))
+		if (rec.type == KEREC_NEW_COOKIE && rec.len >= 4) {
 			printf("first cookie's key id: %u\n",
 			       (unsigned)rec.body[0] << 24 | rec.body[1] << 16 |
 				       rec.body[2] << 8 | rec.body[3]);
@@ -227,8 +227,8 @@ static int one(void)
 	hex("c2s", c2s, sizeof c2s);
 	hex("s2c", s2c, sizeof s2c);
 	off = 0;
-	while (print_cookies && ntske_record_next(resp, (size_t)n, &off, &rec))
-		if (rec.type == NTSKE_NEW_COOKIE)
+	while (print_cookies && kerec_record_next(resp, (size_t)n, &off, &rec))
+		if (rec.type == KEREC_NEW_COOKIE)
 			hex("cookie", rec.body, rec.len);
 	if (keys_file)
 		check_cookies(resp, (size_t)n, c2s, s2c);
@@ -261,7 +261,7 @@ static void *load(void *arg)
 		ssize_t n = -1;
 		if (r == 0 && send_all(s, request, request_len))
 			n = read_all(s, resp, sizeof resp);
-		if (n > 0 && cookies_in(resp, (size_t)n) == NTSKE_COOKIES)
+		if (n > 0 && cookies_in(resp, (size_t)n) == KEREC_COOKIES)
 			t->done++;
 		else
 			t->failed++;

@@ -5,7 +5,9 @@ bats_load_library bats-assert
 bats_load_library bats-file
 
 # The programs under test: the normal build, or build/asan via the runner.
-TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+# The top of the tree: two up from this file (suites are in tests/
+# and tests/root/).
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=${SOCKCLOCK_BIN:-$TOP}
 PY=/usr/bin/python3	# Debian's python, which sees python3-ntplib
 
@@ -104,7 +106,7 @@ dynamic_build() {
 		for m in $mods; do objs+=("$TOP/build/common/$m.o"); done
 		if [ "$prog" = nts-ke-tcp ]; then
 			# dynamic anyway: its TLS rooms and GnuTLS on top.
-			objs+=("$TOP/build/common/tls.o" "$TOP/build/common/tlsserve.o")
+			objs+=("$TOP/build/common/tls/tls.o" "$TOP/build/common/tls/tlsserve.o")
 			libs=(-lgnutls "${libs[@]}")
 		fi
 		cc -o "$dir/$prog" "${objs[@]}" "${libs[@]}"

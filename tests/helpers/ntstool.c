@@ -1,5 +1,5 @@
 /* ntstool: the tests' hand on the NTS key file, through the code
- * sntp-udp and nts-ke-tcp use (common/ntskeys.c, common/ntscookie.c).
+ * sntp-udp and nts-ke-tcp use (common/proto/cookiekeys.c, common/proto/ntscookie.c).
  *   ntstool update FILE PERIOD      create when missing, rotate when due
  *                                   (PERIOD <= 0: rotate now)
  *   ntstool cookie FILE C2S S2C     a cookie (hex) for the two keys (hex)
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ntscookie.h"
-#include "ntskeys.h"
+#include "proto/cookiekeys.h"
+#include "proto/ntscookie.h"
 
 static int fail(const char *what, const char *why)
 {
@@ -34,15 +34,15 @@ int main(int argc, char **argv)
 	struct nts_keys ks;
 	const char *why = "";
 	if (argc == 4 && !strcmp(argv[1], "update")) {
-		if (ntskeys_update(argv[2], atof(argv[3]), INT64_MAX, &ks,
+		if (ckeys_update(argv[2], atof(argv[3]), INT64_MAX, &ks,
 				   &why) != 0)
 			return fail(argv[2], why);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "ids")) {
-		if (ntskeys_load(argv[2], &ks, &why) != 0)
+		if (ckeys_load(argv[2], &ks, &why) != 0)
 			return fail(argv[2], why);
-		for (int i = 0; i < NTSKEYS_SLOTS; i++)
+		for (int i = 0; i < CKEYS_SLOTS; i++)
 			printf("%08x\n", ks.slot[i].id);
 		return 0;
 	}
@@ -52,11 +52,11 @@ int main(int argc, char **argv)
 		if (!unhex(argv[3], c2s, sizeof c2s) ||
 		    !unhex(argv[4], s2c, sizeof s2c))
 			return fail("cookie", "keys: 64 hex digits each");
-		if (ntskeys_load(argv[2], &ks, &why) != 0)
+		if (ckeys_load(argv[2], &ks, &why) != 0)
 			return fail(argv[2], why);
-		if (!ntskeys_random(nonce, sizeof nonce))
+		if (!ckeys_random(nonce, sizeof nonce))
 			return fail("cookie", "getrandom");
-		ntscookie_seal(ntskeys_current(&ks), nonce, c2s, s2c, ck);
+		ntscookie_seal(ckeys_current(&ks), nonce, c2s, s2c, ck);
 		for (size_t i = 0; i < sizeof ck; i++)
 			printf("%02x", ck[i]);
 		putchar('\n');

@@ -1,4 +1,4 @@
-"""Helpers for root-upstream.bats and upstream.bats.
+"""Helpers for root/upstream.bats and upstream.bats.
 
 upstream.py compare B_PORT S_PORT
     Ask chronyd B (its own NTP server reply) and sntp-udp S, then B

@@ -1,4 +1,4 @@
-/* Unit tests of common/activation.c: act_find with LISTEN_PID/LISTEN_FDS
+/* Unit tests of common/sys/activation.c: act_find with LISTEN_PID/LISTEN_FDS
  * in the environment and real sockets dup2'ed to fds 3..; standard input
  * as the inetd socket; and the count cross-checked against libsystemd's
  * sd_listen_fds(), the reference for the protocol. */
@@ -11,8 +11,8 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "activation.h"
 #include "check.h"
+#include "sys/activation.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define HIGH_FD 200

@@ -1,4 +1,4 @@
-/* Unit tests of common/allow.c: --allow lists parsed, and sources
+/* Unit tests of common/proto/allow.c: --allow lists parsed, and sources
  * matched against them (IPv4, IPv6, IPv4-mapped, prefix edges). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -7,8 +7,8 @@
 #include <sys/un.h>
 
 #include "addr.h"
-#include "allow.h"
 #include "check.h"
+#include "proto/allow.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,4 +1,4 @@
-/* Unit tests of common/chronycmd.c against bytes chronyd 4.3 exchanged
+/* Unit tests of common/proto/chronycmd.c against bytes chronyd 4.3 exchanged
  * with chronyc 4.3 (captured with dumpcap on loopback in a network
  * namespace, `chronyc -h 127.0.0.1 -p 323 -n tracking`): our request
  * is chronyc's byte for byte, and the replies decode to what chronyc
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "chronycmd.h"
+#include "proto/chronycmd.h"
 
 static void unhex(const char *h, uint8_t *out, size_t n)
 {

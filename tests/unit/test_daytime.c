@@ -1,4 +1,4 @@
-/* Unit tests of common/daytime.c: every format at chosen instants. The
+/* Unit tests of common/proto/daytime.c: every format at chosen instants. The
  * expected lines were worked out apart from the code under test, with
  * `LC_ALL=C TZ=... date -d @N +...` and by hand (MJD = Unix day + 40587,
  * US DST dates from the calendar). */
@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "daytime.h"
+#include "proto/daytime.h"
 
 static void set_tz(const char *tz)
 {

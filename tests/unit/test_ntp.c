@@ -1,4 +1,4 @@
-/* Unit tests of common/ntp.c: timestamp conversion across eras, the
+/* Unit tests of common/proto/ntp.c: timestamp conversion across eras, the
  * short format, precision, request validation (every drop rule), the
  * reply builder fed chosen server states, the codec and --dump. NTP
  * seconds below were worked out apart from the code: Unix + 2208988800,
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "ntp.h"
+#include "proto/ntp.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define TS(s, f) ((uint64_t)(s) << 32 | (uint32_t)(f))

@@ -1,4 +1,4 @@
-/* Unit tests of common/ntscookie.c: a sealed cookie opens to its keys
+/* Unit tests of common/proto/ntscookie.c: a sealed cookie opens to its keys
  * under every kept slot; any flipped bit, another length, an unknown
  * key id or a zeroed key set refuse it; the layout (id, nonce) is as
  * documented; sealing is deterministic in (key, nonce) and differs
@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "check.h"
-#include "ntscookie.h"
+#include "proto/ntscookie.h"
 
 static struct nts_keys sample(void)
 {
 	struct nts_keys ks = { .rotated = 1 };
-	for (int i = 0; i < NTSKEYS_SLOTS; i++) {
+	for (int i = 0; i < CKEYS_SLOTS; i++) {
 		ks.slot[i].id = 0xa0b0c0d0u + (uint32_t)i;
 		memset(ks.slot[i].key, 0x21 + i, NTS_MASTER_LEN);
 	}
@@ -31,13 +31,13 @@ int main(void)
 	}
 	CHECK_EQ(NTS_COOKIE_LEN, 100, "cookie length");
 
-	for (int s = 0; s < NTSKEYS_SLOTS; s++) {
+	for (int s = 0; s < CKEYS_SLOTS; s++) {
 		ntscookie_seal(&ks.slot[s], nonce, c2s, s2c, ck);
 		CHECK(ntscookie_open(&ks, ck, sizeof ck, oc, os), "slot %d", s);
 		CHECK(!memcmp(oc, c2s, 32) && !memcmp(os, s2c, 32),
 		      "slot %d: keys back", s);
 	}
-	ntscookie_seal(ntskeys_current(&ks), nonce, c2s, s2c, ck);
+	ntscookie_seal(ckeys_current(&ks), nonce, c2s, s2c, ck);
 	CHECK_EQ((uint32_t)ck[0] << 24 | (uint32_t)ck[1] << 16 | (uint32_t)ck[2] << 8 | ck[3],
 		 (long long)ks.slot[1].id, "id first, big-endian");
 	CHECK(!memcmp(ck + 4, nonce, 16), "nonce after the id");
@@ -69,10 +69,10 @@ int main(void)
 	CHECK(!ntscookie_open(&none, zero_id, sizeof zero_id, oc, os),
 	      "no keys loaded: nothing opens");
 
-	ntscookie_seal(ntskeys_current(&ks), nonce, c2s, s2c, ck2);
+	ntscookie_seal(ckeys_current(&ks), nonce, c2s, s2c, ck2);
 	CHECK(!memcmp(ck, ck2, sizeof ck), "deterministic");
 	nonce[0] ^= 1;
-	ntscookie_seal(ntskeys_current(&ks), nonce, c2s, s2c, ck2);
+	ntscookie_seal(ckeys_current(&ks), nonce, c2s, s2c, ck2);
 	CHECK(memcmp(ck + 20, ck2 + 20, 80) != 0, "another nonce");
 	return check_summary();
 }

@@ -1,4 +1,4 @@
-/* Unit tests of common/ntsntp.c: the field walk (lengths under 16, not
+/* Unit tests of common/proto/ntsntp.c: the field walk (lengths under 16, not
  * in 4-byte words, past the end), the classification of requests (plain:
  * no field, unknown fields only, a legacy MAC, NTPv3, NTPv1 mode 0;
  * malformed: each class of RFC 8915 §5 that gets silence, NTS in mode 1;
@@ -14,8 +14,8 @@
 #include <nettle/siv-cmac.h>
 
 #include "check.h"
-#include "ntp.h"
-#include "ntsntp.h"
+#include "proto/ntp.h"
+#include "proto/ntsntp.h"
 
 static uint8_t c2s[32], s2c[32];
 static struct nts_keys ks;
@@ -63,7 +63,7 @@ static size_t make(const struct shape *s, uint8_t *pkt)
 	uint8_t nonce[16] = { 1, 2, 3 };
 	for (int i = 0; i < (s->two_cookies ? 2 : !s->no_cookie); i++) {
 		p += put_ef(pkt + p, NTS_EF_COOKIE, 4 + NTS_COOKIE_LEN);
-		ntscookie_seal(ntskeys_current(&ks), nonce, c2s, s2c,
+		ntscookie_seal(ckeys_current(&ks), nonce, c2s, s2c,
 			       pkt + p - NTS_COOKIE_LEN);
 	}
 	for (unsigned i = 0; i < s->placeholders; i++)
@@ -296,7 +296,7 @@ static void check_reply(const struct shape *s, unsigned want_cookies,
 	memset(nonces, 0x3c, sizeof nonces);
 	memset(reply, 0xee, sizeof reply);
 	memset(reply, 0x24, NTP_HEADER_LEN); /* a header */
-	size_t len = ntsntp_reply_build(reply, n, pkt, &r, ntskeys_current(&ks),
+	size_t len = ntsntp_reply_build(reply, n, pkt, &r, ckeys_current(&ks),
 					c2s, s2c, nonces, &seal);
 	CHECK_EQ(len, n, "%s: as long as the request", name);
 	CHECK_EQ(reply[len], 0xee, "%s: nothing written past it", name);
@@ -372,7 +372,7 @@ static void test_reply(void)
 	CHECK_EQ(ntsntp_reply_cookies(&r, 100), 0, "no room: none");
 	uint8_t reply[1500];
 	struct nts_seal seal;
-	CHECK_EQ(ntsntp_reply_build(reply, 100, pkt, &r, ntskeys_current(&ks),
+	CHECK_EQ(ntsntp_reply_build(reply, 100, pkt, &r, ckeys_current(&ks),
 				    c2s, s2c, pkt, &seal),
 		 0, "no room: no reply");
 
@@ -391,7 +391,7 @@ int main(void)
 		c2s[i] = (uint8_t)(i + 1);
 		s2c[i] = (uint8_t)(0x40 + i);
 	}
-	for (int i = 0; i < NTSKEYS_SLOTS; i++) {
+	for (int i = 0; i < CKEYS_SLOTS; i++) {
 		ks.slot[i].id = 50u - (uint32_t)i;
 		memset(ks.slot[i].key, 0x61 + i, NTS_MASTER_LEN);
 	}

@@ -1,4 +1,4 @@
-/* Unit tests of common/options.c (opt_seconds, opt_parse) and of the
+/* Unit tests of common/sys/options.c (opt_seconds, opt_parse) and of the
  * --refid parser (ntp_refid_parse) that sntp-udp's options use. */
 #include <arpa/inet.h>
 #include <math.h>
@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "allow.h"
 #include "check.h"
-#include "log.h"
-#include "ntp.h"
-#include "options.h"
+#include "proto/allow.h"
+#include "proto/ntp.h"
+#include "sys/log.h"
+#include "sys/options.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

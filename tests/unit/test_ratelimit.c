@@ -1,4 +1,4 @@
-/* Unit tests of common/ratelimit.c: the token bucket (burst, refill at
+/* Unit tests of common/proto/ratelimit.c: the token bucket (burst, refill at
  * the rate, fractional accumulation, the cap after idling), the KoD
  * interval, what counts as one source (IPv4 address, IPv6 /64, IPv4-
  * mapped IPv6 = IPv4), the disabled and non-IP cases, and a flood of a
@@ -15,7 +15,7 @@
 #include <sys/un.h>
 
 #include "check.h"
-#include "ratelimit.h"
+#include "proto/ratelimit.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

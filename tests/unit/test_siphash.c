@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "siphash.h"
+#include "proto/siphash.h"
 
 int main(void)
 {

@@ -1,4 +1,4 @@
-/* Unit tests of common/upstream.c: the header from chronyd's tracking
+/* Unit tests of common/proto/upstream.c: the header from chronyd's tracking
  * report, as chronyd would fill its own server reply. The report of a
  * synchronised chronyd (captured, see test_chronycmd.c) gives its
  * stratum, reference ID, reference time and root delay; an
@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "check.h"
-#include "chronycmd.h"
-#include "ntp.h"
-#include "upstream.h"
-#include "upstreamq.h"
+#include "proto/chronycmd.h"
+#include "proto/ntp.h"
+#include "proto/upstream.h"
+#include "sys/upstreamquery.h"
 
 static const char sync_hex[] =
 	"06020000002100050000000000000000c31ad0a600000000000000007f000001"

@@ -1,4 +1,4 @@
-/* Unit tests of common/xleave.c, the interleaved-mode table: an entry
+/* Unit tests of common/proto/xleave.c, the interleaved-mode table: an entry
  * is found once, updated in place, never stored for receive time 0; a
  * full set gives up its oldest entry; a busy set is skipped (and a lock
  * left by a dead process taken over); the table never holds more than
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "xleave.h"
+#include "proto/xleave.h"
 
 static unsigned char table[XL_TABLE_BYTES] __attribute__((aligned(64)));
 

@@ -1,0 +1,126 @@
+/* statefmt: the layout of a state file (see state.h) and its pure
+ * checks: given bytes, are they a state image of this program and
+ * version? No I/O, so that any bytes can be fuzzed. */
+#ifndef SOCKCLOCK_STATEFMT_H
+#define SOCKCLOCK_STATEFMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chronycmd.h"
+#include "ratelimit.h"
+#include "xleave.h"
+
+#define SFMT_MAGIC "SOCKCLK\n"
+#define SFMT_VERSION 3u
+#define SFMT_PROGRAM_MAX 16	/* the program's name, NUL padded */
+#define SFMT_COUNTERS 32
+
+/* What is counted. received = answered + dropped + rate-limited. */
+enum sfmt_counter {
+	SFMT_PROCESSES,		/* processes that opened the file */
+	SFMT_RECEIVED,		/* datagrams read */
+	SFMT_ANSWERED,		/* replies sent (not counting KoDs) */
+	SFMT_DROPPED,		/* not answered, by any rule below */
+	SFMT_DROP_DESTINATION,	/* sent to a broadcast or multicast address */
+	SFMT_RATE_LIMITED,	/* over the source's rate limit */
+	SFMT_KOD,		/* of those: kiss-o'-death sent */
+	SFMT_DROP_NOT_ALLOWED,	/* from outside --allow */
+	SFMT_INTERLEAVED,	/* of the answered: in interleaved mode */
+	SFMT_DROP_RULE,		/* first of the program's own drop rules */
+};
+#define SFMT_RULES_MAX (SFMT_COUNTERS - SFMT_DROP_RULE)
+
+/* The send path's delay: the kernel's transmit stamp of a reply minus
+ * the transmit time written in it, for the first reply of a process
+ * (cold) and the later ones (warm). The last SFMT_DELAY_KEPT samples,
+ * each stored by one atomic store (a reader may see a ring that is
+ * being written, never a torn sample). */
+#define SFMT_DELAY_KEPT 15
+enum sfmt_delay_kind { SFMT_DELAY_WARM, SFMT_DELAY_COLD, SFMT_DELAY_KINDS };
+struct sfmt_delay {
+	uint64_t samples;		/* ever recorded; the next goes to
+					 * ring[samples % SFMT_DELAY_KEPT] */
+	int64_t ring[SFMT_DELAY_KEPT];	/* nanoseconds */
+};
+
+/* The upstream daemon's last answer (upstreamquery.c), shared by every
+ * process of the program so that one query serves them all. Written by
+ * the one process that claimed the query (a compare-and-swap on
+ * tried_ms), under a sequence lock: readers copy it and retry, never
+ * wait, when seq was odd or changed meanwhile. */
+#define SFMT_UP_NAME_MAX 48
+struct sfmt_upstream {
+	uint32_t seq;			/* odd while being written */
+	uint32_t lost;			/* 1 from a failure to the next answer */
+	int64_t tried_ms;		/* CLOCK_MONOTONIC ms of the last query */
+	int64_t taken_ms;		/* when the answer below was asked for;
+					 * 0: none */
+	uint64_t refreshes, failures;	/* queries answered, not answered */
+	uint32_t report_seq;		/* the sequence number it answers */
+	uint32_t reserved;
+	char source[SFMT_UP_NAME_MAX];	/* who answered, NUL ended */
+	uint8_t report[CC_TRACKING_LEN];	/* chronyd's reply as received */
+};
+
+/* Naturally aligned; checked with offsetof in statefmt.c. The header is
+ * written once, when the file is made; after that only the counters
+ * (atomic adds), the send delays (atomic stores), and the rate-limit
+ * and interleaved tables (per-set try-locks, see ratelimit.c and
+ * xleave.c) change. */
+struct sfmt_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t size;			/* of the whole file */
+	char program[SFMT_PROGRAM_MAX];
+	uint8_t rl_key[RL_KEY_LEN];	/* the rate-limit table's hash key */
+	uint32_t reserved[3];
+	uint32_t check;			/* FNV-1a of the bytes before it */
+};
+
+struct sfmt_image {
+	struct sfmt_header h;			/* 64 bytes */
+	uint64_t counter[SFMT_COUNTERS];		/* 256 bytes */
+	unsigned char rl_table[RL_TABLE_BYTES]	/* 64-byte aligned */
+		__attribute__((aligned(64)));
+	struct sfmt_delay delay[SFMT_DELAY_KINDS];	/* 256 bytes */
+	unsigned char xl_table[XL_TABLE_BYTES]	/* interleaved mode */
+		__attribute__((aligned(64)));
+	struct sfmt_upstream up;			/* 200 bytes */
+};
+
+#define SFMT_SIZE sizeof(struct sfmt_image)
+
+enum sfmt_verdict {
+	SFMT_OK,
+	SFMT_BAD_SIZE,
+	SFMT_BAD_MAGIC,
+	SFMT_BAD_VERSION,
+	SFMT_BAD_PROGRAM,
+	SFMT_BAD_CHECK,
+};
+
+/* Is img (len bytes, 8-byte aligned) a state image of program? */
+enum sfmt_verdict sfmt_check(const void *img, size_t len, const char *program);
+const char *sfmt_verdict_name(enum sfmt_verdict v);
+/* A fresh image: zero counters, an empty table, the header. */
+void sfmt_init(struct sfmt_image *img, const char *program,
+	      const uint8_t rl_key[RL_KEY_LEN]);
+/* Only the header of a fresh image. */
+void sfmt_header_make(struct sfmt_header *h, const char *program,
+		     const uint8_t rl_key[RL_KEY_LEN]);
+/* Record one send-path delay sample of kind k (atomic stores). */
+void sfmt_delay_record(struct sfmt_image *img, enum sfmt_delay_kind k,
+		      int64_t ns);
+/* The smallest of the kept samples of kind k (a lower bound on the
+ * recent sends), and how many are kept; false when there are none. */
+bool sfmt_delay_min(const struct sfmt_image *img, enum sfmt_delay_kind k,
+		   int64_t *ns, unsigned *kept);
+/* The counters as "name: value" lines, then the send delays; rules names the program's own
+ * drop rules (NULL ended, at most SFMT_RULES_MAX). Returns the length
+ * written (truncated to cap - 1). */
+size_t sfmt_format(const struct sfmt_image *img, const char *const *rules,
+		  char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,40 @@
+/* state: the mapped state file of a datagram program (--state-dir):
+ * counters and the rate-limit table that outlive the process. Without
+ * a usable file everything here is a no-op and the program serves as
+ * if it had none. */
+#ifndef SOCKCLOCK_STATE_H
+#define SOCKCLOCK_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../proto/statefmt.h"
+
+/* The default --state-dir is STATE_DIR_BASE/PROGRAM: one directory per
+ * program, each its user's alone (tmpfiles.d/sockclock.conf, the units'
+ * RuntimeDirectory=). */
+#define STATE_DIR_BASE "/run/sockclock"
+
+/* Map DIR/PROGRAM.state shared, making or replacing it as needed (one
+ * warning); false, with one warning, when there is no usable file. A
+ * missing default directory (quiet_if_missing: the administrator set
+ * up no state) is no warning. */
+bool state_open(const char *dir, const char *program, bool quiet_if_missing);
+/* A file truncated while mapped does not kill the process: its mapping
+ * becomes fresh private state (state.c). Called where logging is safe,
+ * between requests: that warning, once. */
+void state_report(void);
+/* The image, or NULL without a file. */
+struct sfmt_image *state_image(void);
+/* Add n to counter c: one atomic add, never a wait. */
+void state_count(enum sfmt_counter c, uint64_t n);
+/* Record a send-path delay sample (statefmt.h); no-op without a file. */
+void state_delay(enum sfmt_delay_kind k, int64_t ns);
+/* The interleaved-mode table (xleave.h): the file's, or without one
+ * the process's own. */
+void *state_xl_table(void);
+/* --stats: print the counters of DIR/PROGRAM.state; the exit code. */
+int state_print(const char *dir, const char *program,
+		const char *const *rules);
+
+#endif

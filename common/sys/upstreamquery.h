@@ -1,0 +1,57 @@
+/* upstreamquery: ask chronyd how good the clock is (its `tracking` report,
+ * over its command port: monitoring only, see chronycmd.h) and keep
+ * the answer in the state file, so that every process of the program,
+ * and the next one started by a request, uses it at once. I/O.
+ *
+ * Cost: at most one query per UPQ_INTERVAL_MS for all processes
+ * together (a failure costs the same one try), from a connected UDP
+ * socket, so that an ICMP port unreachable ends it at once; a reply is
+ * never held more than UPQ_WAIT_US by it. An answer older than
+ * UPQ_BELIEVED_MS is not believed: a change reaches the replies, and a
+ * daemon gone stops being believed, within that. */
+#ifndef SOCKCLOCK_UPSTREAMQUERY_H
+#define SOCKCLOCK_UPSTREAMQUERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "../proto/chronycmd.h"
+#include "../proto/statefmt.h"
+
+#define UPQ_INTERVAL_MS 8000
+#define UPQ_BELIEVED_MS 16000
+#define UPQ_WAIT_US 1000
+#define UPQ_CHRONY_PORT 323
+#define UPQ_ADDRS_MAX 2
+
+struct upq_addr {
+	struct sockaddr_storage sa;
+	socklen_t len;
+	char name[SFMT_UP_NAME_MAX];	/* "chrony 127.0.0.1:323" */
+};
+/* Where to ask, in order. */
+struct upq_config {
+	int n;
+	struct upq_addr addr[UPQ_ADDRS_MAX];
+};
+
+/* chronyd's command port: hostport NULL for 127.0.0.1:323 then
+ * [::1]:323; else "ADDR:PORT" or "[ADDR6]:PORT" (numeric: no name
+ * lookup in a time server). False with *why when it is not one. */
+bool upq_config_chrony(struct upq_config *c, const char *hostport,
+		       const char **why);
+
+/* chronyd's report as believed at now_ms (CLOCK_MONOTONIC): refreshed
+ * first when due. True with t, its age in seconds and who gave it;
+ * false when there is none younger than UPQ_BELIEVED_MS. region: the
+ * state file's (state_image()->up), or NULL for the process's own. */
+bool upq_view(const struct upq_config *c, struct sfmt_upstream *region,
+	      int64_t now_ms, struct cc_tracking *t, double *age,
+	      char source[SFMT_UP_NAME_MAX]);
+
+/* Only read the region (--dump, --stats): the same view, no query. */
+bool upq_peek(struct sfmt_upstream *region, int64_t now_ms,
+	      struct cc_tracking *t, double *age, char source[SFMT_UP_NAME_MAX]);
+
+#endif
