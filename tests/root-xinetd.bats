@@ -87,6 +87,11 @@ setup() {
 }
 
 teardown() {
+	# A burst left by a failed test: released, so that it ends.
+	if [ -n "${BURST_PID:-}" ]; then
+		touch "$BURST_RELEASE"
+		wait "$BURST_PID" || true
+	fi
 	stop_servers
 }
 
@@ -251,15 +256,29 @@ wait_gone() {
 GOOD_MAX=0.9
 
 @test "2000 connections at once from 127.0.0.2: each a line or a close; 127.0.0.1 answered at once meanwhile and after" {
-	local burst=$BATS_TEST_TMPDIR/burst
+	local burst=$BATS_TEST_TMPDIR/burst ready=$BATS_TEST_TMPDIR/burst-ready
 	# The burst's connections past xinetd's backlog hang by design (see
 	# below): counted as hung after 6 s, not 15, so the test waits less.
-	BURST_HUNG_S=6 tcp_burst 127.0.0.1 "$TCP_PORT" 2000 127.0.0.2 >"$burst" 2>&1 &
-	local bpid=$!
-	sleep 0.2
+	# The burst runs until this test releases it (BURST_RELEASE; teardown
+	# too, if the test fails), however long the probes below take: they
+	# overlap the burst whatever the machine's load (a fixed 6 s was
+	# over before 30 probes on a busy host).
+	BURST_RELEASE=$BATS_TEST_TMPDIR/burst-release
+	BURST_READY=$ready BURST_RELEASE=$BURST_RELEASE BURST_HUNG_S=6 \
+		tcp_burst 127.0.0.1 "$TCP_PORT" 2000 127.0.0.2 >"$burst" 2>&1 &
+	BURST_PID=$!
+	# Probes start once all 2000 connections are under way (60 s: the
+	# burst's Python opens them in well under a second when idle).
+	local i
+	for i in $(seq 600); do
+		[ -e "$ready" ] && break
+		kill -0 "$BURST_PID" 2>/dev/null || fail "the burst ended before it started: $(cat "$burst")"
+		sleep 0.1
+	done
+	[ -e "$ready" ] || fail "the burst had not started its 2000 connections after 60 s"
 	# One connection every 0.1 s from the other source while the burst
 	# and its SYN retransmissions (at 1 and 3 s) go on.
-	local i out good=() slow=0
+	local out good=() slow=0
 	for i in $(seq 30); do
 		out=$($PY "$TOP/tests/helpers/tcp_storm.py" "$TCP_PORT" --count 1 --clients 1 \
 			--timeout 5 --source 127.0.0.1)
@@ -273,8 +292,10 @@ GOOD_MAX=0.9
 				fail "127.0.0.1 waited ${out##*slowest=} s: more than one SYN retransmission"; }
 		sleep 0.1
 	done
-	kill -0 "$bpid" 2>/dev/null || fail "the burst was over before the other source was done"
-	wait "$bpid"
+	kill -0 "$BURST_PID" 2>/dev/null || fail "the burst was over before the other source was done"
+	touch "$BURST_RELEASE"
+	wait "$BURST_PID"
+	BURST_PID=
 	local counts
 	counts=$(cat "$burst")
 	echo "xinetd burst from 127.0.0.2: $counts" >&3
