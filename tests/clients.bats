@@ -69,15 +69,47 @@ chrony_query() {
 		fail "offset $moffset outside delay/2 ($delay)"
 }
 
+# What a start of this build costs now, through the same activation:
+# a first request to a fresh systemd-socket-activate --datagram, timed by
+# the client's own clock around its send and receive (no server stamp in
+# it). Sets $startup (seconds).
+cold_start_cost() {
+	local p
+	p=$(free_port udp)
+	activate "$p" --datagram -- "$BIN/sntp-udp" --idle-timeout=20 --assume-synchronized
+	startup=$($PY -c '
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(10)
+t = time.monotonic()
+s.sendto(b"\x23" + bytes(39) + struct.pack("!Q", 1 << 32), ("127.0.0.1", int(sys.argv[1])))
+s.recv(512)
+print("%.6f" % (time.monotonic() - t))' "$p") || fail "no answer from a cold sntp-udp on port $p"
+}
+
 @test "chronyd -Q against a server it starts (first request): offset bounded" {
 	# The first request is queued before the program exists; under
 	# systemd-socket-activate there is no kernel timestamp for it, so the
 	# receive time is the program's start: bounded, not exact.
+	# The bound: with the program's start S as receive time, offset =
+	# ((S - T1) - (T4 - T3)) / 2, half the time from the request to the
+	# program's start: half a start-up, about 1 ms here, a few under
+	# ASan, tens on a loaded host. So the bound is a whole start-up of
+	# this build through the same activation, timed twice straight after
+	# (the slower; not before: a running sntp-udp turns the host's receive
+	# stamps on, and the sample would be stamped): the sample may take
+	# twice as long as that; and never under 5 ms, the bound a quiet host
+	# always met.
 	serve cold --assume-synchronized --stratum=3
 	chrony_query
 	[ "$st" = 3 ] || fail "stratum $st"
-	# Half a start-up (about 1 ms here; a few under ASan): 5 ms.
-	abs_below "$offset" 0.005 || fail "offset $offset"
+	local first bound
+	cold_start_cost
+	first=$startup
+	cold_start_cost
+	bound=$(awk -v a="$first" -v b="$startup" 'BEGIN { m = a > b ? a : b; print (m > 0.005 ? m : 0.005) }')
+	echo "# start-up of this build, twice: $first s, $startup s; offset bound $bound s" >&3
+	abs_below "$offset" "$bound" || fail "offset $offset, bound $bound"
 	# The start lies between the client's send and its receive, as a
 	# kernel stamp would: |offset| <= delay/2 holds for it too (a receive
 	# time 1 ms early passed the 5 ms bound).
