@@ -130,10 +130,13 @@ print("%.6f" % (time.monotonic() - t))' "$p") || fail "no answer from a cold snt
 		# Same clock on both ends: a server whose receive and transmit
 		# times lie between the client's send and receive gives
 		# |offset| <= delay / 2 whatever the load (1 us of rounding).
+		# That is the bound: ntplib stamps in Python, so a client
+		# descheduled between its receive and its stamp (2.2 ms of 4.8
+		# seen on a busy host) widens the delay and the offset with it;
+		# a fixed 5 ms on top held only for samples under 10 ms.
 		awk -v o="${BASH_REMATCH[1]}" -v d="${BASH_REMATCH[2]}" \
 			'BEGIN { if (o < 0) o = -o; exit !(o <= d / 2 + 1e-6) }' ||
 			fail "offset outside delay/2: $output"
-		abs_below "${BASH_REMATCH[1]}" 0.005 || fail "offset: $output"
 	done
 	[ "$(socket_owner "$port" udp)" = "$pid" ]
 }
