@@ -69,24 +69,6 @@ chrony_query() {
 		fail "offset $moffset outside delay/2 ($delay)"
 }
 
-# What a start of this build costs now, through the same activation:
-# a first request to a fresh systemd-socket-activate --datagram, timed by
-# the client's own clock around its send and receive (no server stamp in
-# it). Sets $startup (seconds).
-cold_start_cost() {
-	local p
-	p=$(free_port udp)
-	activate "$p" --datagram -- "$BIN/sntp-udp" --idle-timeout=20 --assume-synchronized
-	startup=$($PY -c '
-import socket, struct, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(10)
-t = time.monotonic()
-s.sendto(b"\x23" + bytes(39) + struct.pack("!Q", 1 << 32), ("127.0.0.1", int(sys.argv[1])))
-s.recv(512)
-print("%.6f" % (time.monotonic() - t))' "$p") || fail "no answer from a cold sntp-udp on port $p"
-}
-
 @test "chronyd -Q against a server it starts (first request): offset bounded" {
 	# The first request is queued before the program exists; under
 	# systemd-socket-activate there is no kernel timestamp for it, so the
