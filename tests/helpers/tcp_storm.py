@@ -10,7 +10,9 @@ have been made, reads to the end, and classifies the result:
   empty     accepted, then closed without a byte (a superserver's
             limit: xinetd's cps, instances, per_source)
   partial   some bytes, but not one complete well-formed line
-  hang      no end of the answer within --timeout seconds
+  hang      no end of the answer within --timeout seconds, while no
+            other connection of the storm ended either (a stall: a
+            server that a busy host slows keeps ending connections)
 Prints "complete=.. refused=.. empty=.. partial=.. hang=.. seconds=..
 slowest=..", slowest being the longest single connection (connect to
 end) in seconds, then up to five examples of anything partial or hung.
@@ -25,6 +27,10 @@ CTIME = re.compile(rb"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) "
 ANY = re.compile(rb"^[\x20-\x7e]+\r\n$")
 
 
+# When a connection of this storm last ended (time.monotonic()).
+progress = [time.monotonic()]
+
+
 def one(port, timeout, shape, source):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(timeout)
@@ -33,11 +39,19 @@ def one(port, timeout, shape, source):
         if source:
             s.bind((source, 0))
         s.connect(("127.0.0.1", port))
+        s.settimeout(min(timeout, 0.5))
+        last = time.monotonic()
         while True:
-            b = s.recv(4096)
+            try:
+                b = s.recv(4096)
+            except socket.timeout:
+                if time.monotonic() - max(last, progress[0]) > timeout:
+                    raise
+                continue
             if not b:
                 break
             data += b
+            last = time.monotonic()
     except socket.timeout:
         return "hang", data
     except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
@@ -76,6 +90,8 @@ def main():
                 left[0] -= 1
             t = time.monotonic()
             kind, data = one(a.port, a.timeout, shape, a.source)
+            if kind != "hang":
+                progress[0] = time.monotonic()
             t = time.monotonic() - t
             with lock:
                 counts[kind] += 1
