@@ -250,7 +250,7 @@ wait_gone() {
 	assert_output 0
 }
 
-# The good client's connections must each finish under the kernel's
+# The good client's handshakes must each finish under the kernel's
 # first SYN retransmission (1 s): a refusal, a dropped SYN or a switched
 # off service all fail it.
 GOOD_MAX=0.9
@@ -278,18 +278,23 @@ GOOD_MAX=0.9
 	[ -e "$ready" ] || fail "the burst had not started its 2000 connections after 60 s"
 	# One connection every 0.1 s from the other source while the burst
 	# and its SYN retransmissions (at 1 and 3 s) go on.
-	local out good=() slow=0
+	local out good=() slow=0 hs
 	for i in $(seq 30); do
 		out=$($PY "$TOP/tests/helpers/tcp_storm.py" "$TCP_PORT" --count 1 --clients 1 \
 			--timeout 5 --source 127.0.0.1)
 		good+=("${out##*slowest=}")
 		[[ $out == complete=1\ * ]] || fail "127.0.0.1 during the burst: $out"
-		# Under GOOD_MAX, or one SYN retransmission (1 s): xinetd
-		# listens with a backlog of 64, and when the burst fills it a
-		# handshake of any source may be dropped once (seen 1 in 30).
-		awk -v t="${out##*slowest=}" -v m=$GOOD_MAX 'BEGIN { exit !(t < m) }' ||
-			{ slow=$((slow + 1)); awk -v t="${out##*slowest=}" 'BEGIN { exit !(t < 1.5) }' ||
-				fail "127.0.0.1 waited ${out##*slowest=} s: more than one SYN retransmission"; }
+		# At most one SYN retransmission: xinetd listens with a backlog
+		# of 64, and when the burst fills it a handshake of any source
+		# may be dropped once (seen 1 in 30). Judged on the handshake
+		# alone (the kernel's; a busy host slows the fork and exec after
+		# it, 2.0 s in all seen at a load of 70): the retransmissions
+		# go at 1 s and 3 s, so one is a handshake of GOOD_MAX or more,
+		# two one of 3 s or more.
+		hs=$(sed -n 's/.* connect=\([0-9.]*\) .*/\1/p' <<<"$out")
+		awk -v t="$hs" -v m=$GOOD_MAX 'BEGIN { exit !(t < m) }' ||
+			{ slow=$((slow + 1)); awk -v t="$hs" 'BEGIN { exit !(t < 3) }' ||
+				fail "127.0.0.1's handshake took $hs s: more than one SYN retransmission: $out"; }
 		sleep 0.1
 	done
 	kill -0 "$BURST_PID" 2>/dev/null || fail "the burst was over before the other source was done"
@@ -316,7 +321,9 @@ GOOD_MAX=0.9
 	run $PY "$TOP/tests/helpers/tcp_storm.py" "$TCP_PORT" --count 8 --clients 1 --timeout 5
 	echo "after: $output" >&3
 	assert_output --regexp '^complete=8 '
-	awk -v t="${output##*slowest=}" -v m=$GOOD_MAX 'BEGIN { exit !(t < m) }' || fail "slow after the burst: $output"
+	# No handshake dropped (under the first SYN retransmission).
+	hs=$(sed -n 's/.* connect=\([0-9.]*\) .*/\1/p' <<<"$output")
+	awk -v t="$hs" -v m=$GOOD_MAX 'BEGIN { exit !(t < m) }' || fail "slow after the burst: $output"
 	run grep -c Deactivating "$X/xinetd.log"
 	assert_output 0
 }
