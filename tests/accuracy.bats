@@ -24,7 +24,10 @@ load helpers/xinetd-conf
 BOUND_US=500
 # A first activation without stamps is off by half the program's start:
 # about 1 ms here; the sanitizer build starts several times slower (7 ms
-# measured), so its bound is wider. The stamped bound is the same.
+# measured), so its bound is wider. The stamped bound is the same. On a
+# busy host a start takes longer still: the bound is then a whole start
+# of this build as a client times it (cold_start_cost), measured just
+# after, if that is more.
 FIRST_BOUND_US=3000
 [[ ${SOCKCLOCK_BIN:-} == */build/asan ]] && FIRST_BOUND_US=10000
 
@@ -68,7 +71,7 @@ within_bound() {
 	within_bound "$warm"
 }
 
-@test "xinetd wait=yes: first activation within ${FIRST_BOUND_US} us, one after an idle exit within ${BOUND_US} us" {
+@test "xinetd wait=yes: first activation within a start-up (at least ${FIRST_BOUND_US} us), one after an idle exit within ${BOUND_US} us" {
 	command -v xinetd >/dev/null || fail "xinetd is missing"
 	port=$(free_port udp)
 	xinetd_service sockclock-accuracy dgram "$port" server="$BIN/sntp-udp" \
@@ -77,19 +80,24 @@ within_bound() {
 	start_bg xinetd -dontfork -f "$BATS_TEST_TMPDIR/xinetd.conf" \
 		-pidfile "$BATS_TEST_TMPDIR/xinetd.pid" -filelog "$BATS_TEST_TMPDIR/xinetd.log"
 	wait_listening "$port"
-	pgrep -P "${SERVER_PIDS[-1]}" >/dev/null && fail "a server runs before any request"
+	local xinetd=${SERVER_PIDS[-1]}
+	pgrep -P "$xinetd" >/dev/null && fail "a server runs before any request"
 	measure "$port" 10
-	within_bound "$cold" "$FIRST_BOUND_US"
+	cold_start_cost
+	local first_bound
+	first_bound=$(awk -v s="$startup" -v b="$FIRST_BOUND_US" 'BEGIN { s *= 1e6; print (s > b ? s : b) }')
+	echo "start-up of this build: $startup s; bound $first_bound us" >&3
+	within_bound "$cold" "$first_bound"
 	within_bound "$warm"
 	# Wait for the idle exit; xinetd takes the socket back, which now
 	# carries SO_TIMESTAMPNS from the first process.
 	for i in $(seq 50); do
-		pgrep -P "${SERVER_PIDS[-1]}" >/dev/null || break
+		pgrep -P "$xinetd" >/dev/null || break
 		sleep 0.1
 	done
-	pgrep -P "${SERVER_PIDS[-1]}" >/dev/null && fail "sntp-udp did not exit when idle"
+	pgrep -P "$xinetd" >/dev/null && fail "sntp-udp did not exit when idle"
 	measure "$port" 10
-	pgrep -P "${SERVER_PIDS[-1]}" >/dev/null || fail "the request did not start sntp-udp"
+	pgrep -P "$xinetd" >/dev/null || fail "the request did not start sntp-udp"
 	within_bound "$cold"
 	within_bound "$warm"
 }

@@ -73,11 +73,25 @@ chrony_query() {
 	# The first request is queued before the program exists; under
 	# systemd-socket-activate there is no kernel timestamp for it, so the
 	# receive time is the program's start: bounded, not exact.
+	# The bound: with the program's start S as receive time, offset =
+	# ((S - T1) - (T4 - T3)) / 2, half the time from the request to the
+	# program's start: half a start-up, about 1 ms here, a few under
+	# ASan, tens on a loaded host. So the bound is a whole start-up of
+	# this build through the same activation, timed twice straight after
+	# (the slower; not before: a running sntp-udp turns the host's receive
+	# stamps on, and the sample would be stamped): the sample may take
+	# twice as long as that; and never under 5 ms, the bound a quiet host
+	# always met.
 	serve cold --assume-synchronized --stratum=3
 	chrony_query
 	[ "$st" = 3 ] || fail "stratum $st"
-	# Half a start-up (about 1 ms here; a few under ASan): 5 ms.
-	abs_below "$offset" 0.005 || fail "offset $offset"
+	local first bound
+	cold_start_cost
+	first=$startup
+	cold_start_cost
+	bound=$(awk -v a="$first" -v b="$startup" 'BEGIN { m = a > b ? a : b; print (m > 0.005 ? m : 0.005) }')
+	echo "# start-up of this build, twice: $first s, $startup s; offset bound $bound s" >&3
+	abs_below "$offset" "$bound" || fail "offset $offset, bound $bound"
 	# The start lies between the client's send and its receive, as a
 	# kernel stamp would: |offset| <= delay/2 holds for it too (a receive
 	# time 1 ms early passed the 5 ms bound).
@@ -98,10 +112,13 @@ chrony_query() {
 		# Same clock on both ends: a server whose receive and transmit
 		# times lie between the client's send and receive gives
 		# |offset| <= delay / 2 whatever the load (1 us of rounding).
+		# That is the bound: ntplib stamps in Python, so a client
+		# descheduled between its receive and its stamp (2.2 ms of 4.8
+		# seen on a busy host) widens the delay and the offset with it;
+		# a fixed 5 ms on top held only for samples under 10 ms.
 		awk -v o="${BASH_REMATCH[1]}" -v d="${BASH_REMATCH[2]}" \
 			'BEGIN { if (o < 0) o = -o; exit !(o <= d / 2 + 1e-6) }' ||
 			fail "offset outside delay/2: $output"
-		abs_below "${BASH_REMATCH[1]}" 0.005 || fail "offset: $output"
 	done
 	[ "$(socket_owner "$port" udp)" = "$pid" ]
 }

@@ -77,6 +77,26 @@ ntp() {
 	$PY "$TOP/tests/helpers/ntp.py" "$@"
 }
 
+# What a start of this build costs now, through the same activation:
+# a first request to a fresh systemd-socket-activate --datagram, timed by
+# the client's own clock around its send and receive (no server stamp in
+# it). Sets $startup (seconds). A bound for what a first request that
+# the program could not stamp loses: its receive time is the program's
+# start, so its offset is half the time from the request to that start.
+cold_start_cost() {
+	local p
+	p=$(free_port udp)
+	activate "$p" --datagram -- "$BIN/sntp-udp" --idle-timeout=1 --assume-synchronized
+	startup=$($PY -c '
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(10)
+t = time.monotonic()
+s.sendto(b"\x23" + bytes(39) + struct.pack("!Q", 1 << 32), ("127.0.0.1", int(sys.argv[1])))
+s.recv(512)
+print("%.6f" % (time.monotonic() - t))' "$p") || fail "no answer from a cold sntp-udp on port $p"
+}
+
 # What a reply must say of this host's clock, from its own adjtimex
 # (the tests pass whatever the host's state; clockstate.bats covers
 # both on every host): sets CLOCK_LEAP and CLOCK_STRATUM for a server

@@ -7,11 +7,13 @@ HOLD="$TOP/tests/helpers/tcp_hold.py"
 # 127.0.0.2 unless --src says otherwise); returns once all are
 # connected. Its PID is appended to HOLDERS, its output goes to
 # $BATS_TEST_TMPDIR/hold.K (K: 0 for the test's first holder, 1 ...).
+# HOLD_SETTLE=S: at release, let the connections end first, for at most
+# S seconds (tcp_hold.py --settle).
 HOLDERS=()
 HELD=0
 hold() {
 	local out="$BATS_TEST_TMPDIR/hold.$((HELD++))" i
-	$PY "$HOLD" hold "$port" "$@" >"$out" &
+	$PY "$HOLD" hold "$port" "$@" ${HOLD_SETTLE:+--settle "$HOLD_SETTLE"} >"$out" &
 	HOLDERS+=($!)
 	SERVER_PIDS+=($!)
 	for i in $(seq 100); do

@@ -1,12 +1,13 @@
 """Hold many TCP connections from one source; time clients from another.
 
 Usage:
-  tcp_hold.py hold PORT N [--src ADDR] [--send BYTES]
+  tcp_hold.py hold PORT N [--src ADDR] [--send BYTES] [--settle S]
       open N connections to 127.0.0.1:PORT from ADDR (default 127.0.0.2),
       all at once, send BYTES on each (default 0: silent), then never read
       and never close. Prints "connected=C failed=F" once every handshake
       is done (or after 10 s), then waits for SIGTERM; then looks at each
-      connection without waiting and prints
+      connection without waiting (with --settle, once every connection
+      has ended, or after S seconds) and prints
       "line=L empty=E reset=R open=O other=X": a whole CRLF line then EOF,
       EOF without a byte, a reset, still open, anything else.
   tcp_hold.py time PORT COUNT [--src ADDR] [--timeout S] [--within MS]
@@ -62,9 +63,35 @@ def hold(a):
     signal.signal(signal.SIGTERM, lambda *_: done.append(1))
     while not done:
         signal.pause()
+    # --settle: first let every connection come to its end (EOF or a
+    # reset), for at most that long: a server slow to start (a sanitizer
+    # build, a busy host) may not have answered the burst yet.
+    end = time.monotonic() + a.settle
+    left = set(socks) if a.settle > 0 else set()
+    data = {s: b"" for s in socks}
+    kinds = {}
+    sel = selectors.DefaultSelector()
+    for s in left:
+        sel.register(s, selectors.EVENT_READ)
+    while left and time.monotonic() < end:
+        for key, _ in sel.select(timeout=max(0, end - time.monotonic())):
+            s = key.fileobj
+            try:
+                b = s.recv(4096)
+            except BlockingIOError:
+                continue
+            except ConnectionResetError:
+                kinds[s], b = "reset", b""
+            except OSError:
+                kinds[s], b = "other", b""
+            if b:
+                data[s] += b
+                continue
+            sel.unregister(s)
+            left.discard(s)
     counts = dict(line=0, empty=0, reset=0, open=0, other=0)
     for s in socks:
-        data, kind = b"", None
+        kind = kinds.get(s)
         while kind is None:
             try:
                 b = s.recv(4096)
@@ -76,10 +103,10 @@ def hold(a):
                 kind = "other"
             else:
                 if b:
-                    data += b
+                    data[s] += b
                 else:
-                    kind = "line" if is_line(data) else \
-                        "empty" if not data else "other"
+                    kind = "line" if is_line(data[s]) else \
+                        "empty" if not data[s] else "other"
         counts[kind] += 1
     print(" ".join(f"{k}={v}" for k, v in counts.items()), flush=True)
 
@@ -135,6 +162,7 @@ def main():
     h.add_argument("n", type=int)
     h.add_argument("--src", default="127.0.0.2")
     h.add_argument("--send", type=int, default=0)
+    h.add_argument("--settle", type=float, default=0)
     t = sub.add_parser("time")
     t.add_argument("port", type=int)
     t.add_argument("count", type=int)

@@ -10,9 +10,13 @@ have been made, reads to the end, and classifies the result:
   empty     accepted, then closed without a byte (a superserver's
             limit: xinetd's cps, instances, per_source)
   partial   some bytes, but not one complete well-formed line
-  hang      no end of the answer within --timeout seconds
+  hang      no end of the answer within --timeout seconds, while no
+            other connection of the storm ended either (a stall: a
+            server that a busy host slows keeps ending connections)
 Prints "complete=.. refused=.. empty=.. partial=.. hang=.. seconds=..
-slowest=..", slowest being the longest single connection (connect to
+connect=.. slowest=..", connect being the longest handshake (the
+kernel's alone: 1 s or more means a SYN was retransmitted) and
+slowest the longest single connection (connect to
 end) in seconds, then up to five examples of anything partial or hung.
 --source: connect from that local address (e.g. 127.0.0.2), one source
 for the server's per-source limits. Exit 0 always: the test judges the
@@ -25,6 +29,13 @@ CTIME = re.compile(rb"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) "
 ANY = re.compile(rb"^[\x20-\x7e]+\r\n$")
 
 
+# When a connection of this storm last ended (time.monotonic()).
+progress = [time.monotonic()]
+# The longest handshake (connect()) so far, in seconds.
+handshake = [0.0]
+lock = threading.Lock()
+
+
 def one(port, timeout, shape, source):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(timeout)
@@ -32,12 +43,23 @@ def one(port, timeout, shape, source):
     try:
         if source:
             s.bind((source, 0))
+        c = time.monotonic()
         s.connect(("127.0.0.1", port))
+        with lock:
+            handshake[0] = max(handshake[0], time.monotonic() - c)
+        s.settimeout(min(timeout, 0.5))
+        last = time.monotonic()
         while True:
-            b = s.recv(4096)
+            try:
+                b = s.recv(4096)
+            except socket.timeout:
+                if time.monotonic() - max(last, progress[0]) > timeout:
+                    raise
+                continue
             if not b:
                 break
             data += b
+            last = time.monotonic()
     except socket.timeout:
         return "hang", data
     except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
@@ -66,7 +88,6 @@ def main():
     bad = []
     left = [a.count]
     slowest = [0.0]
-    lock = threading.Lock()
 
     def client():
         while True:
@@ -76,6 +97,8 @@ def main():
                 left[0] -= 1
             t = time.monotonic()
             kind, data = one(a.port, a.timeout, shape, a.source)
+            if kind != "hang":
+                progress[0] = time.monotonic()
             t = time.monotonic() - t
             with lock:
                 counts[kind] += 1
@@ -90,7 +113,8 @@ def main():
     for t in threads:
         t.join()
     print(" ".join(f"{k}={v}" for k, v in counts.items()) +
-          f" seconds={time.monotonic() - t0:.2f} slowest={slowest[0]:.3f}")
+          f" seconds={time.monotonic() - t0:.2f} connect={handshake[0]:.3f}"
+          f" slowest={slowest[0]:.3f}")
     for kind, data in bad:
         print(f"{kind}: {data!r}")
 

@@ -31,11 +31,12 @@ setup_file() {
 		case $f in
 		daytime-tcp) port=$TCP_PORT ;; daytime-udp) port=$UDP_PORT ;; sntp-udp) port=$NTP_PORT ;;
 		esac
-		# The UDP programs idle out after 2 s, not 10, so that the
-		# several-activations test waits 4 s for its two exits, not 20.
+		# The UDP programs idle out after 5 s, not 10, so that the
+		# several-activations test waits 10 s for its two exits, not 20
+		# (2 s was too short to look at them on a busy host).
 		local idle=()
 		[ "$f" = daytime-tcp ] ||
-			idle=(-e "s|^\(\tserver_args\t= .*\)\$|\1 --idle-timeout=2 --state-dir=$X/root/run/sockclock/$f|")
+			idle=(-e "s|^\(\tserver_args\t= .*\)\$|\1 --idle-timeout=5 --state-dir=$X/root/run/sockclock/$f|")
 		sed -e "s/^\(\tport\t\t= \).*/\1$port/" -e 's/^\(\tdisable\t\t= \)yes/\1no/' \
 			"${idle[@]}" "$X/installed/sockclock-$f" >"$X/xinetd.d/sockclock-$f"
 	done
@@ -92,6 +93,11 @@ setup() {
 }
 
 teardown() {
+	# A burst left by a failed test: released, so that it ends.
+	if [ -n "${BURST_PID:-}" ]; then
+		touch "$BURST_RELEASE"
+		wait "$BURST_PID" || true
+	fi
 	stop_servers
 }
 
@@ -169,11 +175,14 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 	for i in 1 2; do
 		for f in daytime-udp sntp-udp; do
 			# Each looked at straight after its own answer (ntp.py returns
-			# as the reply arrives, which socat does not): it idles out 2 s
-			# after it, and the asserts wait until its state is read.
+			# as the reply arrives, which socat does not), well within its
+			# idle time (5 s here); the answer waited for up to 10 s: a
+			# request that comes as the last process idles out is answered
+			# by the next one, after the exit and a new start (over 2 s
+			# under ASan on a busy host).
 			local reply port=$NTP_PORT status
 			[ $f = sntp-udp ] || port=$UDP_PORT
-			reply=$(ntp "$port" 2>&1) || true
+			reply=$(ntp "$port" --timeout 10 2>&1) || true
 			pids+=("$f:$(xinetd_children "$X" $f | head -1)")
 			status=$(cat "/proc/${pids[-1]#*:}/status" 2>&1) || true
 			if [ $f = daytime-udp ]; then
@@ -201,7 +210,7 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 			[ "$(sed -n 's/^Groups:\t*//p' <<<"$output" | tr ' ' '\n' | sort -n | xargs)" = \
 				"$(tr ' ' '\n' <<<"$groups" | sort -n | xargs)" ] || fail "$f: groups: $output"
 		done
-		# Idle (2 s here): the programs exit, xinetd listens again.
+		# Idle: the programs exit, xinetd listens again.
 		wait_gone daytime-udp 20
 		wait_gone sntp-udp 20
 	done
@@ -293,12 +302,16 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 		<(grep '^IPAddressAllow=' "$TOP/units/daytime-udp.socket")
 }
 
+# wait_gone NAME SECS: SECS by the clock (pgrep itself is slow
+# on a busy host: a count of tries let a program with a 30 s idle time
+# pass a 20 s wait).
 wait_gone() {
-	local i
-	for i in $(seq $(($2 * 10))); do
+	local end=$((SECONDS + $2))
+	while ((SECONDS < end)); do
 		[ -n "$(xinetd_children "$X" "$1")" ] || return 0
 		sleep 0.1
 	done
+	[ -n "$(xinetd_children "$X" "$1")" ] || return 0
 	fail "$1 still running after $2 s"
 }
 
@@ -314,36 +327,57 @@ wait_gone() {
 	assert_output 0
 }
 
-# The good client's connections must each finish under the kernel's
+# The good client's handshakes must each finish under the kernel's
 # first SYN retransmission (1 s): a refusal, a dropped SYN or a switched
 # off service all fail it.
 GOOD_MAX=0.9
 
 @test "2000 connections at once from 127.0.0.2: each a line or a close; 127.0.0.1 answered at once meanwhile and after" {
-	local burst=$BATS_TEST_TMPDIR/burst
+	local burst=$BATS_TEST_TMPDIR/burst ready=$BATS_TEST_TMPDIR/burst-ready
 	# The burst's connections past xinetd's backlog hang by design (see
 	# below): counted as hung after 6 s, not 15, so the test waits less.
-	BURST_HUNG_S=6 tcp_burst 127.0.0.1 "$TCP_PORT" 2000 127.0.0.2 >"$burst" 2>&1 &
-	local bpid=$!
-	sleep 0.2
+	# The burst runs until this test releases it (BURST_RELEASE; teardown
+	# too, if the test fails), however long the probes below take: they
+	# overlap the burst whatever the machine's load (a fixed 6 s was
+	# over before 30 probes on a busy host).
+	BURST_RELEASE=$BATS_TEST_TMPDIR/burst-release
+	BURST_READY=$ready BURST_RELEASE=$BURST_RELEASE BURST_HUNG_S=6 \
+		tcp_burst 127.0.0.1 "$TCP_PORT" 2000 127.0.0.2 >"$burst" 2>&1 &
+	BURST_PID=$!
+	# Probes start once all 2000 connections are under way (60 s: the
+	# burst's Python opens them in well under a second when idle).
+	local i
+	for i in $(seq 600); do
+		[ -e "$ready" ] && break
+		kill -0 "$BURST_PID" 2>/dev/null || fail "the burst ended before it started: $(cat "$burst")"
+		sleep 0.1
+	done
+	[ -e "$ready" ] || fail "the burst had not started its 2000 connections after 60 s"
 	# One connection every 0.1 s from the other source while the burst
 	# and its SYN retransmissions (at 1 and 3 s) go on.
-	local i out good=() slow=0
+	local out good=() slow=0 hs
 	for i in $(seq 30); do
 		out=$($PY "$TOP/tests/helpers/tcp_storm.py" "$TCP_PORT" --count 1 --clients 1 \
 			--timeout 5 --source 127.0.0.1)
 		good+=("${out##*slowest=}")
 		[[ $out == complete=1\ * ]] || fail "127.0.0.1 during the burst: $out"
-		# Under GOOD_MAX, or one SYN retransmission (1 s): xinetd
-		# listens with a backlog of 64, and when the burst fills it a
-		# handshake of any source may be dropped once (seen 1 in 30).
-		awk -v t="${out##*slowest=}" -v m=$GOOD_MAX 'BEGIN { exit !(t < m) }' ||
-			{ slow=$((slow + 1)); awk -v t="${out##*slowest=}" 'BEGIN { exit !(t < 1.5) }' ||
-				fail "127.0.0.1 waited ${out##*slowest=} s: more than one SYN retransmission"; }
+		# At most one SYN retransmission: xinetd listens with a backlog
+		# of 64, and when the burst fills it a handshake of any source
+		# may be dropped once (seen 1 in 30). Judged on the handshake
+		# alone (the kernel's; a busy host slows the fork and exec after
+		# it, 2.0 s in all seen at a load of 70): the retransmissions
+		# go at 1 s and 3 s, so one is a handshake of GOOD_MAX or more,
+		# two one of 3 s or more.
+		hs=$(sed -n 's/.* connect=\([0-9.]*\) .*/\1/p' <<<"$out")
+		awk -v t="$hs" -v m=$GOOD_MAX 'BEGIN { exit !(t < m) }' ||
+			{ slow=$((slow + 1)); awk -v t="$hs" 'BEGIN { exit !(t < 3) }' ||
+				fail "127.0.0.1's handshake took $hs s: more than one SYN retransmission: $out"; }
 		sleep 0.1
 	done
-	kill -0 "$bpid" 2>/dev/null || fail "the burst was over before the other source was done"
-	wait "$bpid"
+	kill -0 "$BURST_PID" 2>/dev/null || fail "the burst was over before the other source was done"
+	touch "$BURST_RELEASE"
+	wait "$BURST_PID"
+	BURST_PID=
 	local counts
 	counts=$(cat "$burst")
 	echo "xinetd burst from 127.0.0.2: $counts" >&3
@@ -364,7 +398,9 @@ GOOD_MAX=0.9
 	run $PY "$TOP/tests/helpers/tcp_storm.py" "$TCP_PORT" --count 8 --clients 1 --timeout 5
 	echo "after: $output" >&3
 	assert_output --regexp '^complete=8 '
-	awk -v t="${output##*slowest=}" -v m=$GOOD_MAX 'BEGIN { exit !(t < m) }' || fail "slow after the burst: $output"
+	# No handshake dropped (under the first SYN retransmission).
+	hs=$(sed -n 's/.* connect=\([0-9.]*\) .*/\1/p' <<<"$output")
+	awk -v t="$hs" -v m=$GOOD_MAX 'BEGIN { exit !(t < m) }' || fail "slow after the burst: $output"
 	run grep -c Deactivating "$X/xinetd.log"
 	assert_output 0
 }
