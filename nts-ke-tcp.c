@@ -6,17 +6,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/proto/cookiekeys.h"
 #include "common/proto/kerecords.h"
 #include "common/proto/ntscookie.h"
 #include "common/sys/clock.h"
+#include "common/sys/cookiekeyfile.h"
 #include "common/sys/log.h"
 #include "common/sys/serve.h"
 #include "common/tls/tls.h"
 #include "common/tls/tlsserve.h"
 
 static const char *cert_file, *key_file;
-static const char *keys_file = CKEYS_DEFAULT_PATH;
+static const char *keys_file = CKFILE_DEFAULT_PATH;
 static double rotate_s = 86400;
 static bool rotate_only;
 static struct kerec_server negotiated;
@@ -39,7 +39,7 @@ static int current_keys(struct nts_keys *ks, int64_t deadline,
 	int64_t now = clk_mono_ms();
 	int64_t by = lock_busy || deadline <= now ? now :
 						    now + (deadline - now) / 2;
-	int rc = ckeys_update(keys_file, rotate_s, by, ks, why);
+	int rc = ckfile_update(keys_file, rotate_s, by, ks, why);
 	if (rc == 1 && !lock_busy)
 		log_msg(LOG_WARNING, peer, "key file %s: %s", keys_file, *why);
 	lock_busy = rc != 0; /* a failure too: waiting would not mend it */
@@ -73,7 +73,7 @@ static bool make_cookies(struct tls_session *s, const struct sockaddr *peer,
 	const struct nts_master *m = ckeys_current(&ks);
 	for (int i = 0; i < KEREC_COOKIES; i++) {
 		uint8_t nonce[NTS_COOKIE_NONCE_LEN];
-		if (!ckeys_random(nonce, sizeof nonce)) {
+		if (!ckfile_random(nonce, sizeof nonce)) {
 			log_msg(LOG_ERR, peer, "getrandom: no nonce");
 			return false;
 		}
@@ -110,7 +110,7 @@ static int rotate_keys(void)
 {
 	struct nts_keys ks;
 	const char *why;
-	int rc = ckeys_update(keys_file, rotate_s,
+	int rc = ckfile_update(keys_file, rotate_s,
 				clk_mono_ms() + ROTATE_LOCK_WAIT_S * 1000, &ks,
 				&why);
 	if (rc != 0) {
@@ -286,7 +286,7 @@ int main(int argc, char **argv)
 			"                           none, the client uses 123)\n"
 			"      --nts-keys=FILE      the cookie key file shared with"
 			" sntp-udp\n"
-			"                           (default " CKEYS_DEFAULT_PATH ")\n"
+			"                           (default " CKFILE_DEFAULT_PATH ")\n"
 			"      --nts-rotate=SECS    rotate the cookie key every SECS"
 			" (default\n"
 			"                           86400)\n"

@@ -6,7 +6,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/proto/cookiekeys.h"
 #include "common/proto/ntp.h"
 #include "common/proto/ntscookie.h"
 #include "common/proto/ntsntp.h"
@@ -14,6 +13,7 @@
 #include "common/proto/upstream.h"
 #include "common/proto/xleave.h"
 #include "common/sys/clock.h"
+#include "common/sys/cookiekeyfile.h"
 #include "common/sys/log.h"
 #include "common/sys/serve.h"
 #include "common/sys/state.h"
@@ -24,7 +24,7 @@ static struct ntp_server_config cfg = { .stratum = 15,
 static bool dump, refid_given, kernel_options, upstream_given;
 static enum up_source upstream = UP_AUTO;
 static struct upq_config upstream_cfg;
-static const char *keys_path = CKEYS_DEFAULT_PATH;
+static const char *keys_path = CKFILE_DEFAULT_PATH;
 
 /* What answer leaves past a reply's end for stamp (serve.h). */
 enum after_kind { AFTER_STAMP, AFTER_NOTHING, AFTER_SEAL };
@@ -94,7 +94,7 @@ static const struct nts_keys *server_keys(const struct timespec *rx)
 	if (when != rx->tv_sec) {
 		const char *why = "no current key";
 		when = rx->tv_sec;
-		ok = ckeys_refresh(keys_path, &ks, &why) >= 0 &&
+		ok = ckfile_refresh(keys_path, &ks, &why) >= 0 &&
 		     ckeys_current(&ks) != NULL;
 		if (!ok && strncmp(said, why, sizeof said - 1) != 0) {
 			log_error("NTS key file %s: %s; NTS requests get no "
@@ -206,8 +206,8 @@ static size_t answer(const uint8_t *req, size_t len,
 		uint8_t nonces[NTS_COOKIES_MAX * NTS_COOKIE_NONCE_LEN];
 		unsigned c = ntsntp_reply_cookies(&nr, len);
 		n = 0;
-		if (ckeys_random(nonces, c * NTS_COOKIE_NONCE_LEN) &&
-		    ckeys_random(a.nonce, sizeof a.nonce))
+		if (ckfile_random(nonces, c * NTS_COOKIE_NONCE_LEN) &&
+		    ckfile_random(a.nonce, sizeof a.nonce))
 			n = ntsntp_reply_build(reply, len, req, &nr,
 					       ckeys_current(ks), c2s, s2c,
 					       nonces, &a.seal);
@@ -452,7 +452,7 @@ int main(int argc, char **argv)
 			" --upstream=kernel)\n"
 			"      --dump               by hand: print the reply decoded\n"
 			"      --nts-keys=FILE      NTS cookie keys (default\n"
-			"                           " CKEYS_DEFAULT_PATH ")\n",
+			"                           " CKFILE_DEFAULT_PATH ")\n",
 		.take = take,
 		.done = options_done,
 		.datagram = true,

@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../common/proto/cookiekeys.h"
+#include "../../common/sys/cookiekeyfile.h"
 #include "../../common/proto/kerecords.h"
 #include "../../common/proto/ntscookie.h"
 
@@ -149,7 +149,7 @@ static void check_cookies(const uint8_t *msg, size_t len, const uint8_t *c2s,
 {
 	struct nts_keys ks;
 	const char *why;
-	if (ckeys_load(keys_file, &ks, &why) < 0) {
+	if (ckfile_load(keys_file, &ks, &why) < 0) {
 		printf("keys: %s\n", why);
 		return;
 	}

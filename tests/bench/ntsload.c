@@ -30,7 +30,7 @@
 #include <nettle/siv-cmac.h>
 
 #include "../../common/proto/bytes.h"
-#include "../../common/proto/cookiekeys.h"
+#include "../../common/sys/cookiekeyfile.h"
 #include "../../common/proto/ntsntp.h"
 #include "udpclient.h"
 
@@ -135,7 +135,7 @@ static size_t build(uint8_t *p, uint32_t seq, unsigned ph)
 	put16(p + pos + 4, NTS_NONCE_LEN);
 	put16(p + pos + 6, NTS_TAG_LEN);
 	uint8_t *nonce = p + pos + 8;
-	ckeys_random(nonce, NTS_NONCE_LEN);
+	ckfile_random(nonce, NTS_NONCE_LEN);
 	siv_cmac_aes128_encrypt_message(&c2s_ctx, NTS_NONCE_LEN, nonce, auth, p,
 					NTS_TAG_LEN, nonce + NTS_NONCE_LEN, NULL);
 	return auth + 8 + NTS_NONCE_LEN + NTS_TAG_LEN;
@@ -231,7 +231,7 @@ int main(int argc, char **argv)
 			want = (int)pool_n;
 		bool dry = want == 0 && outstanding == 0;
 		uint8_t uids[MAXW * UID_LEN];
-		ckeys_random(uids, (size_t)want * UID_LEN);
+		ckfile_random(uids, (size_t)want * UID_LEN);
 		for (int i = 0; i < want; i++) {
 			int k = seq % SLOTS;
 			/* cookies held and awaited once this one is spent */

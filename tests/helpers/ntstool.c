@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/cookiekeys.h"
+#include "sys/cookiekeyfile.h"
 #include "proto/ntscookie.h"
 
 static int fail(const char *what, const char *why)
@@ -34,13 +34,13 @@ int main(int argc, char **argv)
 	struct nts_keys ks;
 	const char *why = "";
 	if (argc == 4 && !strcmp(argv[1], "update")) {
-		if (ckeys_update(argv[2], atof(argv[3]), INT64_MAX, &ks,
+		if (ckfile_update(argv[2], atof(argv[3]), INT64_MAX, &ks,
 				   &why) != 0)
 			return fail(argv[2], why);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "ids")) {
-		if (ckeys_load(argv[2], &ks, &why) != 0)
+		if (ckfile_load(argv[2], &ks, &why) != 0)
 			return fail(argv[2], why);
 		for (int i = 0; i < CKEYS_SLOTS; i++)
 			printf("%08x\n", ks.slot[i].id);
@@ -52,9 +52,9 @@ int main(int argc, char **argv)
 		if (!unhex(argv[3], c2s, sizeof c2s) ||
 		    !unhex(argv[4], s2c, sizeof s2c))
 			return fail("cookie", "keys: 64 hex digits each");
-		if (ckeys_load(argv[2], &ks, &why) != 0)
+		if (ckfile_load(argv[2], &ks, &why) != 0)
 			return fail(argv[2], why);
-		if (!ckeys_random(nonce, sizeof nonce))
+		if (!ckfile_random(nonce, sizeof nonce))
 			return fail("cookie", "getrandom");
 		ntscookie_seal(ckeys_current(&ks), nonce, c2s, s2c, ck);
 		for (size_t i = 0; i < sizeof ck; i++)

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "proto/cookiekeys.h"
+#include "sys/cookiekeyfile.h"
 
 static char dir[] = "/tmp/test_cookiekeys.XXXXXX";
 static char path[256];
@@ -96,27 +96,27 @@ static void test_load(void)
 	const char *why = NULL;
 
 	unlink(path);
-	CHECK(ckeys_load(path, &got, &why) == -1, "missing");
+	CHECK(ckfile_load(path, &got, &why) == -1, "missing");
 	CHECK_STR(why, "missing", "missing file");
 
 	ckeys_encode(&ks, buf);
 	write_file(buf, sizeof buf, 0600);
-	CHECK(ckeys_load(path, &got, &why) == 0, "loads: %s", why);
+	CHECK(ckfile_load(path, &got, &why) == 0, "loads: %s", why);
 	CHECK(keys_equal(&ks, &got), "loaded keys");
 
 	write_file(buf, sizeof buf, 0640);
-	CHECK(ckeys_load(path, &got, &why) == 0, "mode 0640 loads: %s", why);
+	CHECK(ckfile_load(path, &got, &why) == 0, "mode 0640 loads: %s", why);
 	write_file(buf, sizeof buf, 0644);
-	CHECK(ckeys_load(path, &got, &why) == -1, "mode 0644 refused");
+	CHECK(ckfile_load(path, &got, &why) == -1, "mode 0644 refused");
 	CHECK(strstr(why, "others") != NULL, "mode 0644: %s", why);
 	write_file(buf, sizeof buf, 0660);
-	CHECK(ckeys_load(path, &got, &why) == -1, "mode 0660 refused");
+	CHECK(ckfile_load(path, &got, &why) == -1, "mode 0660 refused");
 	CHECK(strstr(why, "group") != NULL, "mode 0660: %s", why);
 	write_file(buf, sizeof buf, 0600);
 	char link[sizeof path + 8];
 	snprintf(link, sizeof link, "%s.link", path);
 	CHECK(symlink(path, link) == 0, "symlink");
-	CHECK(ckeys_load(link, &got, &why) == -1, "a symlink refused");
+	CHECK(ckfile_load(link, &got, &why) == -1, "a symlink refused");
 	CHECK(strstr(why, "symbolic link") != NULL, "symlink: %s", why);
 	unlink(link);
 
@@ -124,12 +124,12 @@ static void test_load(void)
 	memcpy(longer, buf, sizeof buf);
 	memset(longer + sizeof buf, 0, 8);
 	write_file(longer, sizeof longer, 0600);
-	CHECK(ckeys_load(path, &got, &why) == -1, "trailing bytes refused");
+	CHECK(ckfile_load(path, &got, &why) == -1, "trailing bytes refused");
 
 	write_file(buf, 0, 0600);
-	CHECK(ckeys_load(path, &got, &why) == -1, "empty file refused");
+	CHECK(ckfile_load(path, &got, &why) == -1, "empty file refused");
 	unlink(path);
-	CHECK(ckeys_load(dir, &got, &why) == -1, "a directory refused");
+	CHECK(ckfile_load(dir, &got, &why) == -1, "a directory refused");
 }
 
 static void test_due(void)
@@ -149,30 +149,30 @@ static void test_due(void)
 static void test_access(void)
 {
 	const mode_t f = S_IFREG;
-	CHECK(ckeys_access_why(f | 0600, true, false, false) == NULL,
+	CHECK(ckfile_access_why(f | 0600, true, false, false) == NULL,
 	      "0600, mine");
-	CHECK(ckeys_access_why(f | 0640, true, false, false) == NULL,
+	CHECK(ckfile_access_why(f | 0640, true, false, false) == NULL,
 	      "0640, mine");
-	CHECK(ckeys_access_why(f | 0640, false, true, false) == NULL,
+	CHECK(ckfile_access_why(f | 0640, false, true, false) == NULL,
 	      "0640, my group");
-	CHECK(ckeys_access_why(f | 0400, true, false, false) == NULL,
+	CHECK(ckfile_access_why(f | 0400, true, false, false) == NULL,
 	      "0400, mine");
-	CHECK(ckeys_access_why(f | 0440, false, true, false) == NULL,
+	CHECK(ckfile_access_why(f | 0440, false, true, false) == NULL,
 	      "0440, my group");
-	CHECK(ckeys_access_why(f | 0640, false, false, false) != NULL,
+	CHECK(ckfile_access_why(f | 0640, false, false, false) != NULL,
 	      "0640, not mine nor my group");
-	CHECK(ckeys_access_why(f | 0600, false, true, false) != NULL,
+	CHECK(ckfile_access_why(f | 0600, false, true, false) != NULL,
 	      "0600, my group only");
-	CHECK(ckeys_access_why(f | 0600, false, false, true) == NULL,
+	CHECK(ckfile_access_why(f | 0600, false, false, true) == NULL,
 	      "root reads any owner's");
 	static const mode_t bad[] = { 0660, 0644, 0604, 0602, 0620, 0601 };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		CHECK(ckeys_access_why(f | bad[i], true, true, false) != NULL,
+		CHECK(ckfile_access_why(f | bad[i], true, true, false) != NULL,
 		      "mode %04o refused", (unsigned)bad[i]);
-		CHECK(ckeys_access_why(f | bad[i], true, true, true) != NULL,
+		CHECK(ckfile_access_why(f | bad[i], true, true, true) != NULL,
 		      "mode %04o refused to root too", (unsigned)bad[i]);
 	}
-	CHECK(ckeys_access_why(S_IFDIR | 0700, true, false, false) != NULL,
+	CHECK(ckfile_access_why(S_IFDIR | 0700, true, false, false) != NULL,
 	      "a directory");
 }
 
@@ -185,7 +185,7 @@ static void test_lock_held(void)
 	char c = 0;
 
 	unlink(path);
-	CHECK(ckeys_update(path, 3600, INT64_MAX, &a, &why) == 0,
+	CHECK(ckfile_update(path, 3600, INT64_MAX, &a, &why) == 0,
 	      "created: %s", why);
 	if (pipe(go) != 0 || pipe(ready) != 0)
 		abort();
@@ -203,9 +203,9 @@ static void test_lock_held(void)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int64_t by = (int64_t)t0.tv_sec * 1000 + t0.tv_nsec / 1000000 + 200;
-	CHECK(ckeys_update(path, 3600, by, &b, &why) == 0,
+	CHECK(ckfile_update(path, 3600, by, &b, &why) == 0,
 	      "not due: no lock needed (%s)", why);
-	CHECK(ckeys_update(path, 0, by, &b, &why) == 1,
+	CHECK(ckfile_update(path, 0, by, &b, &why) == 1,
 	      "due, lock held: the keys as read");
 	CHECK(keys_equal(&a, &b), "the keys as read, unrotated");
 	CHECK(strstr(why, "lock") != NULL, "why: %s", why);
@@ -213,7 +213,7 @@ static void test_lock_held(void)
 	/* Returned at all: it did not wait for the child, which waits for us. */
 	CHECK(t1.tv_sec - t0.tv_sec < 60, "bounded");
 	unlink(path);
-	CHECK(ckeys_update(path, 3600, by, &b, &why) == -1,
+	CHECK(ckfile_update(path, 3600, by, &b, &why) == -1,
 	      "missing, lock held: refused");
 	CHECK(ckeys_current(&b) == NULL, "no keys");
 
@@ -226,7 +226,7 @@ static void test_lock_held(void)
 	close(go[1]);
 	close(ready[0]);
 	close(ready[1]);
-	CHECK(ckeys_update(path, 3600, INT64_MAX, &b, &why) == 0,
+	CHECK(ckfile_update(path, 3600, INT64_MAX, &b, &why) == 0,
 	      "lock free: created: %s", why);
 	unlink(path);
 }
@@ -238,7 +238,7 @@ static void test_update(void)
 	struct stat st;
 
 	unlink(path);
-	CHECK(ckeys_update(path, 3600, INT64_MAX, &a, &why) == 0, "created: %s", why);
+	CHECK(ckfile_update(path, 3600, INT64_MAX, &a, &why) == 0, "created: %s", why);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640,
 	      "created with mode 0640");
 	CHECK(st.st_size == CKEYS_FILE_LEN, "file length");
@@ -249,10 +249,10 @@ static void test_update(void)
 			      "keys %d and %d differ", i, j);
 	CHECK(a.slot[0].id == a.slot[1].id + 1, "next id = current + 1");
 
-	CHECK(ckeys_update(path, 3600, INT64_MAX, &b, &why) == 0, "not due: %s", why);
+	CHECK(ckfile_update(path, 3600, INT64_MAX, &b, &why) == 0, "not due: %s", why);
 	CHECK(keys_equal(&a, &b), "not due: unchanged");
 
-	CHECK(ckeys_update(path, 0, INT64_MAX, &c, &why) == 0, "rotated: %s", why);
+	CHECK(ckfile_update(path, 0, INT64_MAX, &c, &why) == 0, "rotated: %s", why);
 	CHECK(!memcmp(&c.slot[1], &a.slot[0], sizeof c.slot[1]),
 	      "next became current");
 	CHECK(!memcmp(&c.slot[3], &a.slot[2], sizeof c.slot[3]),
@@ -263,16 +263,16 @@ static void test_update(void)
 	      "new next key drawn");
 
 	/* refresh: unchanged costs nothing; a replaced file is read again. */
-	CHECK(ckeys_refresh(path, &c, &why) == 0, "refresh: unchanged");
-	CHECK(ckeys_update(path, 0, INT64_MAX, &b, &why) == 0, "rotated again");
-	CHECK(ckeys_refresh(path, &c, &why) == 1, "refresh: reloaded");
+	CHECK(ckfile_refresh(path, &c, &why) == 0, "refresh: unchanged");
+	CHECK(ckfile_update(path, 0, INT64_MAX, &b, &why) == 0, "rotated again");
+	CHECK(ckfile_refresh(path, &c, &why) == 1, "refresh: reloaded");
 	CHECK(keys_equal(&b, &c), "refresh: the new keys");
 
 	/* A corrupt file is refused, not overwritten. */
 	write_file((const uint8_t *)"garbage", 7, 0600);
-	CHECK(ckeys_update(path, 0, INT64_MAX, &b, &why) == -1, "corrupt refused");
+	CHECK(ckfile_update(path, 0, INT64_MAX, &b, &why) == -1, "corrupt refused");
 	CHECK(stat(path, &st) == 0 && st.st_size == 7, "corrupt file kept");
-	CHECK(ckeys_refresh(path, &c, &why) == -1, "refresh: corrupt");
+	CHECK(ckfile_refresh(path, &c, &why) == -1, "refresh: corrupt");
 	CHECK(ckeys_current(&c) == NULL, "refresh failed: no key left");
 	unlink(path);
 }
@@ -280,7 +280,7 @@ static void test_update(void)
 static void test_random(void)
 {
 	uint8_t a[700], b[700];
-	CHECK(ckeys_random(a, sizeof a) && ckeys_random(b, sizeof b),
+	CHECK(ckfile_random(a, sizeof a) && ckfile_random(b, sizeof b),
 	      "random");
 	CHECK(memcmp(a, b, sizeof a) != 0, "two draws differ");
 	CHECK(memcmp(a, a + 350, 350) != 0, "across a pool refill");
