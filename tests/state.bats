@@ -36,6 +36,15 @@ answered() {
 	assert_success
 	assert_output --regexp '^len=48 .*stratum=([0-9]|1[0-5]) '
 }
+# A reply from PROG (sntp-udp or daytime-udp) on $port.
+answered_by() {
+	if [ "$1" = sntp-udp ]; then
+		answered
+	else
+		run udp_line "$port"
+		assert_output --regexp $'\r$'
+	fi
+}
 kod() {
 	run ntp "$port" --timeout 2 "$@"
 	assert_success
@@ -261,12 +270,7 @@ logged() {
 			-l "127.0.0.1:$port" "$BIN/$prog" --state-dir="$dir" --idle-timeout=1
 		pid=$(last_pid)
 		wait_listening "$port"
-		if [ "$prog" = sntp-udp ]; then
-			answered
-		else
-			run udp_line "$port"
-			assert_output --regexp $'\r$'
-		fi
+		answered_by "$prog"
 		exits_0 "$pid"
 		[ "$(logged)" = "$prog: state file $dir/$prog.state: cannot make it: No space left on device; serving without state" ] ||
 			fail "not the one warning: $(cat "$BATS_TEST_TMPDIR/bg.log")"
@@ -321,12 +325,7 @@ PY
 	: >"$BATS_TEST_TMPDIR/bg.log"
 	activate "$port" --datagram -- "$BIN/$prog" --state-dir="$dir" --idle-timeout=1
 	pid=$(last_pid)
-	if [ "$prog" = sntp-udp ]; then
-		answered
-	else
-		run udp_line "$port"
-		assert_output --regexp $'\r$'
-	fi
+	answered_by "$prog"
 	exits_0 "$pid"
 	grep -q "$prog.state: wrong size; replacing it with fresh state" "$BATS_TEST_TMPDIR/bg.log" ||
 		fail "$(cat "$BATS_TEST_TMPDIR/bg.log")"

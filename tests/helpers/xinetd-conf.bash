@@ -35,6 +35,20 @@ xinetd_users() {
 	done
 }
 
+# xinetd_install DIR: a directory nobody can read, sockclock installed
+# under it (PREFIX=DIR, the xinetd files in DIR/installed, the cron file
+# in DIR/cron.d) with its users in DIR/root/etc (xinetd_users) and the
+# directories of its tmpfiles.d file under DIR/root.
+xinetd_install() {
+	local d=$1
+	chmod 755 "$d"
+	xinetd_users "$d"
+	make -s -C "$TOP" install PREFIX="$d" XINETDDIR="$d/installed" CRONDIR="$d/cron.d" \
+		INSTALL_BIN="$BIN" SYSUSERS="systemd-sysusers --root=$d/root" >"$d/install.log" 2>&1 ||
+		{ cat "$d/install.log" >&2; return 1; }
+	systemd-tmpfiles --root="$d/root" --create "$d/lib/tmpfiles.d/sockclock.conf"
+}
+
 # xinetd_id DIR u|g NAME: the UID or GID of NAME in DIR/root/etc.
 xinetd_id() {
 	local f=passwd

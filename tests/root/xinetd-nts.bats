@@ -20,12 +20,7 @@ setup_file() {
 	ntske_setup_file
 	# Readable by nobody, unlike the bats temporary directories.
 	X=$(mktemp -d /tmp/sockclock-xinetd-nts.XXXXXX)
-	chmod 755 "$X"
-	xinetd_users "$X"
-	make -s -C "$TOP" install PREFIX="$X" XINETDDIR="$X/installed" CRONDIR="$X/cron.d" INSTALL_BIN="$BIN" \
-		SYSUSERS="systemd-sysusers --root=$X/root" >"$X/install.log" 2>&1 ||
-		{ cat "$X/install.log" >&2; return 1; }
-	systemd-tmpfiles --root="$X/root" --create "$X/lib/tmpfiles.d/sockclock.conf"
+	xinetd_install "$X"
 	KE_PORT=$(free_port tcp) NTP_PORT=$(free_port udp) PROBE_PORT=$(free_port tcp)
 	# The certificate's key: nts-ke-tcp's user's alone (README).
 	install -o "$(xinetd_id "$X" u sockclock-ntske)" -m 400 "$BATS_FILE_TMPDIR/srv.key" "$X/nts-ke.key"

@@ -17,12 +17,7 @@ setup_file() {
 	[ "$(id -u)" = 0 ] || return 0
 	# Readable by nobody, unlike the bats temporary directories.
 	X=$(mktemp -d /tmp/sockclock-xinetd.XXXXXX)
-	chmod 755 "$X"
-	xinetd_users "$X"
-	make -s -C "$TOP" install PREFIX="$X" XINETDDIR="$X/installed" CRONDIR="$X/cron.d" INSTALL_BIN="$BIN" \
-		SYSUSERS="systemd-sysusers --root=$X/root" >"$X/install.log" 2>&1 ||
-		{ cat "$X/install.log" >&2; return 1; }
-	systemd-tmpfiles --root="$X/root" --create "$X/lib/tmpfiles.d/sockclock.conf"
+	xinetd_install "$X"
 	TCP_PORT=$(free_port tcp) UDP_PORT=$(free_port udp) NTP_PORT=$(free_port udp)
 	BUILTIN_PORT=$(free_port tcp)
 	mkdir "$X/xinetd.d"
