@@ -250,3 +250,53 @@ EOF"
 	assert_line "good-sha1-v4 in=72 out=48 mac=none version=4"
 	assert_line "unknown-id in=72 out=48 mac=none version=4"
 }
+
+@test "rate limit: a MAC'd request over the limit gets silence, a plain one its RATE kiss-o'-death" {
+	write_keys
+	serve_keys --rate-limit=1 --rate-burst=1
+	# The burst's one token goes to the first MAC'd request; the next
+	# ones, well within a second, are over.
+	# The markers come from 127.0.0.2, a source of their own.
+	probe --marker-from 127.0.0.2 good-sha1-v4
+	assert_output "good-sha1-v4 in=72 out=72 mac=ok version=4"
+	probe --marker-from 127.0.0.2 good-sha1-v4
+	assert_output "good-sha1-v4 in=72 out=0"
+	# Over the limit: that request (silence) and the second marker (a
+	# plain one: its RATE kiss-o'-death).
+	read_stats
+	stat_is rate-limited 2
+	stat_is kiss-o-death-sent 1
+}
+
+@test "chronyd xleave with a key: interleaved MAC'd replies" {
+	write_keys
+	serve_keys
+	local d="$BATS_TEST_TMPDIR/chrony"
+	mkdir -m 755 "$d"
+	cat >"$d/conf" <<-EOF
+		server 127.0.0.1 port $port key 6 xleave minpoll 1 maxpoll 1
+		keyfile $keys
+		logdir $d
+		log measurements
+		cmdport 0
+		pidfile $d/chronyd.pid
+	EOF
+	chronyd -x -d -u "$(id -un)" -f "$d/conf" >"$d/out" 2>&1 &
+	chrony=$!
+	SERVER_PIDS+=("$chrony")
+	# Samples every 2 s: 2 basic, then interleaved; stop at 2
+	# interleaved (about 8 s), at most 30 s.
+	local i n=0
+	for i in $(seq 150); do
+		n=$(cat "$d/measurements.log" 2>/dev/null |
+			grep -Ec '^[0-9].* [0-9]I [A-Z] [A-Z]$') || true
+		[ "$n" -ge 2 ] && break
+		sleep 0.2
+	done
+	grep '^[0-9]' "$d/measurements.log" | sed 's/^/# /' >&3
+	[ "$n" -ge 2 ] || fail "$n interleaved samples: $(cat "$d/measurements.log" "$d/out")"
+	grep -q "MAC'd interleaved request answered" "$BATS_TEST_TMPDIR/bg.log" ||
+		fail "$(cat "$BATS_TEST_TMPDIR/bg.log")"
+	read_stats
+	grep -Eqx 'interleaved-answered: [1-9][0-9]*' <<<"$stats" || fail "$stats"
+}

@@ -3,9 +3,12 @@ print what each got, one line a class:
 
     NAME in=BYTES out=BYTES [mac=ok|bad version=V]
 
-Usage: symkey_probe.py PORT [--mac-marker] [CLASS...]  (default: every
-class; --mac-marker: the request after each probe is a SHA1 MAC'd one,
-for a server under --require-keys)
+Usage: symkey_probe.py PORT [--mac-marker] [--marker-from ADDR] [CLASS...]
+(default: every class; --mac-marker: the request after each probe is a
+SHA1 MAC'd one, for a server under --require-keys; --marker-from: it is
+sent from another socket bound to ADDR, another source for the rate
+limit: the server reads its one socket's queue in order, and loopback
+delivers at once, so a reply to the probe is queued before the marker's)
 
 The keys, which the test writes into the server's key file:
     1 MD5 md5secret / 2 SHA1 sha1secret / 3 SHA256 sha256secret
@@ -93,6 +96,13 @@ def main():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect(("127.0.0.1", port))
     s.settimeout(10)
+    m = s
+    if want[:1] == ["--marker-from"]:
+        m = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        m.bind((want[1], 0))
+        m.connect(("127.0.0.1", port))
+        m.settimeout(10)
+        want = want[2:]
     for name, pkt in classes().items():
         if want and name not in want:
             continue
@@ -100,11 +110,11 @@ def main():
         if mac_marker:
             plain += mac(2, plain, 20)
         s.send(pkt)
-        s.send(plain)
+        m.send(plain)
         got = None
         while True:
             try:
-                r = s.recv(2048)
+                r = m.recv(2048)
             except socket.timeout:
                 print("%s in=%d no answer to the plain request" % (name, len(pkt)))
                 sys.exit(1)
@@ -112,6 +122,15 @@ def main():
                 break
             if r[24:32] == pkt[40:48]:
                 got = r
+        if m is not s:
+            s.setblocking(False)
+            try:
+                r = s.recv(2048)
+                if r[24:32] == pkt[40:48]:
+                    got = r
+            except BlockingIOError:
+                pass
+            s.settimeout(10)
         if got is None:
             print("%s in=%d out=0" % (name, len(pkt)))
             continue
