@@ -191,6 +191,15 @@ static int by_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+void skey_clear(struct skey_set *set)
+{
+	size_t n = set->n <= SKEY_MAX ? set->n : SKEY_MAX;
+	explicit_bzero(set->k, n * sizeof set->k[0]);
+	set->n = 0;
+	set->file_dev = set->file_ino = 0;
+	set->file_mtime_ns = set->file_size = 0;
+}
+
 bool skey_parse(const char *text, size_t len, struct skey_set *set,
 		char *why, size_t why_cap)
 {
@@ -198,7 +207,7 @@ bool skey_parse(const char *text, size_t len, struct skey_set *set,
 	unsigned line = 0;
 	struct skey k;
 
-	explicit_bzero(set, sizeof *set);
+	skey_clear(set);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
@@ -222,14 +231,14 @@ bool skey_parse(const char *text, size_t len, struct skey_set *set,
 	for (size_t i = 1; i < set->n; i++)
 		if (set->k[i].id == set->k[i - 1].id) {
 			snprintf(why, why_cap, "key %u given twice", set->k[i].id);
-			explicit_bzero(set, sizeof *set);
+			skey_clear(set);
 			return false;
 		}
 	return true;
 bad:
 	snprintf(why, why_cap, "line %u: %s", line, w);
 	explicit_bzero(&k, sizeof k);
-	explicit_bzero(set, sizeof *set);
+	skey_clear(set);
 	return false;
 }
 

@@ -53,9 +53,14 @@ struct skey_set {
 };
 
 /* Parse the key file's text (len bytes): true with *set, or false with
- * *set empty and why (e.g. "line 3: AES128 key of 15 bytes, want 16"). */
+ * *set empty and why (e.g. "line 3: AES128 key of 15 bytes, want 16").
+ * *set: all zeros or from an earlier parse (only its keys are wiped:
+ * the whole set is 137 KiB a process would fault in for nothing). */
 bool skey_parse(const char *text, size_t len, struct skey_set *set,
 		char *why, size_t why_cap);
+
+/* Wipe the keys of *set and empty it. */
+void skey_clear(struct skey_set *set);
 
 const struct skey *skey_find(const struct skey_set *set, uint32_t id);
 size_t skey_digest_len(enum skey_type t);

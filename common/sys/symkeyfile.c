@@ -39,7 +39,7 @@ int skfile_load(const char *path, struct skey_set *set, char *why,
 	size_t len = 0;
 	int rc = -1;
 
-	explicit_bzero(set, sizeof *set);
+	skey_clear(set);
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(why, why_cap, "%s", errno == ENOENT ? "missing" :
