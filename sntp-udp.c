@@ -1,5 +1,6 @@
 /* sntp-udp: an SNTPv4 server (RFC 4330, RFC 5905 §8-9) over UDP, with
- * NTS (RFC 8915 §5) for requests that carry an NTS cookie. */
+ * NTS (RFC 8915 §5) for requests that carry an NTS cookie and, with
+ * --keys, symmetric keys (RFC 5905 §9.2, RFC 8573) for those with a MAC. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "common/proto/ntscookie.h"
 #include "common/proto/ntsntp.h"
 #include "common/proto/srcaddr.h"
+#include "common/proto/symkey.h"
 #include "common/proto/upstream.h"
 #include "common/proto/xleave.h"
 #include "common/sys/clock.h"
@@ -17,6 +19,7 @@
 #include "common/sys/log.h"
 #include "common/sys/serve.h"
 #include "common/sys/state.h"
+#include "common/sys/symkeyfile.h"
 #include "common/sys/upstreamquery.h"
 
 static struct ntp_server_config cfg = { .stratum = 15,
@@ -25,9 +28,13 @@ static bool dump, refid_given, kernel_options, upstream_given;
 static enum up_source upstream = UP_AUTO;
 static struct upq_config upstream_cfg;
 static const char *keys_path = CKFILE_DEFAULT_PATH;
+/* --keys: the symmetric key file (NULL: MACs are not looked at, as
+ * before); --require-keys: every request must be authenticated. */
+static const char *symkeys_path;
+static bool require_keys;
 
 /* What answer leaves past a reply's end for stamp (serve.h). */
-enum after_kind { AFTER_STAMP, AFTER_NOTHING, AFTER_SEAL };
+enum after_kind { AFTER_STAMP, AFTER_NOTHING, AFTER_SEAL, AFTER_MAC };
 struct after {
 	uint8_t kind;
 	uint8_t nonce[NTS_NONCE_LEN];
@@ -36,6 +43,17 @@ struct after {
 };
 _Static_assert(SERVE_REPLY_MAX >= SERVE_REQUEST_MAX + sizeof(struct after),
 	       "room for the seal past the longest reply");
+/* AFTER_MAC: the key, a copy (the file may be read again before the
+ * batch is sent), past struct after; the MAC goes over the header once
+ * its transmit time is written. */
+struct after_mac {
+	struct skey key;
+	uint8_t digest_len;
+};
+#define MAC_REPLY_MAX (NTP_HEADER_LEN + 4 + SKEY_DIGEST_MAX)
+_Static_assert(SERVE_REPLY_MAX >= MAC_REPLY_MAX + sizeof(struct after) +
+					  sizeof(struct after_mac),
+	       "room for the key past a MAC'd reply");
 
 /* The daemon's word (upstream.h), when there is one to take: with
  * chrony, its view (or the alarm condition when it has none). */
@@ -107,6 +125,36 @@ static const struct nts_keys *server_keys(const struct timespec *rx)
 	return ok ? &ks : NULL;
 }
 
+/* The symmetric keys (--keys), looked at again (one stat) at most once a
+ * second of request time and read again when the file changed; NULL
+ * while the file cannot be used (said once for each new reason): then
+ * every request with a MAC gets silence, plain ones are answered. */
+static const struct skey_set *server_symkeys(const struct timespec *rx)
+{
+	static struct skey_set set;
+	static time_t when = -1;
+	static bool ok;
+	static char said[160];
+
+	if (when != rx->tv_sec) {
+		char why[160] = "";
+		when = rx->tv_sec;
+		int r = skfile_refresh(symkeys_path, &set, why, sizeof why);
+		ok = r >= 0;
+		if (!ok && strcmp(said, why) != 0) {
+			log_error("key file %s: %s; requests with a MAC get no "
+				  "answer", symkeys_path, why);
+			snprintf(said, sizeof said, "%s", why);
+		} else if (ok) {
+			if (r == 1 && log_is_verbose())
+				log_msg(LOG_INFO, NULL, "key file %s: %zu keys",
+					symkeys_path, set.n);
+			said[0] = 0;
+		}
+	}
+	return ok ? &set : NULL;
+}
+
 /* The fields of a request the handler saw in full; a longer one is
  * plain or nothing. */
 static enum nts_kind nts_kind_of(const uint8_t *req, size_t len,
@@ -128,8 +176,44 @@ static enum ntp_verdict verdict(const uint8_t *req, size_t len,
 /* --stats names of the verdicts NTP_DROP_LENGTH onwards, in order. */
 static const char *const drop_rules[] = { "length", "version", "mode",
 					  "source", "nts-malformed", "nts-no-keys",
-					  NULL };
-enum { RULE_NTS_MALFORMED = NTP_DROP_SOURCE, RULE_NTS_NO_KEYS };
+					  "mac-malformed", "mac-no-keys",
+					  "mac-unknown-key", "mac-bad",
+					  "mac-required", NULL };
+enum { RULE_NTS_MALFORMED = NTP_DROP_SOURCE, RULE_NTS_NO_KEYS,
+       RULE_MAC_MALFORMED, RULE_MAC_NO_KEYS, RULE_MAC_UNKNOWN_KEY,
+       RULE_MAC_BAD, RULE_MAC_REQUIRED };
+
+/* A request's MAC under --keys (NULL: not looked at, or none): its key
+ * when it verifies; else why it gets silence (a drop rule). NTS wins:
+ * only a request without NTS fields is asked. Only what the handler saw
+ * is looked at: a longer request is taken as without a MAC. */
+static int mac_check(const uint8_t *req, size_t len, const struct timespec *rx,
+		     const struct skey **key, struct skey_mac *m)
+{
+	*key = NULL;
+	if (!symkeys_path || len > SERVE_REQUEST_MAX)
+		return require_keys ? RULE_MAC_REQUIRED : -1;
+	switch (skey_locate(req, len, m)) {
+	case SKEY_NONE:
+		return require_keys ? RULE_MAC_REQUIRED : -1;
+	case SKEY_MALFORMED:
+		return RULE_MAC_MALFORMED;
+	case SKEY_FOUND:
+		break;
+	}
+	const struct skey_set *set = server_symkeys(rx);
+	if (!set)
+		return RULE_MAC_NO_KEYS;
+	switch (skey_verify(set, req, m, key)) {
+	case SKEY_OK:
+		return -1;
+	case SKEY_UNKNOWN_KEY:
+		return RULE_MAC_UNKNOWN_KEY;
+	default:
+		*key = NULL;
+		return RULE_MAC_BAD;
+	}
+}
 
 static size_t answer(const uint8_t *req, size_t len,
 		     const struct sockaddr *peer, const struct timespec *rx,
@@ -148,6 +232,18 @@ static size_t answer(const uint8_t *req, size_t len,
 		log_request(peer, "dropped: malformed NTS extension fields");
 		state_count(SFMT_DROP_RULE + RULE_NTS_MALFORMED, 1);
 		return 0;
+	}
+	/* A MAC (--keys), when there is no NTS: it verifies, or silence,
+	 * as chrony (no crypto-NAK: it would need no key to forge). */
+	const struct skey *mac_key = NULL;
+	struct skey_mac mac;
+	if (k == NTS_PLAIN) {
+		int rule = mac_check(req, len, rx, &mac_key, &mac);
+		if (rule >= 0) {
+			log_request(peer, "dropped: %s", drop_rules[rule]);
+			state_count(SFMT_DROP_RULE + rule, 1);
+			return 0;
+		}
 	}
 	struct ntp_packet q, r;
 	ntp_decode(req, &q);
@@ -219,11 +315,20 @@ static size_t answer(const uint8_t *req, size_t len,
 		log_request(peer, "NTS request dropped: no reply could be made");
 		return 0;
 	}
+	if (mac_key) {
+		/* The reply's MAC as long as the request's: never longer. */
+		struct after_mac am = { .key = *mac_key,
+					.digest_len = (uint8_t)mac.digest_len };
+		a.kind = AFTER_MAC;
+		n = NTP_HEADER_LEN + 4 + mac.digest_len;
+		memcpy(reply + n + sizeof a, &am, sizeof am);
+		explicit_bzero(&am, sizeof am);
+	}
 	memcpy(reply + n, &a, sizeof a);
 	if (a.xmt)
 		state_count(SFMT_INTERLEAVED, 1);
-	log_request(peer, "NTPv%u mode %u %s%srequest answered", q.version,
-		    q.mode, authentic ? "NTS " : "",
+	log_request(peer, "NTPv%u mode %u %s%s%srequest answered", q.version,
+		    q.mode, authentic ? "NTS " : "", mac_key ? "MAC'd " : "",
 		    a.xmt ? "interleaved " : "");
 	return n;
 }
@@ -233,8 +338,17 @@ static size_t limited(const uint8_t *req, size_t len,
 		      const struct sockaddr *peer, uint8_t *reply)
 {
 	struct nts_request nr;
+	struct skey_mac m;
+	enum nts_kind k;
 	if (verdict(req, len, peer) != NTP_OK ||
-	    nts_kind_of(req, len, &nr) == NTS_MALFORMED)
+	    (k = nts_kind_of(req, len, &nr)) == NTS_MALFORMED)
+		return 0;
+	/* A MAC'd request (--keys) gets silence: an unauthenticated KoD is
+	 * ignored by its client, and a MAC'd one would cost the crypto the
+	 * limit is there to spare. --require-keys: none to the others. */
+	if (k == NTS_PLAIN && ((symkeys_path && len <= SERVE_REQUEST_MAX &&
+				skey_locate(req, len, &m) != SKEY_NONE) ||
+			       require_keys))
 		return 0;
 	struct ntp_packet q, r;
 	ntp_decode(req, &q);
@@ -265,6 +379,13 @@ static void stamp(uint8_t *reply, size_t len, const struct timespec *tx)
 	}
 	if (a.kind == AFTER_SEAL)
 		ntsntp_reply_seal(reply, &a.seal, a.nonce);
+	if (a.kind == AFTER_MAC) {
+		struct after_mac am;
+		memcpy(&am, reply + len + sizeof a, sizeof am);
+		skey_sign(&am.key, reply, NTP_HEADER_LEN, am.digest_len);
+		explicit_bzero(&am, sizeof am);
+		explicit_bzero(reply + len + sizeof a, sizeof am);
+	}
 	explicit_bzero(reply + len, sizeof a);
 	explicit_bzero(&a, sizeof a);
 }
@@ -313,7 +434,8 @@ static int by_hand(void)
 			  nts_kind_of(req, len, &nr) == NTS_MALFORMED ?
 				"dropped: malformed NTS extension fields" :
 				"dropped: NTS request with no usable key file "
-				"or malformed encrypted fields");
+				"or malformed encrypted fields, or a MAC "
+				"refused (--keys)");
 		return 1;
 	}
 	struct timespec tx;
@@ -332,7 +454,7 @@ static int by_hand(void)
 }
 
 enum { OPT_STRATUM = 300, OPT_ROOT_DELAY, OPT_REFID, OPT_ASSUME, OPT_DUMP,
-       OPT_NTS_KEYS, OPT_UPSTREAM };
+       OPT_NTS_KEYS, OPT_UPSTREAM, OPT_KEYS, OPT_REQUIRE_KEYS };
 
 static bool take(int opt, const char *arg, const char **why)
 {
@@ -386,6 +508,16 @@ static bool take(int opt, const char *arg, const char **why)
 		}
 		keys_path = arg;
 		return true;
+	case OPT_KEYS:
+		if (!*arg) {
+			*why = "--keys: a file name";
+			return false;
+		}
+		symkeys_path = arg;
+		return true;
+	case OPT_REQUIRE_KEYS:
+		require_keys = true;
+		return true;
 	}
 	return false;
 }
@@ -399,6 +531,10 @@ static bool options_done(const char **why)
 		upstream = UP_KERNEL;
 	if (upstream == UP_AUTO)
 		upq_config_chrony(&upstream_cfg, NULL, why);
+	if (require_keys && !symkeys_path) {
+		*why = "--require-keys: needs --keys=FILE";
+		return false;
+	}
 	if (cfg.stratum != 1)
 		return true;
 	if (!refid_given) {
@@ -426,6 +562,8 @@ int main(int argc, char **argv)
 		{ "dump", no_argument, NULL, OPT_DUMP },
 		{ "nts-keys", required_argument, NULL, OPT_NTS_KEYS },
 		{ "upstream", required_argument, NULL, OPT_UPSTREAM },
+		{ "keys", required_argument, NULL, OPT_KEYS },
+		{ "require-keys", no_argument, NULL, OPT_REQUIRE_KEYS },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct opt_program p = {
@@ -452,7 +590,13 @@ int main(int argc, char **argv)
 			" --upstream=kernel)\n"
 			"      --dump               by hand: print the reply decoded\n"
 			"      --nts-keys=FILE      NTS cookie keys (default\n"
-			"                           " CKFILE_DEFAULT_PATH ")\n",
+			"                           " CKFILE_DEFAULT_PATH ")\n"
+			"      --keys=FILE          symmetric keys (chrony/ntpd key"
+			" file): a request\n"
+			"                           with a MAC is answered MAC'd or"
+			" not at all\n"
+			"      --require-keys       answer only authenticated requests"
+			" (MAC or NTS)\n",
 		.take = take,
 		.done = options_done,
 		.datagram = true,

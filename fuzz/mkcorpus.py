@@ -253,6 +253,43 @@ def chronycmd_seeds():
     return s
 
 
+def symkeyfile_seeds():
+    return {
+        "chrony": b"# chronyc keygen\n1 SHA1 HEX:0123456789ABCDEF0123456789ABCDEF01234567\n"
+                  b"2 MD5 ASCII:secret\n3 secret\n! x\n; y\n% z\n"
+                  b"4 AES128 HEX:2b7e151628aed2a6abf7158809cf4f3c\n"
+                  b"5 AES256 0123456789abcdef0123456789abcdef\n"
+                  b"6 SHA256 k\n7 SHA384 k\n8 SHA512 k\n",
+        "ntpd": b"1 M md5key # comment\n2 SHA1 sha1key\n3 AES128CMAC 0123456789abcdef\r\n",
+        "bad-id": b"0 MD5 x\n",
+        "bad-type": b"1 SHA3-256 x\n",
+        "bad-hex": b"1 MD5 HEX:0g\n",
+        "dup": b"1 MD5 a\n1 MD5 b\n",
+    }
+
+
+def symkeymac_seeds():
+    """Requests MAC'd with the keys of fuzz/symkeymac.c."""
+    import hashlib
+    from_keys = {1: ("md5", b"md5key"), 2: ("sha1", b"sha1key"),
+                 3: ("sha256", b"k3"), 4: ("sha384", b"k4"), 5: ("sha512", b"k5")}
+    s = {}
+    for vn in (3, 4):
+        hdr = ntp(vn, 3)
+        for kid, (h, key) in from_keys.items():
+            d = hashlib.new(h, key + hdr).digest()
+            if vn == 4:
+                d = d[:20]
+            s[f"v{vn}-key{kid}"] = hdr + struct.pack("!I", kid) + d
+    hdr = ntp(4, 3)
+    field = ef(0x2005, bytes(12))
+    d = hashlib.sha1(b"sha1key" + hdr + field).digest()
+    s["after-field"] = hdr + field + struct.pack("!I", 2) + d
+    s["unknown-key"] = hdr + struct.pack("!I", 99) + bytes(16)
+    s["long-v4"] = hdr + struct.pack("!I", 3) + bytes(32)
+    return s
+
+
 for harness, seeds in [("ntp", request_seeds()),
                        ("chronycmd", chronycmd_seeds()),
                        ("ntsntp", ntsef_seeds()),
@@ -260,7 +297,9 @@ for harness, seeds in [("ntp", request_seeds()),
                        ("ratelimit", ratelimit_seeds()),
                        ("daytime", daytime_seeds()),
                        ("ntp_time", timestamp_seeds()),
-                       ("ntp_describe", describe_seeds())]:
+                       ("ntp_describe", describe_seeds()),
+                       ("symkeyfile", symkeyfile_seeds()),
+                       ("symkeymac", symkeymac_seeds())]:
     d = os.path.join(TOP, "corpus", harness)
     os.makedirs(d, exist_ok=True)
     for name, data in seeds.items():

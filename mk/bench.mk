@@ -7,9 +7,19 @@ BENCH_CFLAGS  := -O2 -Wall -Wextra -Werror
 BENCH_CLIENTS := execloop tcpload udpload udpref ntpacc udpfirst
 
 .PHONY: bench
-bench: all $(BENCH_CLIENTS:%=$(BENCH_DIR)/%) $(BENCH_DIR)/oneline $(BENCH_DIR)/keclient $(BENCH_DIR)/ntsload
+bench: all $(BENCH_CLIENTS:%=$(BENCH_DIR)/%) $(BENCH_DIR)/oneline $(BENCH_DIR)/keclient $(BENCH_DIR)/ntsload $(BENCH_DIR)/macload
 	@tests/bench/bench.sh $(CURDIR)/$(BENCH_DIR)
 	@tests/bench/ke-bench.sh $(CURDIR)/$(BENCH_DIR)
+	@tests/bench/mac-bench.sh $(CURDIR)/$(BENCH_DIR)
+
+# The symmetric-key rows alone (issue 23): sntp-udp --keys against
+# chronyd serving the same key file.
+.PHONY: bench-mac
+bench-mac: all $(BENCH_DIR)/macload
+	@tests/bench/mac-bench.sh $(CURDIR)/$(BENCH_DIR)
+$(BENCH_DIR)/macload: tests/bench/macload.c tests/bench/udpclient.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -std=gnu11 -D_GNU_SOURCE -o $@ $< -lnettle
 
 # The NTS-KE rows alone.
 .PHONY: bench-ke

@@ -14,7 +14,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 1
-FUZZ_HARNESSES := ntp chronycmd daytime ntp_time ntp_describe ratelimit kerecords ntsntp ntscookie statefmt
+FUZZ_HARNESSES := ntp chronycmd daytime ntp_time ntp_describe ratelimit kerecords ntsntp ntscookie statefmt symkeyfile symkeymac
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
