@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/proto/kerecords.h"
@@ -25,8 +26,10 @@ static struct kerec_server negotiated;
  * exchange holds it for one write and fsync). */
 #define ROTATE_LOCK_WAIT_S 30
 
-/* The keys for this exchange: rotated when due, read again otherwise so
- * a rotation by another process is seen. The directory's lock is waited
+/* The keys for this exchange: rotated when due, read again when the file
+ * changed so a rotation by another process is seen (one stat per
+ * exchange when nothing changed: a listening process lives long, and
+ * must not read the file for every exchange). The directory's lock is waited
  * for at most half the time the connection has left (the rest is for
  * the answer). Once a wait has run out, later exchanges only try the
  * lock, never wait, until it is had again: in listening mode a held lock
@@ -36,6 +39,10 @@ static int current_keys(struct nts_keys *ks, int64_t deadline,
 			const struct sockaddr *peer, const char **why)
 {
 	static bool lock_busy;
+	if (ks->file_ino != 0 && !lock_busy &&
+	    ckfile_refresh(keys_file, ks, why) >= 0 &&
+	    !ckeys_due(ks->rotated, (int64_t)time(NULL), rotate_s))
+		return 0;
 	int64_t now = clk_mono_ms();
 	int64_t by = lock_busy || deadline <= now ? now :
 						    now + (deadline - now) / 2;

@@ -41,7 +41,7 @@ $(BENCH_DIR)/oneline: tests/bench/oneline.c
 # option under a booted systemd (issue 11; root). Not part of make bench
 # or make check: it boots a systemd in namespaces for a minute or two.
 .PHONY: bench-systemd
-bench-systemd: all $(BENCH_DIR)/tcpload $(BENCH_DIR)/udpfirst
+bench-systemd: all $(BENCH_DIR)/tcpload $(BENCH_DIR)/udpfirst $(BENCH_DIR)/keclient
 	@tests/bench/sysbench.sh $(CURDIR)/$(BENCH_DIR)
 
 # The NTS-KE load client: GnuTLS, with the record codec and cookie

@@ -24,8 +24,10 @@ teardown() {
 		./usr/local/lib/systemd/system/daytime-tcp@.service \
 		./usr/local/lib/systemd/system/daytime-udp.service \
 		./usr/local/lib/systemd/system/daytime-udp.socket \
+		./usr/local/lib/systemd/system/nts-ke-tcp-accept.socket \
+		./usr/local/lib/systemd/system/nts-ke-tcp-accept@.service \
+		./usr/local/lib/systemd/system/nts-ke-tcp.service \
 		./usr/local/lib/systemd/system/nts-ke-tcp.socket \
-		./usr/local/lib/systemd/system/nts-ke-tcp@.service \
 		./usr/local/lib/systemd/system/sntp-udp.service \
 		./usr/local/lib/systemd/system/sntp-udp.socket \
 		./usr/local/lib/systemd/system/sockclock-nts-rotate.service \
@@ -178,7 +180,7 @@ teardown() {
 	local d=$STAGE/usr/local/lib/systemd/system u
 	cd "$d"
 	for u in daytime-tcp@.service daytime-tcp-listen.service daytime-udp.service \
-		nts-ke-tcp@.service; do
+		nts-ke-tcp.service nts-ke-tcp-accept@.service; do
 		run systemd-analyze security --offline=true --threshold=3 "$u"
 		assert_success
 		assert_output --regexp "Overall exposure level for .*: 0\.[0-3] "

@@ -162,6 +162,79 @@ check_class() { # output name want
 	assert_equal "$(held 0)" "line=0 empty=84 reset=0 open=16 other=0"
 }
 
+@test "listening: slow and silent clients do not stall the others: every exchange in 2 s of load succeeds" {
+	port=$(free_port tcp)
+	activate "$port" -- "$BIN/nts-ke-tcp" $(KE_OPTS) --io-timeout=20 --idle-timeout=30
+	# silent: connected, never a handshake; stalled in a record: 3 bytes
+	# of a TLS record's 5-byte header, then nothing; slow: the handshake,
+	# then the request one byte every 2 s (not done before the load is
+	# over).
+	hold 8
+	hold 4 --src 127.0.0.3 --send 3
+	keclient "$port" --dribble=2 >"$BATS_TEST_TMPDIR/slow.out" 2>&1 &
+	SERVER_PIDS+=($!)
+	settled
+	# A loop that waited for either would do no exchange until it ended
+	# (--io-timeout=20): under load every exchange must end, none fail.
+	run timeout 15 "$BATS_FILE_TMPDIR/keclient" --ca="$BATS_FILE_TMPDIR/ca.crt" \
+		--threads=2 --seconds=2 127.0.0.1 "$port"
+	assert_success
+	echo "# next to 1 slow, 4 stalled and 8 silent clients: $output" >&3
+	[[ $output =~ ^exchanges\ ([0-9]+)\ failed\ 0\  ]] || fail "$output"
+	((BASH_REMATCH[1] >= 10)) || fail "only ${BASH_REMATCH[1]} exchanges: $output"
+	# Both were still held all along (the server never gave up on them).
+	alive "${SERVER_PIDS[-1]}" || fail "the slow client ended early: $(cat "$BATS_TEST_TMPDIR/slow.out")"
+	release
+	assert_equal "$(held 0)" "line=0 empty=0 reset=0 open=8 other=0"
+	assert_equal "$(held 1)" "line=0 empty=0 reset=0 open=4 other=0"
+}
+
+# The certificate a handshake on $port presents, PEM.
+served_cert() {
+	timeout 10 gnutls-cli --alpn=ntske/1 --x509cafile="$BATS_FILE_TMPDIR/ca.crt" \
+		--print-cert -p "$port" 127.0.0.1 </dev/null 2>/dev/null |
+		sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' | sed -n '1,/END CERTIFICATE/p'
+}
+
+@test "listening: a certificate renewal in a stream of exchanges: none fails, the new certificate from the next handshake on" {
+	d=$BATS_TEST_TMPDIR f=$BATS_FILE_TMPDIR
+	cp "$f/srv.crt" "$d/ke.crt"
+	cp "$f/srv.key" "$d/ke.key"
+	# The renewal: a new key and a certificate for it, same CA and name.
+	{ certtool --generate-privkey --key-type=ecdsa --outfile "$d/new.key" &&
+		certtool --generate-certificate --load-privkey "$d/new.key" \
+			--load-ca-certificate "$f/ca.crt" --load-ca-privkey "$f/ca.key" \
+			--template "$f/srv.tmpl" --outfile "$d/new.crt"; } >/dev/null 2>&1
+	port=$(free_port tcp)
+	activate "$port" -- "$BIN/nts-ke-tcp" --cert="$d/ke.crt" --key="$d/ke.key" \
+		--nts-keys="$d/nts-keys" --idle-timeout=60
+	pid=$(last_pid)
+	old=$(cat "$f/srv.crt") new=$(openssl x509 -in "$d/new.crt")
+	[ "$(served_cert)" = "$old" ] || fail "not the first certificate: $(served_cert)"
+	# 10 s: far longer than the renewal's four handshakes below take.
+	keclient "$port" --threads=4 --seconds=10 >"$d/stream.out" 2>&1 &
+	stream=$!
+	SERVER_PIDS+=($stream)
+	# As an ACME client replaces them: one file, then the other (each a
+	# rename). In between the key does not match the certificate: the
+	# one loaded before is served, with one warning.
+	cp "$d/new.key" "$d/key.tmp" && mv -f "$d/key.tmp" "$d/ke.key"
+	[ "$(served_cert)" = "$old" ] || fail "half a renewal: not the old certificate"
+	wait_log 'still serving the certificate loaded before' 5
+	cp "$d/new.crt" "$d/crt.tmp" && mv -f "$d/crt.tmp" "$d/ke.crt"
+	[ "$(served_cert)" = "$new" ] || fail "not the renewed certificate: $(served_cert)"
+	wait_log 'certificate and key loaded again' 5
+	alive "$stream" || fail "the stream ended before the renewal did"
+	wait "$stream"
+	cat "$d/stream.out"
+	echo "# through the renewal: $(tail -n1 "$d/stream.out")" >&3
+	grep -Eq '^exchanges [1-9][0-9]* failed 0 ' "$d/stream.out" || fail "$(cat "$d/stream.out")"
+	run keclient "$port" --keys="$d/nts-keys"
+	assert_line 'cookies opened to the session'"'"'s keys: 8 of 8'
+	[ "$(grep -c '^Execing' "$BATS_TEST_TMPDIR/bg.log")" = 1 ] || fail "not one process"
+	alive "$pid"
+}
+
 @test "TLS 1.2 only, no ALPN, another ALPN: refused" {
 	port=$(free_port tcp)
 	activate "$port" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS) -v
@@ -276,6 +349,24 @@ PY
 # The id of the first cookie's key in keclient's $output.
 cookie_key_id() {
 	grep "^first cookie's key id:" <<<"$output" | awk '{ print $NF }'
+}
+
+@test "listening: a rotation by another process (the timer's --rotate-keys) is served from the next exchange on" {
+	port=$(free_port tcp)
+	keys=$BATS_TEST_TMPDIR/nts-keys
+	activate "$port" -- "$BIN/nts-ke-tcp" $(KE_OPTS) --nts-rotate=86400 --idle-timeout=30
+	run keclient "$port" --keys="$keys"
+	assert_line "cookies opened to the session's keys: 8 of 8"
+	id1=$(cookie_key_id)
+	# Due for the timer (stamped 100 s ago, period 10 s), not for the
+	# server (a day): only a file read anew can move its cookies on.
+	keys_stamp "$keys" $(($(date +%s) - 100)) >/dev/null
+	run "$BIN/nts-ke-tcp" --nts-keys="$keys" --nts-rotate=10 --rotate-keys </dev/null
+	assert_success
+	run keclient "$port" --keys="$keys"
+	assert_line "cookies opened to the session's keys: 8 of 8"
+	[ "$(cookie_key_id)" = $((id1 + 1)) ] || fail "key id $id1 then $(cookie_key_id)"
+	[ "$(grep -c '^Execing' "$BATS_TEST_TMPDIR/bg.log")" = 1 ] || fail "not one process"
 }
 
 @test "a key file stamped 10 years ahead rotates at the next exchange, and records now" {

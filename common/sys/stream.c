@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -183,9 +184,41 @@ static bool accept_some(const struct stream_kind *k, int listener,
 	return any;
 }
 
+/* SIGTERM and SIGINT (systemctl stop or restart, e.g. to load a renewed
+ * certificate) stop the accepting; the connections in hand are answered
+ * (each ends by its --io-timeout at the latest), then the loop returns.
+ * Connections still in the listening socket's backlog stay there for
+ * the next process: under systemd the socket outlives the service. The
+ * signals are let in only inside ppoll, so none is missed between a
+ * look at the flag and the wait. */
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static sigset_t catch_stop(void)
+{
+	sigset_t set, open;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, &open);
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigdelset(&open, SIGTERM);
+	sigdelset(&open, SIGINT);
+	return open;
+}
+
 int stream_loop(const struct stream_kind *k, const struct act_sockets *a,
 		const struct opt_common *o)
 {
+	sigset_t open = catch_stop();
 	struct pollfd pfd[ACT_MAX_SOCKETS + STREAM_MAX_CONNS];
 	int listeners[ACT_MAX_SOCKETS], nl = 0, nc = 0;
 
@@ -231,16 +264,21 @@ int stream_loop(const struct stream_kind *k, const struct act_sockets *a,
 						     .events = c->events };
 		}
 		int live = np;
-		if (live == 0 && (nl == 0 || now >= idle_end))
+		if (live == 0 && (nl == 0 || now >= idle_end || stopping))
 			return 0;
-		/* Every slot answering: new clients wait in the backlog. */
-		int nlp = room ? nl : 0;
+		/* Every slot answering, or stopping: new clients wait in the
+		 * backlog. */
+		int nlp = room && !stopping ? nl : 0;
 		for (int i = 0; i < nlp; i++)
 			pfd[np++] = (struct pollfd){ .fd = listeners[i],
 						     .events = POLLIN };
 		int64_t left = wake - now;
-		int r = poll(pfd, (nfds_t)np,
-			     left > 0 ? (int)(left < 60000 ? left : 60000) : 0);
+		if (left < 0)
+			left = 0;
+		if (left > 60000)
+			left = 60000;
+		struct timespec ts = { left / 1000, left % 1000 * 1000000L };
+		int r = ppoll(pfd, (nfds_t)np, &ts, &open);
 		if (r < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return 1;

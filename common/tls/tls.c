@@ -9,13 +9,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
-static gnutls_certificate_credentials_t creds;
+/* A loaded certificate and key. A session keeps the one it started with
+ * (GnuTLS does not copy it): a renewal swaps in a new one for the next
+ * sessions, and the old is freed when its last session ends. */
+struct creds {
+	gnutls_certificate_credentials_t g;
+	unsigned users;
+};
+
+/* What a file was when last looked at: a renewal replaces it (rename,
+ * new inode) or rewrites it (new mtime or size). */
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	bool seen;
+};
+
+static struct creds *current;
+static const char *cert_path, *key_path;
+static struct file_id cert_id, key_id;
 static gnutls_priority_t prio;
 static gnutls_datum_t alpn_name;
 
 struct tls_session {
 	gnutls_session_t g;
+	struct creds *creds;
 	int fd;
 	const char *why;
 	char why_buf[128];
@@ -36,27 +58,98 @@ static bool readable(const char *what, const char *path, const char **why)
 	return false;
 }
 
+static void file_id_of(const char *path, struct file_id *id)
+{
+	struct stat st;
+	memset(id, 0, sizeof *id);
+	if (stat(path, &st) != 0)
+		return;
+	*id = (struct file_id){ .dev = st.st_dev, .ino = st.st_ino,
+				.size = st.st_size, .mtime = st.st_mtim,
+				.seen = true };
+}
+
+static bool same_file(const struct file_id *a, const struct file_id *b)
+{
+	return a->seen == b->seen && a->dev == b->dev && a->ino == b->ino &&
+	       a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+static void creds_drop(struct creds *c)
+{
+	if (c && c != current && c->users == 0) {
+		gnutls_certificate_free_credentials(c->g);
+		free(c);
+	}
+}
+
+/* The certificate and key as the files hold them now; GnuTLS refuses a
+ * key that does not match the certificate (a renewal half done). */
+static struct creds *creds_load(const char **why)
+{
+	static char msg[640];
+	if (!readable("certificate", cert_path, why) ||
+	    !readable("key", key_path, why))
+		return NULL;
+	struct creds *c = calloc(1, sizeof *c);
+	if (!c) {
+		*why = "out of memory";
+		return NULL;
+	}
+	int r = gnutls_certificate_allocate_credentials(&c->g);
+	if (r == 0)
+		r = gnutls_certificate_set_x509_key_file(c->g, cert_path,
+							 key_path,
+							 GNUTLS_X509_FMT_PEM);
+	if (r < 0) {
+		snprintf(msg, sizeof msg, "certificate %s with key %s: %s",
+			 cert_path, key_path, gnutls_strerror(r));
+		*why = msg;
+		if (c->g)
+			gnutls_certificate_free_credentials(c->g);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int tls_refresh(const char **why)
+{
+	struct file_id cert_now, key_now;
+	file_id_of(cert_path, &cert_now);
+	file_id_of(key_path, &key_now);
+	if (same_file(&cert_now, &cert_id) && same_file(&key_now, &key_id))
+		return 0;
+	/* Looked at once per change, loaded or not: a failed load is tried
+	 * again only when a file changes again (the renewal's next step),
+	 * never on every connection. */
+	cert_id = cert_now;
+	key_id = key_now;
+	struct creds *c = creds_load(why);
+	if (!c)
+		return -1;
+	struct creds *old = current;
+	current = c;
+	creds_drop(old);
+	return 1;
+}
+
 int tls_setup(const char *cert_file, const char *key_file, const char *alpn,
 	      const char **why)
 {
+	cert_path = cert_file;
+	key_path = key_file;
+	/* The identities first: a change while loading is seen next time. */
+	file_id_of(cert_path, &cert_id);
+	file_id_of(key_path, &key_id);
+	current = creds_load(why);
+	if (!current)
+		return -1;
 	static char msg[640];
-	if (!readable("certificate", cert_file, why) ||
-	    !readable("key", key_file, why))
-		return -1;
-	int r = gnutls_certificate_allocate_credentials(&creds);
-	if (r == 0)
-		r = gnutls_certificate_set_x509_key_file(creds, cert_file, key_file,
-							 GNUTLS_X509_FMT_PEM);
-	if (r < 0) {
-		snprintf(msg, sizeof msg,
-			 "certificate %s with key %s: %s", cert_file, key_file,
-			 gnutls_strerror(r));
-		*why = msg;
-		return -1;
-	}
 	/* TLS 1.3 only (RFC 8915 §3: 1.3 or later). */
 	const char *at;
-	r = gnutls_priority_init(&prio, "NORMAL:-VERS-ALL:+VERS-TLS1.3", &at);
+	int r = gnutls_priority_init(&prio, "NORMAL:-VERS-ALL:+VERS-TLS1.3", &at);
 	if (r < 0) {
 		snprintf(msg, sizeof msg, "TLS priorities: %s", gnutls_strerror(r));
 		*why = msg;
@@ -85,14 +178,18 @@ struct tls_session *tls_start(int fd)
 	if (!s)
 		return NULL;
 	s->fd = fd;
+	s->creds = current;
+	current->users++;
 	/* No tickets: a key exchange is one request, never resumed. */
 	if (gnutls_init(&s->g, GNUTLS_SERVER | GNUTLS_NONBLOCK |
 				       GNUTLS_NO_TICKETS) < 0) {
-		free(s);
+		s->g = NULL;
+		tls_end(s);
 		return NULL;
 	}
 	if (gnutls_priority_set(s->g, prio) < 0 ||
-	    gnutls_credentials_set(s->g, GNUTLS_CRD_CERTIFICATE, creds) < 0 ||
+	    gnutls_credentials_set(s->g, GNUTLS_CRD_CERTIFICATE,
+				   s->creds->g) < 0 ||
 	    gnutls_alpn_set_protocols(s->g, &alpn_name, 1,
 				      GNUTLS_ALPN_MANDATORY) < 0) {
 		tls_end(s);
@@ -109,7 +206,10 @@ void tls_end(struct tls_session *s)
 {
 	if (!s)
 		return;
-	gnutls_deinit(s->g);
+	if (s->g)
+		gnutls_deinit(s->g);
+	s->creds->users--;
+	creds_drop(s->creds);
 	free(s);
 }
 

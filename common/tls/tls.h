@@ -13,6 +13,12 @@
  * one protocol a client must offer. Returns -1 with a message in why. */
 int tls_setup(const char *cert_file, const char *key_file, const char *alpn,
 	      const char **why);
+/* Load them again when either file changed on disk since last looked at
+ * (two stats when not): for a long-lived process, so a renewal is served
+ * from the next session on. 1 loaded, 0 unchanged, -1 with why: the
+ * files as they are now do not load (a renewal half done: the new key
+ * with the old certificate), and the certificate loaded before stays. */
+int tls_refresh(const char **why);
 
 struct tls_session;
 

@@ -105,6 +105,15 @@ static bool open_tls(struct sconn *s, const char **why)
 	int on = 1;
 	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 	(void)why;
+	/* A renewed certificate from this connection on (listening: the
+	 * process outlives it). One warning per change that does not load. */
+	const char *bad;
+	int r = tls_refresh(&bad);
+	if (r > 0)
+		log_msg(LOG_NOTICE, NULL, "certificate and key loaded again");
+	else if (r < 0)
+		log_warning("%s: still serving the certificate loaded before",
+			    bad);
 	c->tls = tls_start(s->fd);
 	if (!c->tls)
 		log_error("TLS session: out of memory");

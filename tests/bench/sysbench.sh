@@ -29,12 +29,15 @@ unitdir=/usr/local/lib/systemd/system
 
 die() { echo "bench-systemd: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (a booted systemd in namespaces)"
-[ -x "$bin/tcpload" ] && [ -x "$bin/udpfirst" ] || die "no clients in $bin"
+[ -x "$bin/tcpload" ] && [ -x "$bin/udpfirst" ] && [ -x "$bin/keclient" ] ||
+	die "no clients in $bin"
+ke_secs=${SYSBENCH_KE_SECONDS:-3}
 
 tmp=$(mktemp -d /tmp/sockclock-sysbench.XXXXXX)
 TOP=$top
 BATS_FILE_TMPDIR=$tmp
 . "$top/tests/helpers/sys-boot.bash"
+. "$top/tests/helpers/ntske.bash"
 cleanup() {
 	sys_halt >/dev/null 2>&1
 	rm -rf "$tmp"
@@ -148,9 +151,23 @@ variant_minus nokern "shipped - ProtectKernel* ProtectControlGroups" \
 # ---- boot ----
 echo "OPTIONS=--idle-timeout=1" >"$tmp/sockclock-sntp-udp"
 echo "OPTIONS=--idle-timeout=1" >"$tmp/sockclock-daytime-udp"
+# NTS-KE (issue 22): a certificate for 127.0.0.1, the README's steps
+# (root-only key in /etc/sockclock), and chronyd's NTS-KE server with the
+# same certificate on 4461 (-x: it never touches the clock).
+mkdir "$tmp/certs"
+ntske_certs "$tmp/certs" >/dev/null 2>&1 || die "certtool failed"
+printf '%s\n' 'port 11123' 'allow 127.0.0.1' 'cmdport 0' 'ntsport 4461' \
+	'ntsserverkey /etc/sockclock/nts-ke.key' 'ntsservercert /etc/sockclock/nts-ke.crt' \
+	'pidfile /run/chrony-bench.pid' 'driftfile /run/chrony-bench.drift' >"$tmp/chrony.conf"
 sys_boot "make -s -C '$top' install DESTDIR=\"\$ROOT\" INSTALL_BIN='$inst'
 	cp '$tmp'/units/* \"\$ROOT/etc/systemd/system/\"
-	cp '$tmp'/sockclock-sntp-udp '$tmp'/sockclock-daytime-udp \"\$ROOT/etc/default/\"" ||
+	cp '$tmp'/sockclock-sntp-udp '$tmp'/sockclock-daytime-udp \"\$ROOT/etc/default/\"
+	install -d -m 755 \"\$ROOT/etc/sockclock\"
+	install -m 644 '$tmp/certs/srv.crt' \"\$ROOT/etc/sockclock/nts-ke.crt\"
+	install -m 600 '$tmp/certs/srv.key' \"\$ROOT/etc/sockclock/nts-ke.key\"
+	install -m 644 '$tmp/chrony.conf' \"\$ROOT/etc/sockclock/chrony-bench.conf\"
+	install -m 644 '$tmp/certs/ca.crt' \"\$ROOT/etc/sockclock/bench-ca.crt\"
+	systemd-sysusers --root=\"\$ROOT\"" ||
 	die "systemd did not boot"
 sockets=()
 for n in "${names[@]}"; do sockets+=("sb-$n.socket"); done
@@ -205,6 +222,24 @@ for r in $(seq "$rounds"); do
 	sys systemctl start daytime-tcp.socket
 done
 
+# ---- NTS-KE: the shipped socket against chronyd's, in turns ----
+# keclient (4 threads, whole exchanges, the cookies decoded) for
+# $ke_secs s on each; the first exchange on 4460 starts the service
+# (the service as a user enables it, started once per burst).
+sys systemctl start nts-ke-tcp.socket || die "nts-ke-tcp.socket did not start"
+sys chronyd -x -u root -f /etc/sockclock/chrony-bench.conf || die "chronyd did not start"
+ke() { # NAME PORT ROUND
+	sys "$bin/keclient" --ca=/etc/sockclock/bench-ca.crt --threads=4 --seconds="$ke_secs" \
+		127.0.0.1 "$2" 2>/dev/null | tail -n1 >"$tmp/ke.$1.$3"
+}
+for r in $(seq "$rounds"); do
+	ke chronyd 4461 "$r"
+	ke shipped 4460 "$r"
+done
+sys sh -c 'kill $(cat /run/chrony-bench.pid)'
+expo[nts-ke-tcp]=$(exposure "$unitdir/nts-ke-tcp.service")
+expo[nts-ke-tcp-accept@]=$(exposure "$unitdir/nts-ke-tcp-accept@.service")
+
 # ---- UDP: the request that starts the service, after each idle exit ----
 for u in sntp-udp:123:ntp daytime-udp:13:daytime; do
 	IFS=: read -r unit p kind <<<"$u"
@@ -258,6 +293,29 @@ done
 for n in "${names[@]}"; do row "$n" "${label[$n]}" "${expo[$n]}"; done
 row shipped "shipped daytime-tcp@.service (daytime-tcp.socket)" "${expo[daytime-tcp@]}"
 row listen "shipped daytime-tcp-listen (Accept=no, started first)" "${expo[daytime-tcp-listen]}"
+
+echo
+echo "NTS-KE: whole key exchanges/s, 4 clients (keclient) for ${ke_secs} s, in turns; goal (issue 22) >= 2x chronyd"
+printf "  %-52s %8s" service exposure
+for r in $(seq "$rounds"); do printf " | %8s %6s" "r$r ex/s" failed; done
+echo
+kerow() { # NAME LABEL EXPOSURE
+	local r
+	printf "  %-52s %8s" "$2" "${3:--}"
+	for r in $(seq "$rounds"); do
+		printf " | %8s %6s" "$(awk '{ print $8 }' "$tmp/ke.$1.$r")" "$(awk '{ print $4 }' "$tmp/ke.$1.$r")"
+	done
+	echo
+}
+kerow shipped "nts-ke-tcp.socket as shipped (Accept=no)" "${expo[nts-ke-tcp]}"
+kerow chronyd "chronyd's NTS-KE (same certificate, same boot)" -
+echo "  (nts-ke-tcp-accept@.service, the per-connection variant: exposure ${expo[nts-ke-tcp-accept@]:--})"
+for r in $(seq "$rounds"); do
+	a=$(awk '{ print $8 }' "$tmp/ke.shipped.$r") b=$(awk '{ print $8 }' "$tmp/ke.chronyd.$r")
+	rt=$(ratio "$a" "$b")
+	printf "  round %s: %s/s vs chronyd %s/s: %s  %s\n" "$r" "$a" "$b" "$rt" \
+		"$(awk -v v="$rt" 'BEGIN { print (v != "-" && v >= 2) ? "ok" : "MISS" }')"
+done
 
 echo
 echo "UDP: datagram to reply of the request that starts the service (the socket idle,"

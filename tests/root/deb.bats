@@ -96,7 +96,7 @@ setup() {
 	run grep -c -e '^/usr/sbin/' -e '^/lib/systemd/system/' -e '^/etc/xinetd.d/' \
 		-e '^/usr/share/man/man8/' -e '^/usr/lib/tmpfiles.d/' -e '^/usr/lib/sysusers.d/' \
 		-e '^/etc/cron.d/' "$BATS_FILE_TMPDIR/files"
-	assert_output 27 # 4 programs, 12 units, 4 xinetd files, 4 man pages, tmpfiles.d, sysusers.d, the cron.d file
+	assert_output 29 # 4 programs, 14 units, 4 xinetd files, 4 man pages, tmpfiles.d, sysusers.d, the cron.d file
 	# Issue 19, item 3: every user the units and xinetd files name exists
 	# (the postinst's systemd-sysusers), and the directories tmpfiles.d
 	# makes are theirs.
@@ -115,11 +115,12 @@ setup() {
 	assert_output --regexp '/etc/xinetd.d/sockclock-sntp-udp [0-9a-f]{32}'
 	[ "$(grep -c '^ /etc/xinetd.d/sockclock-' <<<"$output")" = 4 ] || fail "conffiles: $output"
 	run sys systemd-analyze verify /lib/systemd/system/sntp-udp.service \
-		/lib/systemd/system/daytime-tcp@.service /lib/systemd/system/nts-ke-tcp.socket
+		/lib/systemd/system/daytime-tcp@.service /lib/systemd/system/nts-ke-tcp.socket \
+		/lib/systemd/system/nts-ke-tcp.service /lib/systemd/system/nts-ke-tcp-accept@.service
 	assert_success
 	assert_output ""
 	local u
-	for u in $UNITS daytime-tcp-listen.socket; do
+	for u in $UNITS daytime-tcp-listen.socket nts-ke-tcp-accept.socket; do
 		run sys systemctl is-enabled $u
 		assert_output disabled
 		run sys systemctl is-active $u
