@@ -129,6 +129,71 @@ stat_of() {
 	done
 }
 
+# Issue 21, item 6: the nist line's L (leap) and H (health) follow the
+# same source as sntp-udp's header. daytime-udp asks chronyd itself and
+# keeps the answer in its own state file (no program reads another's:
+# issue 19). This host's kernel is unsynchronised ("0 2"): a leap second
+# armed ("1 0") can only be chronyd's.
+NIST='^[0-9]{5} [0-9-]{8} [0-9:]{8} [0-9]{2} '
+
+day_once() {
+	start_bg systemd-socket-activate --datagram -l "127.0.0.1:$port" \
+		"$BIN/daytime-udp" --state-dir="$dir" --idle-timeout=0 --utc \
+		--format=nist "$@"
+	local p
+	p=$(last_pid)
+	wait_listening "$port"
+	line=$(socat -T5 - "UDP4:127.0.0.1:$port" <<<x)
+	wait_gone "$p" 10 || fail "daytime-udp did not exit"
+}
+
+@test "upstream chrony: daytime-udp's nist line takes leap and health from chronyd, kept in its own state" {
+	start_fake leap
+	local i n m t0 t1 line
+	for i in $(seq 60); do
+		day_once --upstream="chrony:127.0.0.1:$fport"
+		[[ $line =~ $NIST'1 0 ' ]] && break
+		sleep 0.5
+	done
+	echo "# chronyd arms a leap second: $line" >&3
+	[[ $line =~ $NIST'1 0 ' ]] || fail "not chronyd's leap: $line"
+	[ -s "$dir/daytime-udp.state" ] || fail "no state file of its own: $(ls "$dir")"
+	n=$(fake_requests)
+	t0=$(now_s)
+	day_once --upstream="chrony:127.0.0.1:$fport"
+	t1=$(now_s)
+	[[ $line =~ $NIST'1 0 ' ]] || fail "second activation: $line"
+	m=$(fake_requests)
+	awk -v n="$((m - n))" -v d="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+		'BEGIN { exit !(n <= int(d / 8) + (d >= 8)) }' ||
+		fail "$((m - n)) queries by the next activation"
+	# kernel: chronyd not asked, whatever it says.
+	day_once --upstream=kernel
+	[ "$(fake_requests)" = "$m" ] || fail "--upstream=kernel asked chronyd"
+	[[ ! $line =~ $NIST'1 0 ' ]] || host_leap_armed || fail "kernel: chronyd's leap: $line"
+	# chronyd no longer synchronised: L 0, H 2 (no error bound) within
+	# the 16 s a view is believed.
+	stop_fake
+	start_fake unsync
+	t0=$(now_s)
+	for i in $(seq 60); do
+		day_once --upstream="chrony:127.0.0.1:$fport"
+		[[ $line =~ $NIST'0 2 ' ]] && break
+		sleep 0.5
+	done
+	t1=$(now_s)
+	echo "# not synchronised after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s: $line" >&3
+	[[ $line =~ $NIST'0 2 ' ]] || fail "never unsynchronised: $line"
+	# Due within the interval (8 s), believed at most 16 s; 8 more for
+	# the activation that shows it on a loaded machine.
+	awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a <= 16 + 8) }' || fail "too late"
+}
+
+host_leap_armed() {
+	host_clock
+	[ "$CLOCK_LEAP" = 1 ]
+}
+
 @test "upstream: the options, --dump's line, timesyncd not built" {
 	run "$BIN/sntp-udp" --upstream=timesyncd
 	assert_failure

@@ -6,9 +6,12 @@
 #include <string.h>
 
 #include "../proto/daytime.h"
+#include "../proto/upstream.h"
 #include "clock.h"
 #include "log.h"
 #include "serve.h"
+#include "state.h"
+#include "upstreamquery.h"
 
 static enum daytime_format format = DAYTIME_CTIME;
 static bool utc;
@@ -16,17 +19,26 @@ static bool utc;
  * depends on --utc), never per request. */
 static const char *custom_fmt;
 static struct daytime_custom custom;
+/* The nist line's leap and health come from the same source as
+ * sntp-udp's header (issue 21, item 6): chronyd's view, kept in this
+ * program's own state file (no program reads another's state), else
+ * the kernel's. */
+static enum up_source upstream = UP_AUTO;
+static struct upq_config upstream_cfg;
 
-enum { OPT_FORMAT = 300, OPT_UTC };
+enum { OPT_FORMAT = 300, OPT_UTC, OPT_UPSTREAM };
 
 static const struct option dayserv_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "utc", no_argument, NULL, OPT_UTC },
+	{ "upstream", required_argument, NULL, OPT_UPSTREAM },
 	{ NULL, 0, NULL, 0 },
 };
 
 static bool custom_check(const char **why)
 {
+	if (upstream == UP_AUTO)
+		upq_config_chrony(&upstream_cfg, NULL, why);
 	if (!custom_fmt)
 		return true;
 	const char *bad = daytime_custom_compile(&custom, custom_fmt, utc);
@@ -55,6 +67,12 @@ static bool take(int opt, const char *arg, const char **why)
 		utc = true;
 		return true;
 	}
+	if (opt == OPT_UPSTREAM) {
+		const char *hostport;
+		return up_source_parse(arg, &upstream, &hostport, why) &&
+		       (upstream != UP_CHRONY ||
+			upq_config_chrony(&upstream_cfg, hostport, why));
+	}
 	if (arg[0] == '+') {
 		custom_fmt = arg + 1;
 		return true;
@@ -82,11 +100,40 @@ struct opt_program dayprog_program(const char *name, const char *purpose,
 			"      --format=+FORMAT     a line of your own: strftime(3),"
 			" as date +FORMAT\n"
 			"      --utc                UTC instead of the local time"
-			" zone (TZ)\n",
+			" zone (TZ)\n"
+			"      --upstream=SOURCE    the nist line's leap and health"
+			" from: auto\n"
+			"                           (default: chronyd on"
+			" 127.0.0.1:323 or [::1]:323,\n"
+			"                           else the kernel), chrony,"
+			" chrony:HOST:PORT, kernel\n",
 		.take = take,
 		.done = custom_check,
 		.datagram = datagram,
 	};
+}
+
+/* chronyd's word for the nist line, when there is one to take: with
+ * chrony, its view or "not synchronised" when it has none. Health: 0
+ * when chronyd is synchronised, 2 when not (it gives no error bound
+ * then). */
+static bool nist_from_upstream(struct daytime_clock *dc)
+{
+	if (upstream == UP_KERNEL)
+		return false;
+	struct sfmt_image *img = state_image();
+	struct cc_tracking t;
+	double age;
+	char source[SFMT_UP_NAME_MAX];
+	struct ntp_server_state st = { .synchronized = false };
+	if (upq_view(&upstream_cfg, img ? &img->up : NULL, clk_mono_ms(), &t,
+		     &age, source))
+		up_state_from_tracking(&t, age, 0, &st);
+	else if (upstream != UP_CHRONY)
+		return false;
+	dc->leap = st.synchronized ? (int)st.leap : 0;
+	dc->health = st.synchronized ? 0 : 2;
+	return true;
 }
 
 size_t dayprog_line(char *buf, time_t now)
@@ -98,7 +145,7 @@ size_t dayprog_line(char *buf, time_t now)
 		return n;
 	}
 	struct daytime_clock dc = { 0, 0 };
-	if (format == DAYTIME_NIST) {
+	if (format == DAYTIME_NIST && !nist_from_upstream(&dc)) {
 		struct ntp_kernel_clock st;
 		static bool warned;
 		if (!clk_state_read(&st) && !warned) {

@@ -9,7 +9,9 @@ upstream.py compare B_PORT S_PORT
 upstream.py fake PORT MODE [STRATUM]
     A fake chronyd command port on 127.0.0.1:PORT answering `tracking`
     (stratum STRATUM (3), refid 192.0.2.1, leap normal) in MODE: good, short,
-    long, version, command, sequence, status, otherport, late (5 ms).
+    long, version, command, sequence, status, otherport, late (5 ms); or
+    well formed with leap status insert (leap) or not synchronised
+    (unsync, stratum 0).
     Prints "ready", then one line per request it got.
 """
 import socket, struct, sys, time
@@ -80,6 +82,10 @@ def fake(port, mode, stratum):
             r[19] ^= 1
         elif mode == "status":
             r[9] = 2
+        elif mode == "leap":
+            r[54:56] = struct.pack("!H", 1)  # leap status: insert
+        elif mode == "unsync":
+            r[52:56] = struct.pack("!HH", 0, 3)
         elif mode == "late":
             time.sleep(0.005)
         (other if mode == "otherport" else s).sendto(bytes(r), peer)
