@@ -186,3 +186,25 @@ ask() {
 	run nsx "$BIN/sntp-udp" --dump </dev/null
 	assert_output --partial "upstream: chrony 127.0.0.1:323, not synchronised"
 }
+
+# Issue 21, real clients: ntpdig, which prints the stratum, sees chronyd
+# B's (sntp-udp serves the clock B disciplines, so B's stratum, not one
+# more); the kernel's word would be 15 or 0. ntpdig asks port 123 only,
+# free in this namespace.
+@test "ntpdig shows chronyd B's stratum and leap from sntp-udp with default options" {
+	start_a
+	start_b
+	wait_b '^Stratum +: 2$'
+	port=123
+	sntp_activate
+	local i
+	for i in $(seq 30); do
+		run nsx timeout 20 ntpdig -j -t 3 127.0.0.1
+		[[ $output =~ \"stratum\":\ ?2 ]] && break
+		sleep 1
+	done
+	echo "# ntpdig: $output" >&3
+	assert_success
+	assert_output --regexp '"stratum": ?2[,}]'
+	assert_output --regexp '"leap": ?"no-leap"'
+}
