@@ -61,12 +61,10 @@ static bool upstream_state(int8_t precision, struct ntp_server_state *st)
 {
 	if (upstream == UP_KERNEL)
 		return false;
-	struct sfmt_image *img = state_image();
 	struct cc_tracking t;
 	double age;
 	char source[SFMT_UP_NAME_MAX];
-	if (upq_view(&upstream_cfg, img ? &img->up : NULL, clk_mono_ms(), &t,
-		     &age, source))
+	if (upq_view_here(&upstream_cfg, &t, &age, source))
 		up_state_from_tracking(&t, age, precision, st);
 	else if (upstream == UP_CHRONY)
 		*st = (struct ntp_server_state){ .precision = precision };

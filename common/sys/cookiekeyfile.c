@@ -43,6 +43,12 @@ static bool in_my_groups(gid_t gid)
 	return false;
 }
 
+const char *ckfile_stat_why(const struct stat *st)
+{
+	return ckfile_access_why(st->st_mode, st->st_uid == geteuid(),
+				 in_my_groups(st->st_gid), geteuid() == 0);
+}
+
 /* *missing: the file does not exist (the only case update may fix). */
 static int load(const char *path, struct nts_keys *ks, const char **why,
 		bool *missing)
@@ -66,8 +72,7 @@ static int load(const char *path, struct nts_keys *ks, const char **why,
 		*why = strerror(errno);
 		goto out;
 	}
-	*why = ckfile_access_why(st.st_mode, st.st_uid == geteuid(),
-				  in_my_groups(st.st_gid), geteuid() == 0);
+	*why = ckfile_stat_why(&st);
 	if (*why)
 		goto out;
 	for (;;) {

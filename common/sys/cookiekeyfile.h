@@ -33,6 +33,11 @@
 const char *ckfile_access_why(mode_t mode, bool mine, bool my_group,
 			      bool root);
 
+/* ckfile_access_why for the file of st, read by this process (its
+ * user, its effective and supplementary groups). */
+struct stat;
+const char *ckfile_stat_why(const struct stat *st);
+
 /* Read the file: 0, or -1 with *why (missing, unreadable, corrupt,
  * wrong mode or owner). On failure *ks is all zeros: never used. */
 int ckfile_load(const char *path, struct nts_keys *ks, const char **why);

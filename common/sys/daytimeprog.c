@@ -121,13 +121,11 @@ static bool nist_from_upstream(struct daytime_clock *dc)
 {
 	if (upstream == UP_KERNEL)
 		return false;
-	struct sfmt_image *img = state_image();
 	struct cc_tracking t;
 	double age;
 	char source[SFMT_UP_NAME_MAX];
 	struct ntp_server_state st = { .synchronized = false };
-	if (upq_view(&upstream_cfg, img ? &img->up : NULL, clk_mono_ms(), &t,
-		     &age, source))
+	if (upq_view_here(&upstream_cfg, &t, &age, source))
 		up_state_from_tracking(&t, age, 0, &st);
 	else if (upstream != UP_CHRONY)
 		return false;

@@ -11,19 +11,6 @@
 
 #include "cookiekeyfile.h"
 
-/* The effective group or a supplementary one. */
-static bool my_group(gid_t gid)
-{
-	gid_t list[256];
-	if (gid == getegid())
-		return true;
-	int n = getgroups(sizeof list / sizeof list[0], list);
-	for (int i = 0; i < n; i++)
-		if (list[i] == gid)
-			return true;
-	return false;
-}
-
 static int64_t mtime_ns(const struct stat *st)
 {
 	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
@@ -52,8 +39,7 @@ int skfile_load(const char *path, struct skey_set *set, char *why,
 		snprintf(why, why_cap, "%s", strerror(errno));
 		goto out;
 	}
-	const char *access = ckfile_access_why(st.st_mode, st.st_uid == geteuid(),
-					      my_group(st.st_gid), geteuid() == 0);
+	const char *access = ckfile_stat_why(&st);
 	if (access) {
 		snprintf(why, why_cap, "%s", access);
 		goto out;

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "state.h"
 
 static bool addr_set(struct upq_addr *a, const char *host, unsigned port)
 {
@@ -216,4 +217,11 @@ bool upq_view(const struct upq_config *c, struct sfmt_upstream *region,
 					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		refresh(c, r, now_ms);
 	return upq_peek(r, now_ms, t, age, source);
+}
+
+bool upq_view_here(const struct upq_config *c, struct cc_tracking *t,
+		   double *age, char source[SFMT_UP_NAME_MAX])
+{
+	struct sfmt_image *img = state_image();
+	return upq_view(c, img ? &img->up : NULL, clk_mono_ms(), t, age, source);
 }

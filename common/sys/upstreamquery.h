@@ -50,6 +50,10 @@ bool upq_view(const struct upq_config *c, struct sfmt_upstream *region,
 	      int64_t now_ms, struct cc_tracking *t, double *age,
 	      char source[SFMT_UP_NAME_MAX]);
 
+/* upq_view over this process's state file (state_image()), now. */
+bool upq_view_here(const struct upq_config *c, struct cc_tracking *t,
+		   double *age, char source[SFMT_UP_NAME_MAX]);
+
 /* Only read the region (--dump, --stats): the same view, no query. */
 bool upq_peek(struct sfmt_upstream *region, int64_t now_ms,
 	      struct cc_tracking *t, double *age, char source[SFMT_UP_NAME_MAX]);
