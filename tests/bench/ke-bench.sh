@@ -27,19 +27,8 @@ nts_secs=${BENCH_NTS_SECONDS:-1}
 nts_rounds=${BENCH_NTS_ROUNDS:-5}
 PY=/usr/bin/python3
 
-tmp=$(mktemp -d /tmp/sockclock-kebench.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	[ -s "$tmp/chronyd.pid" ] && kill "$(cat "$tmp/chronyd.pid")" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-die() { echo "ke-bench: $*" >&2; exit 1; }
-bg() { local name=$1; shift; "$@" >"$tmp/$name.log" 2>&1 & pids+=($!); }
+BENCH_NAME=ke-bench
+. tests/bench/benchlib.sh
 
 . "$top/tests/helpers/ntske.bash"
 ntske_certs "$tmp" >"$tmp/certtool.log" 2>&1 || die "certtool failed"

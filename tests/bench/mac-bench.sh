@@ -16,18 +16,8 @@ secs=${BENCH_MAC_SECONDS:-1}
 rounds=${BENCH_MAC_ROUNDS:-5}
 PY=/usr/bin/python3
 
-tmp=$(mktemp -d /tmp/sockclock-macbench.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	[ -s "$tmp/chronyd.pid" ] && kill "$(cat "$tmp/chronyd.pid")" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-die() { echo "mac-bench: $*" >&2; exit 1; }
+BENCH_NAME=mac-bench
+. tests/bench/benchlib.sh
 
 SHA1=0123456789abcdef0123456789abcdef01234567
 AES=2b7e151628aed2a6abf7158809cf4f3c
