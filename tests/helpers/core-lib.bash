@@ -73,6 +73,23 @@ no_sanitizer_report() {
 
 # netns_del NS...: end every process in each namespace this test made
 # (by PID: TERM, then KILL), then delete it; a missing one is skipped.
+# netns_lo PREFIX: a network namespace of this test's own with lo up,
+# named in $NS; nsx CMD... runs in it; netns_teardown ends what the test
+# started and what runs in the namespace (by PID), then deletes it.
+netns_lo() {
+	NS=$1-$$-$BATS_TEST_NUMBER
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+}
+nsx() {
+	ip netns exec "$NS" "$@"
+}
+netns_teardown() {
+	stop_servers
+	netns_del "${NS:-}"
+	no_sanitizer_report
+}
+
 netns_del() {
 	local ns p
 	for ns in "$@"; do

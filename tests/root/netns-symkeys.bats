@@ -8,19 +8,11 @@ load ../helpers/core-lib
 
 setup() {
 	require_root
-	NS=sockclock-test-$$-$BATS_TEST_NUMBER
-	ip netns add "$NS"
-	ip -n "$NS" link set lo up
+	netns_lo sockclock-test
 }
 
 teardown() {
-	stop_servers
-	netns_del "${NS:-}"
-	no_sanitizer_report
-}
-
-nsx() {
-	ip netns exec "$NS" "$@"
+	netns_teardown
 }
 
 @test "ntpdig -k FILE -a N: SHA1, AES128CMAC and MD5 keys get time; SHA256 (a long NTPv4 MAC) and a wrong secret get none" {

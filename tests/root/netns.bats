@@ -10,19 +10,11 @@ load ../helpers/core-lib
 
 setup() {
 	require_root
-	NS=sockclock-test-$$-$BATS_TEST_NUMBER
-	ip netns add "$NS"
-	ip -n "$NS" link set lo up
+	netns_lo sockclock-test
 }
 
 teardown() {
-	stop_servers
-	netns_del "${NS:-}"
-	no_sanitizer_report
-}
-
-nsx() {
-	ip netns exec "$NS" "$@"
+	netns_teardown
 }
 
 # Serve PROGRAM on 0.0.0.0:PORT in the namespace; sets $pid. A first

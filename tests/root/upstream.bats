@@ -13,22 +13,14 @@ load ../helpers/core-lib
 
 setup() {
 	require_root
-	NS=sockclock-up-$$-$BATS_TEST_NUMBER
-	ip netns add "$NS"
-	ip -n "$NS" link set lo up
+	netns_lo sockclock-up
 	D=$BATS_TEST_TMPDIR
 	mkdir -m 700 "$D/state"
 	port=12300 pa=11123 pb=11124
 }
 
 teardown() {
-	stop_servers
-	netns_del "${NS:-}"
-	no_sanitizer_report
-}
-
-nsx() {
-	ip netns exec "$NS" "$@"
+	netns_teardown
 }
 
 start_a() {
