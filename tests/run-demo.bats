@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
-# make run's promise: scripts/run serves all three programs through
-# systemd-socket-activate on unprivileged ports, queryable at once with
-# the very commands it prints, and stops everything it started when it
-# is stopped.
+# make run's promise: scripts/run serves all four programs through
+# systemd-socket-activate on unprivileged ports (NTS with a throwaway CA
+# under build/run), queryable at once with the very commands it prints,
+# and stops everything it started when it is stopped.
 
 load helpers/common
 
@@ -12,18 +12,23 @@ teardown() {
 	stop_servers
 }
 
-@test "scripts/run serves daytime over TCP and UDP and SNTP, each printed command works, and it stops cleanly" {
-	# daytime uses its port on TCP and UDP, SNTP another UDP port.
+@test "scripts/run serves daytime over TCP and UDP, SNTP and NTS, each printed command works, and it stops cleanly" {
+	# daytime uses its port on TCP and UDP, SNTP another UDP port,
+	# NTS-KE a third (TCP).
 	dport=$(free_port tcp)
 	sport=$(free_port udp)
-	while [ "$sport" = "$dport" ] || ss -Hlnu "sport = :$dport" | grep -q .; do
+	kport=$(free_port tcp)
+	while [ "$sport" = "$dport" ] || [ "$kport" = "$dport" ] ||
+		ss -Hlnu "sport = :$dport" | grep -q .; do
 		dport=$(free_port tcp)
 		sport=$(free_port udp)
+		kport=$(free_port tcp)
 	done
-	DAYTIME_PORT=$dport SNTP_PORT=$sport start_bg "$TOP/scripts/run"
+	DAYTIME_PORT=$dport SNTP_PORT=$sport NTSKE_PORT=$kport start_bg "$TOP/scripts/run"
 	runner=${SERVER_PIDS[-1]}
 	wait_listening "$dport"
 	wait_listening "$sport"
+	wait_listening "$kport"
 	local log=$BATS_TEST_TMPDIR/bg.log i
 	for i in $(seq 50); do
 		grep -q '^Each request is logged below' "$log" && break
@@ -32,7 +37,7 @@ teardown() {
 	# The commands it prints, as printed: the lines between the two.
 	mapfile -t cmds < <(sed -n '/^Query it with/,/^Each request/{/^  /s/^  //p}' "$log")
 	printf 'printed: %s\n' "${cmds[@]}" >&3
-	local tcp=0 udp=0 sntp=0 cmd
+	local tcp=0 udp=0 sntp=0 nts=0 cmd
 	for cmd in "${cmds[@]}"; do
 		run timeout 30 bash -c "$cmd" </dev/null
 		assert_success
@@ -46,14 +51,25 @@ teardown() {
 			awk -v x="$output" 'BEGIN { exit !(x < 1 && x > -1) }' ||
 				fail "ntplib offset $output s"
 			sntp=$((sntp + 1)) ;;
+		chronyd\ -Q*"nts ntsport $kport"*)
+			# chronyd says this of a sample it took, and with nts it
+			# takes only authenticated ones.
+			assert_output --regexp 'System clock wrong by -?[0-9.e-]+ seconds'
+			nts=$((nts + 1)) ;;
 		*) fail "a printed command the test does not know: $cmd" ;;
 		esac
 		echo "ok: $cmd -> ${output##*$'\n'}" >&3
 	done
-	# On this machine (make check installs socat and python3-ntplib)
-	# every service has its command.
-	[ "$tcp" = 1 ] && [ "$udp" = 1 ] && [ "$sntp" = 1 ] ||
-		fail "commands: tcp $tcp udp $udp sntp $sntp: ${cmds[*]}"
+	# On this machine (make check installs socat, python3-ntplib,
+	# gnutls-bin and chrony) every service has its command.
+	[ "$tcp" = 1 ] && [ "$udp" = 1 ] && [ "$sntp" = 1 ] && [ "$nts" = 1 ] ||
+		fail "commands: tcp $tcp udp $udp sntp $sntp nts $nts: ${cmds[*]}"
+	# The NTS command went through both programs: a key exchange, then
+	# NTS requests that sntp-udp answered (its log, under scripts/run).
+	run grep -c 'nts-ke-tcp: keys and 8 cookies sent' "$log"
+	assert_output --regexp '^[1-9]'
+	run grep -c 'NTS request answered' "$log"
+	assert_output --regexp '^[1-9]'
 	# Stopping it stops every server it started, and it exits 0.
 	kids=$(pgrep -P "$runner" | tr '\n' ' ')
 	[ -n "$kids" ] || fail "no servers under scripts/run"
