@@ -25,8 +25,8 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(SYSTEMD_CFLAGS) $(VERSION_CFLAGS
 NETTLE_LIBS := -l:libnettle.a
 LDLIBS   += $(NETTLE_LIBS) -lm -ldl
 # Static by default: every request pays for its process's start, and the
-# dynamic loader alone costs more than the rest of a request (README,
-# "Design"). libsystemd is dlopen()ed on the first journal message, which
+# dynamic loader alone costs more than the rest of a request (doc/dev/DESIGN.md,
+# "Start-up is the product"). libsystemd is dlopen()ed on the first journal message, which
 # glibc supports from a static program when the run-time glibc is the
 # one linked against (a distribution rebuilds on upgrade); if it cannot
 # be loaded, messages go to standard error, which systemd also journals.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Bad input on the datagram programs: every drop rule of SPEC.md gets no
+# Bad input on the datagram programs: every drop rule (doc/protocols.md) gets no
 # reply, and a good request right after is answered by the same process
 # (the PID that owns the socket does not change). Then what is accepted:
 # NTPv1 mode 0, mode 1, requests with extension fields or a MAC.

@@ -151,7 +151,7 @@ variant_minus nokern "shipped - ProtectKernel* ProtectControlGroups" \
 # ---- boot ----
 echo "OPTIONS=--idle-timeout=1" >"$tmp/sockclock-sntp-udp"
 echo "OPTIONS=--idle-timeout=1" >"$tmp/sockclock-daytime-udp"
-# NTS-KE (issue 22): a certificate for 127.0.0.1, the README's steps
+# NTS-KE (issue 22): a certificate for 127.0.0.1, doc/nts.md's steps
 # (root-only key in /etc/sockclock), and chronyd's NTS-KE server with the
 # same certificate on 4461 (-x: it never touches the clock).
 mkdir "$tmp/certs"

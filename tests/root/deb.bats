@@ -131,7 +131,7 @@ setup() {
 }
 
 # The scripts of debian/tests/control, run directly (autopkgtest itself
-# adds ~20 s; README, "Install from the package", for running it).
+# adds ~20 s; doc/systemd.md, "From the package", for running it).
 @test "the autopkgtest scripts pass against the installed package" {
 	local t
 	for t in $(sed -n 's/^Tests: //p' "$TOP/debian/tests/control"); do

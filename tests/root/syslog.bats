@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Under inetd/xinetd (standard input is the socket) messages go to syslog
-# and never to descriptors 0-2, which are the client's socket (SPEC.md,
-# "Logging"). Each test runs in a private mount namespace whose /dev holds
+# and never to descriptors 0-2, which are the client's socket (doc/faq.md,
+# "Where are the logs?"). Each test runs in a private mount namespace whose /dev holds
 # only null and a /dev/log read by socat, so the host's log is untouched;
 # the namespace, its mounts and its processes end with the test.
 

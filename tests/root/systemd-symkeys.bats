@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # sntp-udp --keys through the installed unit in a real systemd
-# (helpers/sys-boot.bash), the way README and sntp-udp(8) say: the key
+# (helpers/sys-boot.bash), the way doc/symmetric-keys.md and sntp-udp(8) say: the key
 # file /etc/sockclock/ntp.keys root-only (0600), handed to the service
 # by LoadCredential= in a drop-in, read as its user sockclock-sntp
 # (sysusers.d/sockclock.conf); chronyd -Q inside the namespace with the

@@ -22,7 +22,7 @@ setup_file() {
 	X=$(mktemp -d /tmp/sockclock-xinetd-nts.XXXXXX)
 	xinetd_install "$X"
 	KE_PORT=$(free_port tcp) NTP_PORT=$(free_port udp) PROBE_PORT=$(free_port tcp)
-	# The certificate's key: nts-ke-tcp's user's alone (README).
+	# The certificate's key: nts-ke-tcp's user's alone (doc/nts.md).
 	install -o "$(xinetd_id "$X" u sockclock-ntske)" -m 400 "$BATS_FILE_TMPDIR/srv.key" "$X/nts-ke.key"
 	install -m 644 "$BATS_FILE_TMPDIR/srv.crt" "$X/nts-ke.crt"
 	K=$X/root/var/lib/sockclock/nts-keys

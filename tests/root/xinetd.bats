@@ -383,7 +383,7 @@ GOOD_MAX=0.9
 	# listens with a backlog of 64 (compiled in), the kernel then answers
 	# with SYN cookies and drops the handshakes that find the accept
 	# queue full, so some of the bursting source's own connections hang
-	# (README, "xinetd"). Reported, and the other source is unharmed.
+	# (doc/xinetd.md, "The files"). Reported, and the other source is unharmed.
 	[[ $counts =~ ^line=([0-9]+)\ closed=([0-9]+)\ refused=([0-9]+)\ partial=0\ hung=([0-9]+)\ unconnected=([0-9]+)\ other=0$ ]] ||
 		fail "burst: $counts"
 	((BASH_REMATCH[1] >= 32)) || fail "fewer lines than per_source: $counts"
