@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # make install / make uninstall: the programs, the systemd units, the
 # xinetd files, the man pages, tmpfiles.d and sysusers.d. The units, xinetd files and man pages
 # in the tree are valid as they stand for the default SBINDIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Bad input on the datagram programs: every drop rule of SPEC.md gets no
 # reply, and a good request right after is answered by the same process
 # (the PID that owns the socket does not change). Then what is accepted:
@@ -208,7 +209,7 @@ ntp_hex() {
 	same_process daytime-udp
 }
 
-# Issue 13: the kiss-o'-death's content over the wire (RFC 5905 §7.4):
+# The kiss-o'-death's content over the wire (RFC 5905 §7.4):
 # LI 3, stratum 0, kiss code RATE, and origin, receive and transmit all
 # the request's transmit timestamp (no time of the server's own).
 @test "over the rate limit: a RATE kiss-o'-death whose timestamps are the request's own, not spent on an invalid request" {

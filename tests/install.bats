@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # make install / make uninstall, staged with DESTDIR; the units' hardening
 # as systemd-analyze security scores it (no root needed).
 load helpers/common
@@ -112,7 +113,7 @@ teardown() {
 	cmp "$x/sockclock-sntp-udp" "$BATS_TEST_TMPDIR/edited"
 }
 
-# Issue 19, item 3: the users the units and xinetd files name. Staged
+# The users the units and xinetd files name. Staged
 # (DESTDIR) install only says what to create; as root without DESTDIR it
 # runs SYSUSERS on the installed file: here systemd-sysusers --root= on
 # copies of /etc/passwd and /etc/group, so the host gets no user.

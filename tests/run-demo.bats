@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # make run's promise: scripts/run serves all three programs through
 # systemd-socket-activate on unprivileged ports, queryable at once with
 # the very commands it prints, and stops everything it started when it

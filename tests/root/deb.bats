@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# The Debian package (issue 12): make deb builds it from the tree, lintian
+# SPDX-License-Identifier: ISC
+# The Debian package: make deb builds it from the tree, lintian
 # finds no error or warning, and in a booted systemd (helpers/sys-boot.bash,
 # on an overlay root: the host's dpkg database is untouched) apt-get
 # installs it offline, nothing is enabled or listening, the enabled
@@ -97,7 +98,7 @@ setup() {
 		-e '^/usr/share/man/man8/' -e '^/usr/lib/tmpfiles.d/' -e '^/usr/lib/sysusers.d/' \
 		-e '^/etc/cron.d/' "$BATS_FILE_TMPDIR/files"
 	assert_output 29 # 4 programs, 14 units, 4 xinetd files, 4 man pages, tmpfiles.d, sysusers.d, the cron.d file
-	# Issue 19, item 3: every user the units and xinetd files name exists
+	# Every user the units and xinetd files name exists
 	# (the postinst's systemd-sysusers), and the directories tmpfiles.d
 	# makes are theirs.
 	local u
@@ -141,7 +142,7 @@ setup() {
 	done
 }
 
-# Issue 19, item 3: before, xinetd refused the shipped sntp-udp file
+# Before the per-program users, xinetd refused the shipped sntp-udp file
 # ("Unknown user: sockclock") and disabled the service. The package's
 # file with only "disable = no", in the real xinetd inside the booted
 # root (port 123: before the sockets are enabled).
