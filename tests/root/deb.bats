@@ -64,9 +64,11 @@ setup() {
 		run "$x/usr/sbin/$p" --version
 		assert_output "$p (sockclock) $VERSION"
 		run zcat "$x/usr/share/man/man8/$p.8.gz"
-		assert_line --index 0 --regexp "^\.TH [-A-Z]+ 8 \"[0-9]+\" \"sockclock $VERSION\" "
+		assert_line --index 0 --regexp "^\.TH [-A-Z]+ 8 \"[0-9-]+\" \"sockclock $VERSION\" "
 		refute_output --partial /usr/local
 	done
+	run zcat "$x/usr/share/man/man7/sockclock.7.gz"
+	assert_line --index 0 --regexp "^\.TH SOCKCLOCK 7 \"[0-9-]+\" \"sockclock $VERSION\" "
 	run grep -c "sockclock_${VERSION}_amd64.deb" "$TOP/README.md"
 	refute_output 0
 	# The installed paths: the units and xinetd files name /usr/sbin.
@@ -95,9 +97,9 @@ setup() {
 	assert_output "install ok installed $VERSION"
 	sys dpkg -L sockclock >"$BATS_FILE_TMPDIR/files"
 	run grep -c -e '^/usr/sbin/' -e '^/lib/systemd/system/' -e '^/etc/xinetd.d/' \
-		-e '^/usr/share/man/man8/' -e '^/usr/lib/tmpfiles.d/' -e '^/usr/lib/sysusers.d/' \
+		-e '^/usr/share/man/man[78]/.' -e '^/usr/lib/tmpfiles.d/' -e '^/usr/lib/sysusers.d/' \
 		-e '^/etc/cron.d/' "$BATS_FILE_TMPDIR/files"
-	assert_output 29 # 4 programs, 14 units, 4 xinetd files, 4 man pages, tmpfiles.d, sysusers.d, the cron.d file
+	assert_output 30 # 4 programs, 14 units, 4 xinetd files, 5 man pages, tmpfiles.d, sysusers.d, the cron.d file
 	# Every user the units and xinetd files name exists
 	# (the postinst's systemd-sysusers), and the directories tmpfiles.d
 	# makes are theirs.
