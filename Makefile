@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # sockclock: make all | run | check | install | uninstall | clean | bench | fuzz
 STATIC_PROGRAMS := daytime-tcp daytime-udp sntp-udp
 PROGRAMS := $(STATIC_PROGRAMS) nts-ke-tcp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* daytime-tcp: Daytime (RFC 867) over TCP: one line to each connection. */
 #include <sys/socket.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* daytime-udp: Daytime (RFC 867) over UDP: one line per datagram. */
 #include <sys/socket.h>
 

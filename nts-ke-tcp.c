@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* nts-ke-tcp: NTS Key Establishment (RFC 8915 §4) over TLS 1.3: one
  * request, one response of keys and cookies, per connection. */
 #include <stdio.h>

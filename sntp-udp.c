@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sntp-udp: an SNTPv4 server (RFC 4330, RFC 5905 §8-9) over UDP, with
  * NTS (RFC 8915 §5) for requests that carry an NTS cookie and, with
  * --keys, symmetric keys (RFC 5905 §9.2, RFC 8573) for those with a MAC. */

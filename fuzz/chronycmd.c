@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz chronyd's tracking reply parser (common/proto/chronycmd.c). Input: 4
  * bytes of the sequence number we sent, then the datagram. Any input:
  * no crash, no read past it. An accepted one: exactly a tracking reply

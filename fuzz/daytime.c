@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz the Daytime formatter over any 64-bit time, every format, UTC or
  * a time zone from a small list, and any leap/health values.
  * Input: 8 bytes time_t, 1 format, 1 zone (0: --utc), 4 leap, 4 health.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* input: take fixed-size fields from the front of a fuzzer's input. */
 #ifndef SOCKCLOCK_FUZZ_INPUT_H
 #define SOCKCLOCK_FUZZ_INPUT_H

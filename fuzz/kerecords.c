@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz the NTS-KE record codec (nts-ke-tcp's request path): read a
  * request, build the response, decode both.
  *

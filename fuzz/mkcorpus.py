@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Write the seed corpus of each harness into fuzz/corpus/<harness>/.
 
 Run from anywhere; rewrites the seeds (deterministic, no clock read).

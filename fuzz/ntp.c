@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz request validation and reply building (sntp-udp's answer path).
  *
  * Input: a 40-byte prefix, then the request datagram itself (its exact

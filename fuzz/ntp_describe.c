@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz ntp_describe (sntp-udp --dump) on any packet and any pivot.
  * Input: 8 bytes pivot, 2 bytes output capacity, then 48 bytes of
  * packet (short input is zero-filled). The whole text must fit the

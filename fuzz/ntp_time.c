@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz timestamp conversion: for any 64-bit time and any pivot less
  * than 2^31 s away, NTP timestamp and back gives the same instant.
  * Input: 8 bytes seconds, 4 bytes nanoseconds (reduced), 4 bytes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz cookie opening and the key file's layout. Input: bytes taken as
  * a cookie (opened under the fixed keys) and as a key file (decoded).
  * Invariants: a cookie opens only at its exact length and to keys that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ntsfixed: the master keys and session keys the NTS harnesses and
  * their seeds (fuzz/mkcorpus.py) share: slot i has id 0x1000 - i and the
  * key 32 bytes of 0x61 + i; C2S is 1..32, S2C 0x40..0x5f. */

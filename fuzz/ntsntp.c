@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz the NTS extension-field parser and the NTS answer (sntp-udp's
  * path for a request with fields). Input: the datagram itself.
  * Invariants: a request the parser accepts is a client request (mode 3)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz the per-source rate limit with any sequence of requests.
  * Input: 1 byte rate (0.5..128/s), 1 byte burst (1..256), then
  * 3-byte steps: source (bit 7: one of 256 spoofed IPv4/IPv6 sources,

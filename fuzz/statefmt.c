@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz the state loader: any bytes as the file. sfmt_check must never
  * read out of bounds; an image it accepts is then used as a live one
  * (the rate-limit table attached and charged, the counters formatted),

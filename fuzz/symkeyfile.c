@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz the symmetric key file's parser. Input: the file's text.
  * Invariants: an accepted file holds 1024 keys at most, each with an ID
  * above 0, ids strictly increasing (sorted, no two equal), a known type,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz the place, length and check of a request's MAC. Input: a
  * request, checked against one key of each type (IDs 1-7, from fixed
  * text). Invariants: a MAC found lies inside the request, after its

@@ -1,6 +1,7 @@
+# SPDX-License-Identifier: ISC
 # make bench: per-request cost, throughput and accuracy against the
 # static one-line program, xinetd's builtin, chronyd and a minimal
-# batching responder (issues 3 and 4). Prints one table; thresholds
+# batching responder. Prints one table; thresholds
 # live in that table, never in make check.
 BENCH_DIR     := $(BUILD)/bench
 BENCH_CFLAGS  := -O2 -Wall -Wextra -Werror
@@ -12,7 +13,7 @@ bench: all $(BENCH_CLIENTS:%=$(BENCH_DIR)/%) $(BENCH_DIR)/oneline $(BENCH_DIR)/k
 	@tests/bench/ke-bench.sh $(CURDIR)/$(BENCH_DIR)
 	@tests/bench/mac-bench.sh $(CURDIR)/$(BENCH_DIR)
 
-# The symmetric-key rows alone (issue 23): sntp-udp --keys against
+# The symmetric-key rows alone: sntp-udp --keys against
 # chronyd serving the same key file.
 .PHONY: bench-mac
 bench-mac: all $(BENCH_DIR)/macload
@@ -38,7 +39,7 @@ $(BENCH_DIR)/oneline: tests/bench/oneline.c
 	$(CC) $(BENCH_CFLAGS) -static -o $@ $<
 
 # make bench-systemd: the cost of each activation and of each hardening
-# option under a booted systemd (issue 11; root). Not part of make bench
+# option under a booted systemd (root). Not part of make bench
 # or make check: it boots a systemd in namespaces for a minute or two.
 .PHONY: bench-systemd
 bench-systemd: all $(BENCH_DIR)/tcpload $(BENCH_DIR)/udpfirst $(BENCH_DIR)/keclient

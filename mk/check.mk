@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # make check: unit tests of common/ (normal and sanitizer builds), a short
 # fuzzing run of each harness, then every bats suite against the normal
 # programs and the ASan+UBSan ones.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # make deb: the Debian package (debian/), built with dpkg-buildpackage
 # (source and binary) in a copy of the tree under a temporary directory,
 # so that this tree stays clean and worktrees built side by side do not

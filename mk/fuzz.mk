@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # libFuzzer harnesses (fuzz/*.c) over the pure parts of common/:
 # request validation and replies, the daytime formatter (with formats
 # of its own choosing for --format=+FORMAT), timestamps, --dump's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # make install / make uninstall: the programs, the systemd units, the
 # xinetd files, the man pages, tmpfiles.d and sysusers.d. The units, xinetd files and man pages
 # in the tree are valid as they stand for the default SBINDIR
@@ -27,7 +28,9 @@ UNITS      := $(notdir $(wildcard units/*.socket units/*.service units/*.timer))
 XINETD     := $(PROGRAMS:%=sockclock-%)
 # Each configuration file as FILE,DIR: in the tree, then where it goes.
 CONFFILES  := $(XINETD:%=xinetd.d/%,$(XINETDDIR)) cron.d/sockclock-nts-rotate,$(CRONDIR)
-MANPAGES   := $(PROGRAMS:%=%.8)
+# Each page goes to the man directory of its section (man8, man7).
+MANPAGES   := $(PROGRAMS:%=%.8) sockclock.7
+manpath     = $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(1)))/$(1)
 SUBST       = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g'
 # The man pages also name the unit directory, and get the version
 # (VERSION) in their title line.
@@ -36,7 +39,7 @@ MANSUBST    = $(SUBST) -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g' \
 
 INSTALLED = $(PROGRAMS:%=$(DESTDIR)$(SBINDIR)/%) \
 	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
-	    $(MANPAGES:%=$(DESTDIR)$(MANDIR)/man8/%) \
+	    $(foreach f,$(MANPAGES),$(call manpath,$(f))) \
 	    $(DESTDIR)$(TMPFILESDIR)/sockclock.conf \
 	    $(DESTDIR)$(SYSUSERSDIR)/sockclock.conf
 
@@ -63,7 +66,7 @@ install: $(if $(filter .,$(INSTALL_BIN)),all)
 
 install-files:
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(XINETDDIR) $(DESTDIR)$(CRONDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(XINETDDIR) $(DESTDIR)$(CRONDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSUSERSDIR)
 	$(INSTALL) -m 755 $(PROGRAMS:%=$(INSTALL_BIN)/%) $(DESTDIR)$(SBINDIR)/
 	for f in $(UNITS); do \
@@ -82,8 +85,8 @@ install-files:
 		fi || exit 1; \
 	done
 	for f in $(MANPAGES); do \
-		$(MANSUBST) man/$$f > $(DESTDIR)$(MANDIR)/man8/$$f && \
-		chmod 644 $(DESTDIR)$(MANDIR)/man8/$$f || exit 1; \
+		t=$(DESTDIR)$(MANDIR)/man$${f##*.}/$$f; \
+		$(MANSUBST) man/$$f > $$t && chmod 644 $$t || exit 1; \
 	done
 	# The state directories for xinetd (tmpfiles.d(5); after the users
 	# exist, systemd-tmpfiles --create makes them now, each boot after that).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # make check-unit: the C unit tests of common/ (tests/unit/test_*.c),
 # each linked against the objects of the normal build (build/unit/) and
 # of the ASan+UBSan build (build/asan/unit/); all are run, any failure

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# The cold path of sntp-udp (issue 3): the request that makes a
+# SPDX-License-Identifier: ISC
+# The cold path of sntp-udp: the request that makes a
 # superserver start the process must carry the time it arrived, not the
 # time the process got round to reading it. Measured through real
 # activations with tests/bench/ntpacc, a client that stamps its own send
@@ -102,7 +103,7 @@ within_bound() {
 	within_bound "$warm"
 }
 
-# Issue 13: a transmit timestamp may never be later than the reply's
+# A transmit timestamp may never be later than the reply's
 # arrival (nor the receive timestamp earlier than the request's send).
 # On loopback the client's kernel stamps its receive after the server's
 # send, so ntpacc counts any reply with T3 > T4 or T2 < T1: it must see
@@ -120,7 +121,7 @@ within_bound() {
 	done
 }
 
-# Issue 10: the first reply of each process, and one after a pause of
+# The first reply of each process, and one after a pause of
 # over 1 ms, is sent after a warm-up of the send path (common/sys/warmup.c):
 # an empty datagram the process sends its own socket and reads back.
 # Across many spawning requests and two more 5 ms apart, half on a socket

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The programs under systemd-socket-activate: --accept (connected
 # stream), --inetd (a socket on standard input), a listening stream,
 # --datagram; several sockets; idle exit; the wrong kind of socket;
@@ -359,7 +360,7 @@ silent_handler_life() {
 	life=$((($(date +%s%N) - t0) / 100000000))
 }
 
-# Issue 13: bounds the default (5 s, drained for 2 s) cannot meet, on
+# Bounds the default (5 s, drained for 2 s) cannot meet, on
 # both sides of the drain cap.
 @test "--io-timeout: 0.5 s ends a silent client's handler in under 1.5 s; 4 s is capped at the 2 s drain" {
 	silent_handler_life 0.5 # not in $(...): teardown must see its servers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Each program run by hand (standard input not a socket): the reply on
 # standard output, errors on standard error, exit codes 0/1/2.
 

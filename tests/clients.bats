@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Real NTP clients against sntp-udp under systemd-socket-activate
 # --datagram on a free loopback port: chronyd -Q and python3-ntplib.
 # (ntpdig only talks to port 123 and tshark needs root to capture: both

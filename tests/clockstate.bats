@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Both clock states on every host, whatever its own clock says (these
 # machines' kernels are unsynchronised, a user's usually is): the
 # programs read the state with adjtimex(2), and tests/helpers/fakeclock.c
@@ -74,7 +75,7 @@ fake() {
 	assert_line --regexp '^stratum: 3'
 }
 
-# Issue 13: a refused read is served as unsynchronised, with one warning
+# A refused read is served as unsynchronised, with one warning
 # a process, not one for each second of traffic.
 @test "adjtimex refused: answered as unsynchronised, warned once a process" {
 	port=$(free_port udp)

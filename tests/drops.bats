@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Bad input on the datagram programs: every drop rule (doc/protocols.md) gets no
 # reply, and a good request right after is answered by the same process
 # (the PID that owns the socket does not change). Then what is accepted:

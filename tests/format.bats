@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# --format=+FORMAT (issue 14): a line of the administrator's own, by hand
+# SPDX-License-Identifier: ISC
+# --format=+FORMAT: a line of the administrator's own, by hand
 # and through real sockets (systemd-socket-activate), for daytime-tcp and
 # daytime-udp. Each line is parsed back and compared with date(1) for the
 # instant it reports; each bad class exits 2 and answers nothing.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # make install / make uninstall, staged with DESTDIR; the units' hardening
 # as systemd-analyze security scores it (no root needed).
 load helpers/common
@@ -36,6 +37,7 @@ teardown() {
 		./usr/local/lib/tmpfiles.d/sockclock.conf \
 		./usr/local/sbin/daytime-tcp ./usr/local/sbin/daytime-udp \
 		./usr/local/sbin/nts-ke-tcp ./usr/local/sbin/sntp-udp \
+		./usr/local/share/man/man7/sockclock.7 \
 		./usr/local/share/man/man8/daytime-tcp.8 ./usr/local/share/man/man8/daytime-udp.8 \
 		./usr/local/share/man/man8/nts-ke-tcp.8 ./usr/local/share/man/man8/sntp-udp.8)"
 	assert_file_executable "$STAGE/usr/local/sbin/sntp-udp"
@@ -57,6 +59,7 @@ teardown() {
 	assert_file_exists "$STAGE/etc/systemd/system/sntp-udp.socket"
 	assert_file_exists "$STAGE/etc/xi/sockclock-sntp-udp"
 	assert_file_exists "$STAGE/opt/sc/man/man8/sntp-udp.8"
+	assert_file_exists "$STAGE/opt/sc/man/man7/sockclock.7"
 	run grep -h '^ExecStart=' "$STAGE/etc/systemd/system/sntp-udp.service"
 	assert_output 'ExecStart=/opt/sc/bin/sntp-udp $OPTIONS'
 	run grep -rl /usr/local/sbin "$STAGE/etc"
@@ -112,7 +115,7 @@ teardown() {
 	cmp "$x/sockclock-sntp-udp" "$BATS_TEST_TMPDIR/edited"
 }
 
-# Issue 19, item 3: the users the units and xinetd files name. Staged
+# The users the units and xinetd files name. Staged
 # (DESTDIR) install only says what to create; as root without DESTDIR it
 # runs SYSUSERS on the installed file: here systemd-sysusers --root= on
 # copies of /etc/passwd and /etc/group, so the host gets no user.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # A listening daytime-tcp (Accept=no) under systemd-socket-activate
-# against one source's burst of silent connections (issue 15): the limit
+# against one source's burst of silent connections: the limit
 # per source (--max-per-source, default 16) and the draining connections
 # that give way when the table (64) is full. The flooding source is
 # 127.0.0.2 (helpers/tcp_hold.py, ended by PID); the normal client

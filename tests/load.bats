@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# Load and hostile clients (issue 5): TCP storms through systemd and
+# SPDX-License-Identifier: ISC
+# Load and hostile clients: TCP storms through systemd and
 # xinetd, slow and endless clients, SIGTERM in mid-stream, a UDP flood
 # beside a well-behaved client, and the amplification check.
 # Scale for slow builds: LOAD_CONNECTIONS (default 500), FLOOD_SECONDS

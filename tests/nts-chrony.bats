@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # chronyd -Q as the NTS client (RFC 8915) of nts-ke-tcp and sntp-udp
 # sharing one key file, both under systemd-socket-activate: the key
 # exchange (--accept and listening) hands out cookies that sntp-udp

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # nts-ke-tcp, the NTS-KE server (RFC 8915 §4), through
 # systemd-socket-activate (--accept and listening) and by hand, checked
 # by a client of our own (tests/bench/keclient.c: GnuTLS, decodes the

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# NTS for NTP (issue 9, RFC 8915 §5) from sntp-udp through
+# SPDX-License-Identifier: ISC
+# NTS for NTP (RFC 8915 §5) from sntp-udp through
 # systemd-socket-activate: cookies are minted from the key file by
 # tests/helpers/ntstool (sockclock's own sealing code), requests built and
 # replies checked by tests/helpers/nts_client.py (python3-cryptography's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # make run's promise: scripts/run serves all four programs through
 # systemd-socket-activate on unprivileged ports (NTS with a throwaway CA
 # under build/run), queryable at once with the very commands it prints,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The state file (--state-dir): counters read back exactly with --stats
 # after several real activations (systemd-socket-activate started again
 # for each batch, each process idling out after 1 s); the rate limit

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# sntp-udp --keys (issue 23): symmetric-key authentication. chronyd -Q
+# SPDX-License-Identifier: ISC
+# sntp-udp --keys: symmetric-key authentication. chronyd -Q
 # with each key type chrony 4.3 supports, through a real MAC'd exchange;
 # a wrong secret; every class of bad MAC (tests/helpers/symkey_probe.py:
 # the MACs computed there with hashlib); a key file changed under a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # sntp-udp --upstream=chrony:127.0.0.1:PORT against a fake chronyd
 # command port (tests/helpers/upstream.py fake): its answer is served
 # (stratum, reference ID), kept in the state file across activations
@@ -135,10 +136,10 @@ stat_of() {
 	done
 }
 
-# Issue 21, item 6: the nist line's L (leap) and H (health) follow the
+# The nist line's L (leap) and H (health) follow the
 # same source as sntp-udp's header. daytime-udp asks chronyd itself and
-# keeps the answer in its own state file (no program reads another's:
-# issue 19). This host's kernel is unsynchronised ("0 2"): a leap second
+# keeps the answer in its own state file (no program reads another's).
+# This host's kernel is unsynchronised ("0 2"): a leap second
 # armed ("1 0") can only be chronyd's.
 NIST='^[0-9]{5} [0-9-]{8} [0-9:]{8} [0-9]{2} '
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # valgrind memcheck over each program in each way it can be started:
 # by hand, systemd-socket-activate --accept, --inetd, a listening socket
 # and --datagram; plus the error paths. Any memcheck error or leak fails.
@@ -151,7 +152,7 @@ settle() {
 	vg_clean
 }
 
-# Issue 13, item 5: a bad LISTEN_FDS is refused before the log knew
+# A bad LISTEN_FDS is refused before the log knew
 # where it writes; a file where a socket should be is named for what it
 # is. Both exit 1 with a clear message and a clean report.
 @test "valgrind: a bad LISTEN_FDS and a file passed as a socket (exit 1, named)" {

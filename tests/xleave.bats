@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Interleaved mode (RFC 9769 §2) through real sockets: chronyd as a
 # client that may not touch the clock (-x), polling every 2 s an
 # sntp-udp that idles out after 1 s, so that nearly every request starts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* allow: CIDR lists, parsed and matched. */
 #include "allow.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* allow: who may ask the datagram programs (--allow=CIDR[,CIDR...]),
  * checked on every datagram. xinetd's only_from sees only the datagram
  * that starts a wait = yes program; this list sees all of them. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* bytes: network byte order in and out of packets, and the padding of
  * extension fields and records to 4. */
 #ifndef SOCKCLOCK_BYTES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* chronycmd: see chronycmd.h. Offsets from chrony's candm.h (CMD_Request,
  * CMD_Reply, RPY_Tracking, protocol version 6), checked against the
  * bytes chronyd 4.3 sends (tests/unit/test_chronycmd.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* chronycmd: chronyd's command protocol over UDP (protocol version 6,
  * chrony's candm.h), the monitoring request `tracking` only: build the
  * request, check and decode the reply. Pure: bytes in, fields out.

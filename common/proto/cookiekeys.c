@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cookiekeys: the master keys' file layout and the pure decisions on
  * the keys (layout and rules in cookiekeys.h). */
 #include <string.h>

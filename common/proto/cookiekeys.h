@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cookiekeys: the NTS cookie master keys (RFC 8915 §6): the four slots,
  * the key file's bytes, and the pure decisions on them. Their file on
  * disk (load, create, rotate, permissions) is sys/cookiekeyfile.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* daytime: formats of the Daytime line. Locale-free on purpose: the line
  * is a wire format, not a message to translate. */
 #include "daytime.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* daytime: the reply line of the Daytime protocol (RFC 867). Pure. */
 #ifndef SOCKCLOCK_DAYTIME_H
 #define SOCKCLOCK_DAYTIME_H

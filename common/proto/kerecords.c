@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ntske: NTS-KE records, RFC 8915 §4. */
 #include "kerecords.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* kerecords: the NTS Key Establishment records (RFC 8915 §4): read a
  * request, decide the answer as §4.1 says, write the response. Pure: no
  * I/O, no keys; the cookies are handed in. */

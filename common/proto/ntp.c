@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ntp: packet codec, request validation, reply building, timestamps. */
 #include "ntp.h"
 

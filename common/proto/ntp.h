@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ntp: the NTP packet (RFC 5905 §7.3), its timestamps, and the pure
  * decisions of an SNTP server: which requests to answer, what to reply. */
 #ifndef SOCKCLOCK_NTP_H

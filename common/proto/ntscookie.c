@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ntscookie: seal and open NTS cookies (format in ntscookie.h). */
 #include <string.h>
 

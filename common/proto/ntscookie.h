@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ntscookie: the NTS cookie (RFC 8915 §6), sealed and opened under a
  * master key of cookiekeys.h with AES-SIV-CMAC-256 (RFC 5297; Nettle's
  * siv_cmac_aes128). Pure: the nonce is handed in.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ntsntp: NTS requests and replies (formats in ntsntp.h). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ntsntp: NTS for NTP on the server's side (RFC 8915 §5), over the
  * extension fields of RFC 7822. Pure: the packet, the keys and the
  * nonces are handed in; AES-SIV-CMAC-256 (Nettle) does the sealing.

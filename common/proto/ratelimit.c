@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ratelimit: 4-way set-associative table of token buckets. The table
  * may be shared by several processes (a state file): each set has a
  * lock word taken by compare-and-swap, tried a bounded number of times

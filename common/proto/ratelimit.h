@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ratelimit: a token bucket per source address (IPv6 by /64) for the
  * UDP programs, in a fixed table: a flood from any number of (spoofed)
  * sources cannot grow memory, it only recycles the stalest entries. */

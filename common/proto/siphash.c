@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* siphash: SipHash-2-4, as its paper defines it (little-endian words,
  * two compression rounds per block, four finalisation rounds). */
 #include "siphash.h"

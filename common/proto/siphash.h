@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* siphash: SipHash-2-4 (Aumasson and Bernstein, 2012), a keyed hash
  * whose output an attacker cannot steer without the 128-bit key: the
  * rate limit's table index, so that no one can aim at one set. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* peer: address predicates and names. */
 #include "srcaddr.h"
 

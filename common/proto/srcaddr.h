@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* srcaddr: facts about the sender of a datagram or the client of a
  * connection. Pure. */
 #ifndef SOCKCLOCK_SRCADDR_H

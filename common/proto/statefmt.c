@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* statefmt: the state file's layout, checks and the counters' text. */
 #include "statefmt.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* statefmt: the layout of a state file (see state.h) and its pure
  * checks: given bytes, are they a state image of this program and
  * version? No I/O, so that any bytes can be fuzzed. */

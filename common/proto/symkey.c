@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* symkey: see symkey.h. */
 #include "symkey.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* symkey: symmetric-key authentication of NTP packets (RFC 5905 §7.3
  * and §9.2, RFC 8573), with the key file that chrony and ntpd share.
  * Pure: the file's text and the packets are handed in; Nettle hashes.

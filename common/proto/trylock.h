@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* trylock: the lock word of a set in a shared table (the rate-limit
  * buckets, the interleaved table): 0 free, else the monotonic ms at
  * which a process took it. Tried, never waited on. A word older than

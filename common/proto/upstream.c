@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* upstream: see upstream.h. */
 #include "upstream.h"
 

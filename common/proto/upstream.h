@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: ISC */
 /* upstream: the reply header from the daemon that disciplines the
- * clock (issue 21). sntp-udp serves the clock chronyd steers, so its
+ * clock. sntp-udp serves the clock chronyd steers, so its
  * header says what chronyd would say in its own server reply at that
  * moment (chrony's REF_GetReferenceParams), from a tracking report
  * taken a little earlier. Pure: the report and the time since it was

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* xleave: the interleaved-mode table (see xleave.h). */
 #include "trylock.h"
 #include "xleave.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* xleave: the server's table for interleaved mode (RFC 9769 §2): the
  * receive timestamp of a reply, as written in it, to that reply's
  * transmit time as the kernel saw it. A later request whose origin is

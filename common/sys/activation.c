@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* activation: the sd_listen_fds(3) protocol and inetd's standard input. */
 #include "activation.h"
 

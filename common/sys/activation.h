@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* activation: find the sockets a superserver handed over, the same way
  * for systemd (sd_listen_fds(3)), inetd/xinetd (standard input) and a
  * run by hand. Knows nothing of the protocols. */

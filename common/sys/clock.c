@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* clock: adjtimex, clock step, kernel timestamps. */
 #include "clock.h"
 

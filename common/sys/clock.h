@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* clock: what the kernel says of the system clock (read-only), and
  * kernel receive timestamps on datagram sockets. */
 #ifndef SOCKCLOCK_CLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cookiekeys: the master keys' file on disk (rules in cookiekeyfile.h). */
 #include "cookiekeyfile.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cookiekeyfile: the NTS cookie master keys' file (--nts-keys), shared
  * by nts-ke-tcp (which creates and rotates it) and sntp-udp (which only
  * reads it); its bytes are proto/cookiekeys.h's.

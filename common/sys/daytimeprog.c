@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* daytimeprog: --format, --utc and the line, for both Daytime programs. */
 #include "daytimeprog.h"
 
@@ -20,7 +21,7 @@ static bool utc;
 static const char *custom_fmt;
 static struct daytime_custom custom;
 /* The nist line's leap and health come from the same source as
- * sntp-udp's header (issue 21, item 6): chronyd's view, kept in this
+ * sntp-udp's header: chronyd's view, kept in this
  * program's own state file (no program reads another's state), else
  * the kernel's. */
 static enum up_source upstream = UP_AUTO;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* daytimeprog: what daytime-tcp and daytime-udp share: their options and
  * the line for "now". */
 #ifndef SOCKCLOCK_DAYTIMEPROG_H

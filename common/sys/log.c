@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* log: stderr, syslog, or the journal through libsystemd. libsystemd is
  * loaded on the first journal message only: linking it would make every
  * request pay for loading it and its dependencies (README, "Design"). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* log: one way to report, wherever the program was started from:
  * standard error by hand, the journal under systemd, syslog under inetd
  * (where standard error is the client's socket). */

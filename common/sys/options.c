@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* options: getopt_long over the shared and the program's options. */
 #include "options.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* options: the command line all three programs share, with getopt_long;
  * each program adds its own options through a handler. */
 #ifndef SOCKCLOCK_OPTIONS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* serve: datagram batches with recvmmsg/sendmmsg, connections with a
  * polite close, all under one poll loop that ends when idle. */
 #include "serve.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* serve: the one serve-until-idle loop of all three programs. It owns
  * polling, batching, timeouts and the polite close; a program hands it
  * what one request means. */

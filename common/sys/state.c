@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* state: open, check, make and map the state file. Two processes (two
  * sockets, or a server and --stats) share it through MAP_SHARED:
  * counters change by atomic adds only, the rate-limit table by per-set

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* state: the mapped state file of a datagram program (--state-dir):
  * counters and the rate-limit table that outlive the process. Without
  * a usable file everything here is a no-op and the program serves as

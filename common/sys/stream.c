@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* stream: the connection loop (see stream.h), and its line kind. */
 #include "stream.h"
 

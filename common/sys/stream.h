@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* stream: the connection loop of the stream programs: connected sockets
  * and listening ones accepted until idle, many connections under one
  * poll, each bounded by --io-timeout, one source held to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* symkeyfile: see symkeyfile.h. */
 #include "symkeyfile.h"
 

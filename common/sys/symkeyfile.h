@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* symkeyfile: read the symmetric key file (proto/symkey.h), and read it
  * again when it changes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* txstamp: kernel transmit stamps from the error queue (see txstamp.h). */
 #include "txstamp.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* txstamp: the kernel's transmit timestamps of chosen datagrams
  * (SOF_TIMESTAMPING_TX_SOFTWARE, the driver's stamp, asked per
  * message), read back from the socket's error queue, matched to what
@@ -12,7 +13,7 @@
  * device, as chronyd's. It waits for the qdisc: through an idle one it
  * is queued inside sendmsg, behind a shaper later. A stamp that lands
  * after the process has exited leaves the error queue full, and
- * systemd's socket polls POLLERR and fails the unit (issue 13), so
+ * systemd's socket polls POLLERR and fails the unit, so
  * txs_finish waits, before exit, while a stamped packet is still in
  * flight (bounded), and only stamped ones are waited for. */
 #ifndef SOCKCLOCK_TXSTAMP_H

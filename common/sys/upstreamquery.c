@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* upstreamquery: see upstreamquery.h. */
 #include "upstreamquery.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* upstreamquery: ask chronyd how good the clock is (its `tracking` report,
  * over its command port: monitoring only, see chronycmd.h) and keep
  * the answer in the state file, so that every process of the program,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* warmup: measured on loopback with a kernel-stamped client, the
  * reply to the request that started the process took 2 to 3 times as
  * long from the transmit time's clock read to the wire as a warm one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* warmup: the first send of a process made as quick as a warm one,
  * so that the transmit time read just before it is as close to the
  * real send as in a warm process. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tls: GnuTLS server sessions. The socket's own flags are left alone
  * (under inetd its description is shared): every send and receive asks
  * not to block. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tls: server sessions of TLS 1.3 only over GnuTLS, one per connected
  * socket, never blocking: each step says whether it is done, failed, or
  * wants the socket readable or writable. Knows no protocol beyond the one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlsserve: the TLS kind of stream connection (stream.h): handshake,
  * one request, the response, close_notify; the loop does the rest. */
 #include "tlsserve.h"

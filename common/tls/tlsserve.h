@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlsserve: the connection loop of a TLS request-response service: for
  * each connection the handshake, one request read with a bound, the
  * response, close_notify and a polite close, every connection cut off

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # benchlib.sh: sourced by the bench scripts after they set BENCH_NAME:
 # a temporary directory ($tmp), background processes (bg NAME CMD...,
 # their output in $tmp/NAME.log) and a chronyd (its pidfile in $tmp)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* execloop: exec-to-exit cost and peak RSS of programs run by hand.
  *   execloop N SPEC...
  * SPEC is "name|stdin-file|/path/prog arg..." (stdin-file may be empty

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # make bench (NTS-KE part): key exchanges a second of nts-ke-tcp through
 # systemd-socket-activate --accept (a process per exchange) and with a
 # listening socket (one process), against chronyd's NTS-KE server in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* keclient: an NTS-KE client (GnuTLS) for the tests and the benchmark.
  *
  * One exchange (default): connect to HOST PORT, handshake (TLS 1.3,

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Symmetric-key NTP (issue 23): MAC'd replies a second with 32
+# SPDX-License-Identifier: ISC
+# Symmetric-key NTP: MAC'd replies a second with 32
 # outstanding (tests/bench/macload: SHA1 and AES128 keys, every reply's
 # MAC checked with Nettle), sntp-udp --keys (systemd-socket-activate
 # --datagram, --rate-limit=0) against chronyd -x serving the same key

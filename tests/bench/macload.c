@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* macload: symmetric-key (RFC 5905 §9.2, RFC 8573) NTP replies per
  * second with a window outstanding, for make bench-mac.
  *   macload HOST PORT WINDOW SECONDS sha1|aes128 KEYID KEYHEX

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ntpacc: how accurate an NTP server's timestamps are, seen from a
  * client on the same host. The client stamps its own send (T1) and
  * receive (T4) with kernel software timestamps (SO_TIMESTAMPING from

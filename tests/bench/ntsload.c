@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ntsload: NTS-authenticated NTP replies per second with a window
  * outstanding (RFC 8915 §5), for make bench.
  *   keclient --cookies --ca=CA HOST KEPORT | ntsload HOST PORT WINDOW SECONDS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The reference per-request handler: write one line, exit. Built
  * static, it is the floor every program's start-up is compared with. */
 #include <unistd.h>

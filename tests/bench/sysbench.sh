@@ -1,5 +1,6 @@
 #!/bin/bash
-# make bench-systemd: what a booted systemd costs per activation (issue 11).
+# SPDX-License-Identifier: ISC
+# make bench-systemd: what a booted systemd costs per activation.
 # One systemd as PID 1 in namespaces on an overlay root (the machinery of
 # tests/helpers/sys-boot.bash), the units installed with make install
 # DESTDIR=, and in the same boot one Accept=yes socket per hardening
@@ -151,7 +152,7 @@ variant_minus nokern "shipped - ProtectKernel* ProtectControlGroups" \
 # ---- boot ----
 echo "OPTIONS=--idle-timeout=1" >"$tmp/sockclock-sntp-udp"
 echo "OPTIONS=--idle-timeout=1" >"$tmp/sockclock-daytime-udp"
-# NTS-KE (issue 22): a certificate for 127.0.0.1, doc/nts.md's steps
+# NTS-KE: a certificate for 127.0.0.1, doc/nts.md's steps
 # (root-only key in /etc/sockclock), and chronyd's NTS-KE server with the
 # same certificate on 4461 (-x: it never touches the clock).
 mkdir "$tmp/certs"
@@ -295,7 +296,7 @@ row shipped "shipped daytime-tcp@.service (daytime-tcp.socket)" "${expo[daytime-
 row listen "shipped daytime-tcp-listen (Accept=no, started first)" "${expo[daytime-tcp-listen]}"
 
 echo
-echo "NTS-KE: whole key exchanges/s, 4 clients (keclient) for ${ke_secs} s, in turns; goal (issue 22) >= 2x chronyd"
+echo "NTS-KE: whole key exchanges/s, 4 clients (keclient) for ${ke_secs} s, in turns; goal >= 2x chronyd"
 printf "  %-52s %8s" service exposure
 for r in $(seq "$rounds"); do printf " | %8s %6s" "r$r ex/s" failed; done
 echo
@@ -329,7 +330,7 @@ for unit in sntp-udp daytime-udp; do
 done
 
 echo
-echo "goal (issue 11): shipped Accept=yes unit >= 0.5x bare, same boot"
+echo "goal: shipped Accept=yes unit >= 0.5x bare, same boot"
 for r in $(seq "$rounds"); do
 	rt=$(ratio "$(field "$tmp/load.shipped.$r" 2)" "$(field "$tmp/base.shipped.$r" 2)")
 	printf "  round %s: %s/s vs %s/s bare (the runs around it): %s  %s\n" "$r" \

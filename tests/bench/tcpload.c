@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tcpload: TCP connections per second against a daytime server.
  *   tcpload HOST PORT THREADS SECONDS [COUNT]
  * Each thread: connect, read until EOF, close, again, until time is up

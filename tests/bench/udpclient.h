@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* udpclient: what the bench's UDP load clients (udpload, ntsload)
  * share: a connected socket with room for a window of replies, the
  * window sent, and the replies read in a batch. */

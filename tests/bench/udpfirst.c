@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* udpfirst: the time from one datagram to its reply, for the request
  * that starts a socket-activated UDP server.
  *   udpfirst HOST PORT ntp|daytime [TIMEOUT_S]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* udpload: NTP client requests per second with a window outstanding.
  *   udpload HOST PORT WINDOW SECONDS
  * Keeps WINDOW mode-3 requests in flight (a reply releases a slot; a

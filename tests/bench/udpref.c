@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* udpref: the reference a batching NTP responder is held to: receive
  * up to 32 requests with recvmmsg, answer each with a 48-byte reply
  * (mode 4, origin = the request's transmit time, receive and transmit

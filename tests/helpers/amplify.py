@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Amplification check: send every class of request to a UDP server and
 count, per class, the bytes that came back against the bytes sent.
 

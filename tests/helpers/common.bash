@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Shared by every bats suite: libraries, where the programs are, and
 # servers started under a superserver and ended by PID in teardown.
 bats_load_library bats-support

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Helpers for the core suites (byhand, activate, clients, drops,
 # root-netns). Load after helpers/common: `load helpers/core-lib`.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Clients for the core suites: what socat and ntp.py cannot do.
 
 Usage: core-net.py COMMAND ARGS (run with /usr/bin/python3)

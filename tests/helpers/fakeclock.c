@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fakeclock: an LD_PRELOAD seam over adjtimex(2) for the tests only,
  * so that both clock states (and a refused read) are tested on every
  * host, whatever its own clock says. SOCKCLOCK_FAKE_CLOCK:

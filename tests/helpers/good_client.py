@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """A well-behaved UDP client: one request every --interval seconds for
 --seconds, from --src (another loopback address than a flood's), and
 count the answers that are complete and belong to a request.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # One source's burst of held TCP connections (helpers/tcp_hold.py), for
 # the listening stream servers' suites; $port is the server's port.
 

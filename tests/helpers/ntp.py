@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Send one crafted NTP (or any) datagram and print what comes back.
 
 Usage: ntp.py PORT [--host H] [--version V] [--mode M] [--len N]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """An NTS-for-NTP test client (RFC 8915 §5): builds one request of a
 chosen class with a cookie and its C2S/S2C keys (from tests/helpers/
 ntstool), sends it over UDP (or writes it to stdout and reads the reply

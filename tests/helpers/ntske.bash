@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Shared by the NTS suites: a private CA and a server certificate for
 # 127.0.0.1 (certtool), and the KE client of tests/bench/keclient.c.
 # Call ntske_setup_file from setup_file; the files land in

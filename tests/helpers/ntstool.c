@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ntstool: the tests' hand on the NTS key file, through the code
  * sntp-udp and nts-ke-tcp use (common/proto/cookiekeys.c, common/proto/ntscookie.c).
  *   ntstool update FILE PERIOD      create when missing, rotate when due

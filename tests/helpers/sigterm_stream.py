@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """SIGTERM a server in the middle of a stream of requests; judge every
 answer received before and after, and how long the server took to go.
 

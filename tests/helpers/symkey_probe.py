@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Send sntp-udp requests with MACs of every class (good and bad) and
 print what each got, one line a class:
 

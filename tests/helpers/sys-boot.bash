@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # A real systemd as PID 1 for the tests, in private PID, mount, network,
 # UTS and cgroup namespaces, on an overlay of / whose upper layer is a
 # tmpfs, with its own tmpfs on /run and /tmp: a systemd booted on the

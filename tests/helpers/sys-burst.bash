@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tcp_burst HOST PORT N [SOURCE]: N Daytime connections over TCP as fast
 # as one client can open them (all in flight at once, non-blocking), each
 # read to the end, from the local address SOURCE if given (one source for

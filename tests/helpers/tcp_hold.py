@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Hold many TCP connections from one source; time clients from another.
 
 Usage:

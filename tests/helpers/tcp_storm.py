@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Open many TCP connections to a Daytime server and judge every answer.
 
 Usage: tcp_storm.py PORT [--count N] [--clients C] [--timeout S]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* udp_flood: send UDP datagrams to a loopback port as fast as one core
  * can, for a bounded time and count; count the replies that come back.
  *

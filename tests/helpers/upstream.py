@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Helpers for root/upstream.bats and upstream.bats.
 
 upstream.py compare B_PORT S_PORT

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # xinetd configuration for the tests and make bench. Plain bash: bats
 # suites `load helpers/xinetd-conf`, tests/bench/bench.sh sources it.
 

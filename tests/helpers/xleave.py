@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Interleaved mode (RFC 9769 section 2) checked field by field against
 an SNTP server on 127.0.0.1:PORT, as a client on one socket that stamps
 its replies' arrival with the kernel (SO_TIMESTAMPNS).

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# The Debian package (issue 12): make deb builds it from the tree, lintian
+# SPDX-License-Identifier: ISC
+# The Debian package: make deb builds it from the tree, lintian
 # finds no error or warning, and in a booted systemd (helpers/sys-boot.bash,
 # on an overlay root: the host's dpkg database is untouched) apt-get
 # installs it offline, nothing is enabled or listening, the enabled
@@ -63,9 +64,11 @@ setup() {
 		run "$x/usr/sbin/$p" --version
 		assert_output "$p (sockclock) $VERSION"
 		run zcat "$x/usr/share/man/man8/$p.8.gz"
-		assert_line --index 0 --regexp "^\.TH [-A-Z]+ 8 \"[0-9]+\" \"sockclock $VERSION\" "
+		assert_line --index 0 --regexp "^\.TH [-A-Z]+ 8 \"[0-9-]+\" \"sockclock $VERSION\" "
 		refute_output --partial /usr/local
 	done
+	run zcat "$x/usr/share/man/man7/sockclock.7.gz"
+	assert_line --index 0 --regexp "^\.TH SOCKCLOCK 7 \"[0-9-]+\" \"sockclock $VERSION\" "
 	run grep -c "sockclock_${VERSION}_amd64.deb" "$TOP/README.md"
 	refute_output 0
 	# The installed paths: the units and xinetd files name /usr/sbin.
@@ -94,10 +97,10 @@ setup() {
 	assert_output "install ok installed $VERSION"
 	sys dpkg -L sockclock >"$BATS_FILE_TMPDIR/files"
 	run grep -c -e '^/usr/sbin/' -e '^/lib/systemd/system/' -e '^/etc/xinetd.d/' \
-		-e '^/usr/share/man/man8/' -e '^/usr/lib/tmpfiles.d/' -e '^/usr/lib/sysusers.d/' \
+		-e '^/usr/share/man/man[78]/.' -e '^/usr/lib/tmpfiles.d/' -e '^/usr/lib/sysusers.d/' \
 		-e '^/etc/cron.d/' "$BATS_FILE_TMPDIR/files"
-	assert_output 29 # 4 programs, 14 units, 4 xinetd files, 4 man pages, tmpfiles.d, sysusers.d, the cron.d file
-	# Issue 19, item 3: every user the units and xinetd files name exists
+	assert_output 30 # 4 programs, 14 units, 4 xinetd files, 5 man pages, tmpfiles.d, sysusers.d, the cron.d file
+	# Every user the units and xinetd files name exists
 	# (the postinst's systemd-sysusers), and the directories tmpfiles.d
 	# makes are theirs.
 	local u
@@ -141,7 +144,7 @@ setup() {
 	done
 }
 
-# Issue 19, item 3: before, xinetd refused the shipped sntp-udp file
+# Before the per-program users, xinetd refused the shipped sntp-udp file
 # ("Unknown user: sockclock") and disabled the service. The package's
 # file with only "disable = no", in the real xinetd inside the booted
 # root (port 123: before the sockets are enabled).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Root only: the NTS scale-out path in three network namespaces this
 # suite creates: the key exchange (nts-ke-tcp) in KE, the NTP server
 # (sntp-udp, port 123) in NTP, chronyd in CLI with a veth to each. The

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Root only: ntpsec's ntpdig (port 123 only) with -k FILE -a N against
 # sntp-udp --keys on port 123 in a network namespace this suite creates
 # (loopback only), deleted in teardown even on failure.

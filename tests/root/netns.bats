@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Root only: the well-known ports 123 and 13 inside a network namespace
 # this suite creates (loopback only), so that ntpdig (port 123 only),
 # chronyd and tshark see a real server there, and clients can bind the

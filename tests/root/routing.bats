@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Root only: what crosses a real (virtual) network, in two network
 # namespaces this suite creates, a client host C and a server host S,
 # joined by two veth pairs (documentation address ranges only):
@@ -151,7 +152,7 @@ PY
 		fail "answered: $(grep 'request answered' "$BATS_TEST_TMPDIR/bg.log")"
 }
 
-# Issue 13, item 3: a reply that leaves after the program has exited
+# A reply that leaves after the program has exited
 # must leave nothing on the socket handed back: systemd fails a socket
 # unit that polls an error event. A token-bucket shaper on S's lo holds
 # the reply: the request passes within the burst, a filler datagram

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Under inetd/xinetd (standard input is the socket) messages go to syslog
 # and never to descriptors 0-2, which are the client's socket (doc/faq.md,
 # "Where are the logs?"). Each test runs in a private mount namespace whose /dev holds

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # NTS through the installed units in a real systemd (helpers/sys-boot.bash):
 # nts-ke-tcp.socket as shipped (Accept=no: one nts-ke-tcp.service serves
 # every connection until idle) writing the key file in
@@ -11,7 +12,7 @@
 # there is served after systemctl try-restart, no exchange lost.
 # The tests marked "(needs the group-readable key file)" need
 # common/proto/cookiekeys.c to write the file 0640 and to accept a reader in its
-# group (issue 19: another branch); until then sntp-udp refuses it.
+# group; without that sntp-udp refuses it.
 load ../helpers/common
 load ../helpers/sys-boot
 load ../helpers/ntske
@@ -99,7 +100,7 @@ $(sys journalctl -q --no-pager -n 30)"
 	assert_line --partial '/etc/sockclock/nts-ke.key: Permission denied'
 }
 
-# Issue 19, item 3: while a key exchange runs (a client that connects and
+# While a key exchange runs (a client that connects and
 # sends nothing holds a connection of nts-ke-tcp.service up to --io-timeout, 5 s),
 # the identity systemd gives sntp-udp.service reads the cookie key file
 # but not nts-ke-tcp.service's TLS key under /run/credentials. Before, both
@@ -138,7 +139,7 @@ served_cert() {
 		sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' | sed -n '1,/END CERTIFICATE/p'
 }
 
-# Issue 22: LoadCredential= copies the files when the service starts, so
+# LoadCredential= copies the files when the service starts, so
 # a renewal is loaded by a restart (an ACME deploy hook); the socket stays
 # with systemd, the old process answers the connections it holds, the
 # new one takes the backlog.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # sntp-udp --keys through the installed unit in a real systemd
 # (helpers/sys-boot.bash), the way doc/symmetric-keys.md and sntp-udp(8) say: the key
 # file /etc/sockclock/ntp.keys root-only (0600), handed to the service

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The shipped units in a real systemd (PID 1 of private namespaces, see
 # helpers/sys-boot.bash), installed with make install DESTDIR=, the
 # system users of sysusers.d/sockclock.conf created with systemd-sysusers
@@ -113,8 +114,8 @@ teardown() {
 	done
 }
 
-# Issue 10: each unit's RuntimeDirectory holds its state file, and the
-# counters add up over the activations above. Issue 19, item 3: each its
+# Each unit's RuntimeDirectory holds its state file, and the
+# counters add up over the activations above. Each its
 # own directory (/run/sockclock/PROGRAM, the programs' default), 0700 and
 # its own user's (systemd re-owns a RuntimeDirectory= to the unit's user).
 @test "each UDP program keeps its state in its own /run/sockclock/PROGRAM, as its own user, across activations" {
@@ -145,7 +146,7 @@ teardown() {
 	assert_output ""
 }
 
-# Issue 13, item 3: a reply that leaves after the service has exited
+# A reply that leaves after the service has exited
 # (a token-bucket shaper on lo holds it behind a filler datagram, ~1.6 s,
 # past --idle-timeout=1) must not hand the socket back to systemd with
 # an error event: the socket stays listening and answers again.
@@ -194,7 +195,7 @@ wait_inactive() {
 	refute_output --regexp "(SIGSYS|core-dump|status=31)"
 }
 
-# Issue 19, item 3: each program with state as its own static user
+# Each program with state as its own static user
 # (sysusers.d/sockclock.conf); sntp-udp's group is the NTS key file's, so
 # that it reads the cookie keys nts-ke-tcp writes; daytime-udp is in no
 # group of another program.
@@ -234,7 +235,7 @@ wait_inactive() {
 	done
 }
 
-# Issue 19, item 3: with the identity systemd gives daytime-udp.service,
+# With the identity systemd gives daytime-udp.service,
 # sntp-udp's state can be neither changed nor replaced (before, both ran
 # as the one dynamic user "sockclock" and shared /run/sockclock).
 @test "daytime-udp's user cannot write sntp-udp's state, nor sntp-udp's daytime-udp's" {
@@ -246,7 +247,7 @@ wait_inactive() {
 	for a in daytime-udp sntp-udp; do
 		b=sntp-udp
 		[ $a = daytime-udp ] || b=daytime-udp
-		f=$(sys find -L /run/sockclock -name $b.state) # -L: before issue 19 a link
+		f=$(sys find -L /run/sockclock -name $b.state) # -L: older versions made it a link
 		[ -n "$f" ] || fail "no $b.state"
 		# true, not ":": a special builtin's failed redirection ends sh.
 		run sys_as_unit $a.service "id

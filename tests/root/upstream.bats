@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Root only: sntp-udp with default options takes its header from a real
 # chronyd, in a network namespace this suite creates (so that chronyd's
 # command port can be 127.0.0.1:323 and nothing on the host is seen or
@@ -179,7 +180,7 @@ ask() {
 	assert_output --partial "upstream: chrony 127.0.0.1:323, not synchronised"
 }
 
-# Issue 21, real clients: ntpdig, which prints the stratum, sees chronyd
+# Real clients: ntpdig, which prints the stratum, sees chronyd
 # B's (sntp-udp serves the clock B disciplines, so B's stratum, not one
 # more); the kernel's word would be 15 or 0. ntpdig asks port 123 only,
 # free in this namespace.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # NTS through the real xinetd: the installed sockclock-nts-ke-tcp and
 # sntp-udp files, copied with the ports, the certificate paths, the key
 # file and sntp-udp's state directory changed (and "disable = no");
@@ -10,7 +11,7 @@
 # under the test's root: the host gets neither.
 # The tests marked "(needs the group-readable key file)" need
 # common/proto/cookiekeys.c to write the file 0640 and to accept a reader in its
-# group (issue 19: another branch); until then sntp-udp refuses it.
+# group; without that sntp-udp refuses it.
 load ../helpers/common
 load ../helpers/ntske
 load ../helpers/xinetd-conf
@@ -80,7 +81,7 @@ setup() {
 	assert_line "cookies opened to the session's keys: 8 of 8"
 }
 
-# Issue 19, item 3: sntp-udp's identity under xinetd (its file's user and
+# sntp-udp's identity under xinetd (its file's user and
 # groups) reads the cookie key file through its group, and not the TLS key.
 @test "sntp-udp's xinetd identity reads the cookie key file, not the TLS key (needs the group-readable key file)" {
 	[ -s "$K" ] || run keclient "$KE_PORT" --keys="$K"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # The shipped xinetd files in the real xinetd: installed with make
 # install, copied with only the ports changed (and "disable = no"), and
 # the UDP programs' --state-dir in a directory of the test's (made by
@@ -104,7 +105,7 @@ teardown() {
 		assert_line --regexp "disable\s+= yes"
 		assert_file_executable "$X/sbin/$f"
 	done
-	# Issue 19, item 3: each program with state as its own user (daytime-tcp
+	# Each program with state as its own user (daytime-tcp
 	# has none); sntp-udp with the supplementary group of the NTS key
 	# file (xinetd sets none without groups = yes). No --state-dir: the
 	# default, /run/sockclock/PROGRAM, is the directory tmpfiles.d makes.
@@ -216,7 +217,7 @@ print('leap=%d stratum=%d mode=%d version=%d' % (r.leap, r.stratum, r.mode, r.ve
 	done
 }
 
-# Issue 19, item 3: each UDP program's state in its own directory (made
+# Each UDP program's state in its own directory (made
 # by tmpfiles.d, as on a real host), its user's alone; with daytime-udp's
 # identity (read from its running process) sntp-udp's state can be
 # neither changed nor replaced. Before, daytime-udp ran as nobody.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* addr.h: an AF_INET or AF_INET6 socket address from text, for the unit
  * tests of address predicates. One static buffer: use it before the
  * next call. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check.h: the whole unit-test harness. CHECK(cond, fmt, ...) records a
  * pass or a failure (with file:line and a message); check_summary()
  * prints "N passed, N failed" and gives the exit code. */

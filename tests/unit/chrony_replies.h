@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* chrony_replies: two tracking replies captured from a real chronyd 4.3
  * (with what chronyc printed for them), shared by the unit tests of
  * proto/chronycmd and proto/upstream. */

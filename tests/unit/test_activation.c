@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/sys/activation.c: act_find with LISTEN_PID/LISTEN_FDS
  * in the environment and real sockets dup2'ed to fds 3..; standard input
  * as the inetd socket; and the count cross-checked against libsystemd's
@@ -293,7 +294,7 @@ static void test_systemd_kinds(void)
 	memset(&a, 0xff, sizeof a);
 	rc = act_find(&a, &why);
 	CHECK(rc == -1 && why && *why, "a thousand refused: rc %d", rc);
-	/* Issue 13: refused, but the origin is known (the log reads it). */
+	/* Refused, but the origin is known (the log reads it). */
 	CHECK(a.origin == ACT_SYSTEMD && a.n == 0,
 	      "refused: origin %d n %d", (int)a.origin, a.n);
 	CHECK(strcmp(act_kind_name(ACT_NOT_SOCKET), "not a socket") == 0,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/allow.c: --allow lists parsed, and sources
  * matched against them (IPv4, IPv6, IPv4-mapped, prefix edges). */
 #include <arpa/inet.h>

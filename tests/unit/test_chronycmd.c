@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/chronycmd.c against bytes chronyd 4.3 exchanged
  * with chronyc 4.3 (captured with dumpcap on loopback in a network
  * namespace, `chronyc -h 127.0.0.1 -p 323 -n tracking`): our request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/cookiekeys.c: the file layout both ways (every
  * corruption refused: length, magic, checksum, a key of zeros, two equal
  * ids), loading (missing, mode, not a regular file), creation on first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/daytime.c: every format at chosen instants. The
  * expected lines were worked out apart from the code under test, with
  * `LC_ALL=C TZ=... date -d @N +...` and by hand (MJD = Unix day + 40587,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/kerecords.c: each request class of RFC 8915 §4.1
  * (and chrony's bad-request rules) gets its answer; responses byte for
  * byte; incomplete messages; the exporter context; describe. */

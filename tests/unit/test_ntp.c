@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/ntp.c: timestamp conversion across eras, the
  * short format, precision, request validation (every drop rule), the
  * reply builder fed chosen server states, the codec and --dump. NTP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/ntscookie.c: a sealed cookie opens to its keys
  * under every kept slot; any flipped bit, another length, an unknown
  * key id or a zeroed key set refuse it; the layout (id, nonce) is as

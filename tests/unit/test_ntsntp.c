@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/ntsntp.c: the field walk (lengths under 16, not
  * in 4-byte words, past the end), the classification of requests (plain:
  * no field, unknown fields only, a legacy MAC, NTPv3, NTPv1 mode 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/sys/options.c (opt_seconds, opt_parse) and of the
  * --refid parser (ntp_refid_parse) that sntp-udp's options use. */
 #include <arpa/inet.h>
@@ -274,7 +275,7 @@ static void test_allow(void)
 }
 
 /* --state-dir: by default a directory of the program's own,
- * /run/sockclock/PROGRAM (issue 19: each program with state runs as its
+ * /run/sockclock/PROGRAM (each program with state runs as its
  * own user, and a directory belongs to one); given, as given. */
 static void test_state_dir(void)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/ratelimit.c: the token bucket (burst, refill at
  * the rate, fractional accumulation, the cap after idling), the KoD
  * interval, what counts as one source (IPv4 address, IPv6 /64, IPv4-
@@ -234,7 +235,7 @@ static void test_kod_interval(void)
 	CHECK_V(chk(&a, 1001 + RL_KOD_INTERVAL_MS), RL_DROP, "right after");
 	/* Passing in between does not reset the KoD clock. */
 	struct sockaddr_storage b = v4("192.0.2.34", 123);
-	/* Issue 13: a refused request that got no KoD (it was invalid, so
+	/* A refused request that got no KoD (it was invalid, so
 	 * silence) leaves the source's KoD due for the next valid one. */
 	CHECK_V(chk(&b, 1000), RL_PASS, "b: first");
 	CHECK_V(rl_check((const struct sockaddr *)&b, 1001), RL_KOD,

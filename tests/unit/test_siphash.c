@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* siphash: SipHash-2-4 against the 64 reference vectors (key 00 01 ...
  * 0f, message 00 01 ... of each length 0 to 63). */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/srcaddr.c: ports, bad sources, loop risks, names,
  * what one source is, the same source, where a socket reaches itself. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/statefmt.c: each field the check covers, the
  * counters' text, and two processes adding to the counters of one
  * shared image at once (the sum is exact), then charging one source in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* symkey: the key file's lines, the digests against vectors computed
  * elsewhere (RFC 4493 and NIST SP 800-38B for CMAC; python3's hashlib
  * for the classic MACs), the MAC's place and its length rules. */

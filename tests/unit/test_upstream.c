@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/upstream.c: the header from chronyd's tracking
  * report, as chronyd would fill its own server reply. The report of a
  * synchronised chronyd (captured, see test_chronycmd.c) gives its

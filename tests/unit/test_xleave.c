@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of common/proto/xleave.c, the interleaved-mode table: an entry
  * is found once, updated in place, never stored for receive time 0; a
  * full set gives up its oldest entry; a busy set is skipped (and a lock
