@@ -1,14 +1,24 @@
 /* execloop: exec-to-exit cost and peak RSS of programs run by hand.
  *   execloop N SPEC...
  * SPEC is "name|stdin-file|/path/prog arg..." (stdin-file may be empty
- * for /dev/null). The programs are run in turns, N rounds, each round
- * once per program, so that noise hits them all alike. Prints one line
- * per program: name median_us p90_us maxrss_kib. */
+ * for /dev/null). stdin-file "udp": as inetd (wait) starts a datagram
+ * server, standard input is a UDP socket on 127.0.0.1 holding one
+ * 48-byte NTPv4 client request; the reply must have come back when the
+ * program has exited, and with EXECLOOP_STRATUM=N set its stratum must
+ * be N (an answer counts only when it is the right one). The programs
+ * are run in turns, N rounds, each round once per program, so that
+ * noise hits them all alike. Prints one line per program: name
+ * median_us p90_us maxrss_kib. */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,14 +60,46 @@ static void parse(char *s, struct spec *sp)
 	}
 }
 
+/* The inetd case: a bound server socket with a request queued on it
+ * (*srv, for the program's stdin) and the client that sent it (*cli). */
+static int udp_pair(int *srv, int *cli)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof a;
+	uint8_t req[48] = { 0x23 }; /* LI 0, VN 4, mode 3 */
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	*srv = socket(AF_INET, SOCK_DGRAM, 0);
+	*cli = socket(AF_INET, SOCK_DGRAM, 0);
+	if (*srv < 0 || *cli < 0 || bind(*srv, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    getsockname(*srv, (struct sockaddr *)&a, &len) < 0 ||
+	    connect(*cli, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    send(*cli, req, sizeof req, 0) != (ssize_t)sizeof req)
+		return -1;
+	return 0;
+}
+
+/* The reply, already there when the program has exited: its stratum,
+ * or -1 when there is none. */
+static int udp_reply(int cli)
+{
+	uint8_t b[1024];
+	ssize_t n = recv(cli, b, sizeof b, MSG_DONTWAIT);
+	return n >= 48 && (b[0] & 7) == 4 ? b[1] : -1;
+}
+
 static int run_once(struct spec *sp, double *us)
 {
+	bool udp = strcmp(sp->input, "udp") == 0;
+	int srv = -1, cli = -1;
+	if (udp && udp_pair(&srv, &cli) < 0)
+		return -1;
 	double t0 = now_us();
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		int in = open(*sp->input ? sp->input : "/dev/null", O_RDONLY);
+		int in = udp ? srv : open(*sp->input ? sp->input : "/dev/null", O_RDONLY);
 		int out = open("/dev/null", O_WRONLY);
 		if (in < 0 || out < 0)
 			_exit(126);
@@ -74,6 +116,18 @@ static int run_once(struct spec *sp, double *us)
 	*us = now_us() - t0;
 	if (ru.ru_maxrss > sp->maxrss)
 		sp->maxrss = ru.ru_maxrss;
+	if (udp) {
+		int stratum = udp_reply(cli);
+		const char *want = getenv("EXECLOOP_STRATUM");
+		close(srv);
+		close(cli);
+		if (stratum < 0 || (want && stratum != atoi(want))) {
+			fprintf(stderr, "execloop: %s: %s (stratum %d)\n", sp->name,
+				stratum < 0 ? "no reply" : "not the stratum wanted",
+				stratum);
+			return -1;
+		}
+	}
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
