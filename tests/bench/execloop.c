@@ -1,11 +1,11 @@
 /* execloop: exec-to-exit cost and peak RSS of programs run by hand.
  *   execloop N SPEC...
  * SPEC is "name|stdin-file|/path/prog arg..." (stdin-file may be empty
- * for /dev/null). stdin-file "udp": as inetd (wait) starts a datagram
- * server, standard input is a UDP socket on 127.0.0.1 holding one
- * 48-byte NTPv4 client request; the reply must have come back when the
- * program has exited, and with EXECLOOP_STRATUM=N set its stratum must
- * be N (an answer counts only when it is the right one). The programs
+ * for /dev/null). stdin-file "udp" or "udp=N": as inetd (wait) starts a
+ * datagram server, standard input is a UDP socket on 127.0.0.1 holding
+ * one 48-byte NTPv4 client request; the reply must have come back when
+ * the program has exited, and with =N its stratum must be N (a run
+ * counts only when its answer is the right one). The programs
  * are run in turns, N rounds, each round once per program, so that
  * noise hits them all alike. Prints one line per program: name
  * median_us p90_us maxrss_kib. */
@@ -90,7 +90,7 @@ static int udp_reply(int cli)
 
 static int run_once(struct spec *sp, double *us)
 {
-	bool udp = strcmp(sp->input, "udp") == 0;
+	bool udp = strncmp(sp->input, "udp", 3) == 0;
 	int srv = -1, cli = -1;
 	if (udp && udp_pair(&srv, &cli) < 0)
 		return -1;
@@ -118,10 +118,10 @@ static int run_once(struct spec *sp, double *us)
 		sp->maxrss = ru.ru_maxrss;
 	if (udp) {
 		int stratum = udp_reply(cli);
-		const char *want = getenv("EXECLOOP_STRATUM");
+		const char *want = strchr(sp->input, '=');
 		close(srv);
 		close(cli);
-		if (stratum < 0 || (want && stratum != atoi(want))) {
+		if (stratum < 0 || (want && stratum != atoi(want + 1))) {
 			fprintf(stderr, "execloop: %s: %s (stratum %d)\n", sp->name,
 				stratum < 0 ? "no reply" : "not the stratum wanted",
 				stratum);

@@ -13,7 +13,8 @@
 #     - by hand, no state file: every run asks chronyd (the refresh);
 #     - by hand, nothing on the port (ICMP port unreachable): every run
 #       tries once (auto: 127.0.0.1 and ::1);
-#     - by hand --upstream=kernel: no query, for comparison.
+#     - by hand and inetd-style, --upstream=kernel: no query, the same
+#       paths' cost without it.
 #  2. 32 outstanding against the minimal responder (udpref), in pairs
 #     of adjacent runs, alternating; the server CPU per reply of the
 #     responder / sntp-udp's (goal >= 0.95x), a reply counted only when
@@ -76,7 +77,7 @@ cmdport $cmdport
 port 0
 pidfile $tmp/chronyd.pid
 EOF
-chr_user=()
+chr_user=(-U)	# not root: chronyd -x needs no privilege
 [ "$(id -u)" = 0 ] && chr_user=(-u root)
 "${nsx[@]}" chronyd -x "${chr_user[@]}" -f "$tmp/chrony.conf" -L 0 -l "$tmp/chronyd.log" ||
 	die "chronyd did not start"
@@ -96,9 +97,11 @@ grep -q "stratum $STRATUM" "$tmp/dump" || die "not chronyd's header: $(cat "$tmp
 "${none[@]}" "$top/sntp-udp" --dump "${up_none[@]}" <"$tmp/req48" >"$tmp/dump.none" 2>&1
 grep -q "not answering" "$tmp/dump.none" || die "an upstream answers: $(cat "$tmp/dump.none")"
 ssa=$top/sntp-udp
-EXECLOOP_STRATUM=$STRATUM "${nsx[@]}" "$bin/execloop" "$exec_n" \
+mkdir -m 700 "$tmp/kstate"
+"${nsx[@]}" "$bin/execloop" "$exec_n" \
 	"static||$bin/oneline" \
-	"fresh|udp|$ssa ${up[*]} --state-dir=$tmp/xstate --idle-timeout=0 --rate-limit=0" \
+	"fresh|udp=$STRATUM|$ssa ${up[*]} --state-dir=$tmp/xstate --idle-timeout=0 --rate-limit=0" \
+	"ikernel|udp|$ssa --upstream=kernel --state-dir=$tmp/kstate --idle-timeout=0 --rate-limit=0" \
 	"refresh|$tmp/req48|$ssa ${up[*]}" \
 	"kernel|$tmp/req48|$ssa --upstream=kernel" >"$tmp/exec.out" ||
 	die "execloop failed"
@@ -167,10 +170,11 @@ rows() { # FILE
 		fresh) label="sntp-udp inetd-style, chronyd's view fresh (state file)" ;;
 		refresh) label="sntp-udp by hand, asks chronyd (the refresh)" ;;
 		kernel) label="sntp-udp by hand --upstream=kernel (no query)" ;;
+		ikernel) label="sntp-udp inetd-style --upstream=kernel (no query)" ;;
 		unreachable) label="sntp-udp by hand, port unreachable (one try)" ;;
 		esac
 		rt=$(ratio "$m" "$static")
-		if [ "$name" = static ] || [ "$name" = kernel ]; then
+		if [ "$name" = static ] || [ "${name%kernel}" != "$name" ]; then
 			printf "  %-58s %10s %10s %7s\n" "$label" "$m" "$p90" "$rt"
 		else
 			printf "  %-58s %10s %10s %7s %9s  %s\n" "$label" "$m" "$p90" "$rt" "<=1.2x" \
