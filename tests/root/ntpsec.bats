@@ -24,8 +24,8 @@ setup_file() {
 	local d=$BATS_FILE_TMPDIR
 	ntske_certs "$d" >"$d/certtool.log" 2>&1 || { cat "$d/certtool.log" >&2; return 1; }
 	# The server's certificate names 192.0.2.1 as an IP address and as
-	# a DNS name: ntpd checks the name it was given (a literal here)
-	# against the DNS names.
+	# a DNS name (ntpd's log shows it checking "SAN:DNS 192.0.2.1"; a
+	# certificate with the IP address alone was not tried).
 	sed -e 's/127.0.0.1/192.0.2.1/g' -e 's/^dns_name = .*/dns_name = "192.0.2.1"/' \
 		"$d/srv.tmpl" >"$d/ip.tmpl"
 	certtool --generate-certificate --load-privkey "$d/srv.key" \
