@@ -12,6 +12,13 @@ bench: all $(BENCH_CLIENTS:%=$(BENCH_DIR)/%) $(BENCH_DIR)/oneline $(BENCH_DIR)/k
 	@tests/bench/bench.sh $(CURDIR)/$(BENCH_DIR)
 	@tests/bench/ke-bench.sh $(CURDIR)/$(BENCH_DIR)
 	@tests/bench/mac-bench.sh $(CURDIR)/$(BENCH_DIR)
+	@tests/bench/up-bench.sh $(CURDIR)/$(BENCH_DIR)
+
+# The upstream rows alone (issue 21): sntp-udp asking chronyd, exec to
+# exit and 32 outstanding.
+.PHONY: bench-upstream
+bench-upstream: all $(BENCH_DIR)/execloop $(BENCH_DIR)/udpload $(BENCH_DIR)/udpref $(BENCH_DIR)/oneline
+	@tests/bench/up-bench.sh $(CURDIR)/$(BENCH_DIR)
 
 # The symmetric-key rows alone: sntp-udp --keys against
 # chronyd serving the same key file.

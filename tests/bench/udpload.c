@@ -3,7 +3,9 @@
  *   udpload HOST PORT WINDOW SECONDS
  * Keeps WINDOW mode-3 requests in flight (a reply releases a slot; a
  * window that stays silent for 20 ms counts as lost and is resent).
- * Prints: replies rps rtt_p50_us rtt_p99_us lost */
+ * Prints: replies rps rtt_p50_us rtt_p99_us lost. With UDPLOAD_STRATUM=N
+ * a reply counts only when its stratum is N (the header is the one the
+ * server must give); the others are said on stderr. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -74,7 +76,9 @@ int main(int argc, char **argv)
 	window_init(out, oiov, iiov, req[0], sizeof req[0], 48, rep[0],
 		    sizeof rep[0], MAXW);
 	uint32_t seq = 1;
-	long replies = 0, lost = 0, ns = 0;
+	long replies = 0, lost = 0, ns = 0, wrong = 0;
+	const char *ws = getenv("UDPLOAD_STRATUM");
+	int want_stratum = ws ? atoi(ws) : -1;
 	int outstanding = 0;
 	double t0 = now_us(), end = t0 + secs * 1e6;
 	for (;;) {
@@ -104,6 +108,12 @@ int main(int argc, char **argv)
 			uint32_t s = get_seq(rep[i]);
 			if (s == 0 || s >= seq || seq - s > SLOTS)
 				continue;
+			if (want_stratum >= 0 && rep[i][1] != want_stratum) {
+				wrong++;
+				if (outstanding > 0)
+					outstanding--;
+				continue;
+			}
 			replies++;
 			if (outstanding > 0)
 				outstanding--;
@@ -115,5 +125,8 @@ int main(int argc, char **argv)
 	qsort(rtt, (size_t)ns, sizeof(float), cmp);
 	printf("%ld %.0f %.1f %.1f %ld\n", replies, replies / elapsed,
 	       ns ? rtt[ns / 2] : 0.0, ns ? rtt[ns * 99 / 100] : 0.0, lost);
+	if (wrong)
+		fprintf(stderr, "udpload: %ld replies not of stratum %d, not counted\n",
+			wrong, want_stratum);
 	return 0;
 }
