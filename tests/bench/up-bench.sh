@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # make bench-upstream (and in make bench): what asking chronyd for the
 # header costs sntp-udp (issue 21). chronyd -x (never touches the clock),
 # a reference of its own at `local stratum 3`: as root in a network

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* clockprobe: may this process set the clock? Asks clock_adjtime for
  * ADJ_TICK with tick 0, which the kernel checks for CAP_SYS_TIME first
  * (EPERM) and then refuses as out of range (EINVAL): the call never

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: ISC
 # Root only: ntpsec's ntpd as an NTS client of sockclock (issue 21, real
 # clients). ntpsec is unpacked in build/ntpsec by scripts/deps, never
 # installed (it would remove chrony). Two network namespaces joined by
