@@ -115,12 +115,13 @@ setup() {
 	assert_output --regexp '/etc/xinetd.d/sockclock-sntp-udp [0-9a-f]{32}'
 	[ "$(grep -c '^ /etc/xinetd.d/sockclock-' <<<"$output")" = 4 ] || fail "conffiles: $output"
 	run sys systemd-analyze verify /lib/systemd/system/sntp-udp.service \
-		/lib/systemd/system/daytime-tcp@.service /lib/systemd/system/nts-ke-tcp.socket \
+		/lib/systemd/system/daytime-tcp.service /lib/systemd/system/daytime-tcp-accept@.service \
+		/lib/systemd/system/nts-ke-tcp.socket \
 		/lib/systemd/system/nts-ke-tcp.service /lib/systemd/system/nts-ke-tcp-accept@.service
 	assert_success
 	assert_output ""
 	local u
-	for u in $UNITS daytime-tcp-listen.socket nts-ke-tcp-accept.socket; do
+	for u in $UNITS daytime-tcp-accept.socket nts-ke-tcp-accept.socket; do
 		run sys systemctl is-enabled $u
 		assert_output disabled
 		run sys systemctl is-active $u
