@@ -216,6 +216,38 @@ setup() {
 	sys rm /etc/default/sockclock-sntp-udp
 }
 
+# Issue 22: daytime-tcp-listen.socket of earlier builds is
+# daytime-tcp.socket now. An earlier build's state, made by hand: its
+# listening units in /lib/systemd/system, enabled and answering; then the
+# files go (as dpkg removes them when it unpacks the new build) and dpkg
+# configures this package over it (postinst configure OLD-VERSION).
+@test "upgrade: an enabled daytime-tcp-listen.socket of an earlier build becomes an enabled daytime-tcp.socket, answering" {
+	[ -s "$BATS_FILE_TMPDIR/files" ] || fail "the install test did not run"
+	sys systemctl disable --now daytime-tcp.socket daytime-tcp.service
+	sys sh -c 'cd /lib/systemd/system &&
+		sed -e "s/^Conflicts=.*/Conflicts=daytime-tcp.socket/" daytime-tcp.socket >daytime-tcp-listen.socket &&
+		sed -e "s/^Requires=.*/Requires=daytime-tcp-listen.socket/" daytime-tcp.service >daytime-tcp-listen.service'
+	run sys systemctl enable --now daytime-tcp-listen.socket
+	assert_success
+	run sys socat -T5 - TCP4:127.0.0.1:13
+	assert_output --regexp "$CTIME"
+	run sys systemctl is-active daytime-tcp-listen.service
+	assert_output active
+	sys rm /lib/systemd/system/daytime-tcp-listen.socket /lib/systemd/system/daytime-tcp-listen.service
+	run sys dpkg -i "/root/$DEB"
+	assert_success
+	run sys systemctl is-enabled daytime-tcp.socket
+	assert_output enabled
+	run sys systemctl is-active daytime-tcp.socket daytime-tcp-listen.socket daytime-tcp-listen.service
+	assert_output "$(printf '%s\n' active inactive inactive)"
+	run sys ls /etc/systemd/system/sockets.target.wants
+	refute_output --partial daytime-tcp-listen
+	run sys socat -T5 - TCP4:127.0.0.1:13
+	assert_output --regexp "$CTIME"
+	run sys systemctl --failed --no-legend
+	assert_output ""
+}
+
 @test "apt-get purge: no file of the package left, no unit, nothing listening" {
 	[ -s "$BATS_FILE_TMPDIR/files" ] || fail "the install test did not run"
 	run sys apt-get purge -y sockclock
