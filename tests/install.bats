@@ -19,10 +19,10 @@ teardown() {
 	assert_output "$(printf '%s\n' ./etc/cron.d/sockclock-nts-rotate \
 		./etc/xinetd.d/sockclock-daytime-tcp ./etc/xinetd.d/sockclock-daytime-udp \
 		./etc/xinetd.d/sockclock-nts-ke-tcp ./etc/xinetd.d/sockclock-sntp-udp \
-		./usr/local/lib/systemd/system/daytime-tcp-listen.service \
-		./usr/local/lib/systemd/system/daytime-tcp-listen.socket \
+		./usr/local/lib/systemd/system/daytime-tcp-accept.socket \
+		./usr/local/lib/systemd/system/daytime-tcp-accept@.service \
+		./usr/local/lib/systemd/system/daytime-tcp.service \
 		./usr/local/lib/systemd/system/daytime-tcp.socket \
-		./usr/local/lib/systemd/system/daytime-tcp@.service \
 		./usr/local/lib/systemd/system/daytime-udp.service \
 		./usr/local/lib/systemd/system/daytime-udp.socket \
 		./usr/local/lib/systemd/system/nts-ke-tcp-accept.socket \
@@ -174,7 +174,7 @@ teardown() {
 	assert_success
 	assert_output ""
 	run ls "$TOP/units"
-	assert_line daytime-tcp@.service
+	assert_line daytime-tcp-accept@.service
 	assert_line sntp-udp.socket
 }
 
@@ -182,7 +182,7 @@ teardown() {
 	make -s -C "$TOP" install DESTDIR="$STAGE"
 	local d=$STAGE/usr/local/lib/systemd/system u
 	cd "$d"
-	for u in daytime-tcp@.service daytime-tcp-listen.service daytime-udp.service \
+	for u in daytime-tcp.service daytime-tcp-accept@.service daytime-udp.service \
 		nts-ke-tcp.service nts-ke-tcp-accept@.service; do
 		run systemd-analyze security --offline=true --threshold=3 "$u"
 		assert_success

@@ -1,13 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
-# make bench-systemd: what a booted systemd costs per activation.
+# make bench-systemd: what a booted systemd costs per activation (issue 11).
 # One systemd as PID 1 in namespaces on an overlay root (the machinery of
 # tests/helpers/sys-boot.bash), the units installed with make install
 # DESTDIR=, and in the same boot one Accept=yes socket per hardening
-# variant: the same socket lines as the shipped daytime-tcp.socket (only
-# the port differs), a service with ExecStart and the standard streams
-# only, plus the variant's lines. The same client for all (tcpload: COUNT
-# connections, CONC at once, inside the namespace, on loopback).
+# variant: the same socket lines as the shipped daytime-tcp-accept.socket
+# (only the port differs), a service with ExecStart and the standard
+# streams only, plus the variant's lines. The same client for all
+# (tcpload: COUNT connections, CONC at once, inside the namespace, on
+# loopback). Then, in turns in the same boot (issue 22): daytime-tcp.socket
+# as shipped (listening) and its -accept variant against the bare unit,
+# nts-ke-tcp.socket as shipped against chronyd's NTS-KE, and the request
+# that starts sntp-udp.service as shipped against a bare sntp-udp unit.
 #   tests/bench/sysbench.sh BENCHDIR   (BENCHDIR: the built clients)
 # Knobs (environment): SYSBENCH_BIN (the programs to install, default
 # the top of the tree), SYSBENCH_COUNT (connections per run, default
@@ -65,7 +69,7 @@ variant() { # NAME LABEL, lines on stdin
 	nextport=$((nextport + 1))
 	sed -e "s|^ListenStream=13\$|ListenStream=${port[$name]}|" -e '/^Conflicts=/d' \
 		-e "s|^Description=.*|Description=sysbench $name|" \
-		units/daytime-tcp.socket >"$tmp/units/sb-$name.socket"
+		units/daytime-tcp-accept.socket >"$tmp/units/sb-$name.socket"
 	{
 		printf '[Unit]\nDescription=sysbench %s\n\n[Service]\n' "$name"
 		printf 'EnvironmentFile=-/etc/default/sockclock-daytime-tcp\n'
@@ -134,11 +138,11 @@ variant privusers "PrivateUsers" <<<"PrivateUsers=yes"
 variant privnet "PrivateNetwork" <<<"PrivateNetwork=yes"
 variant nomount "user+caps+scf+restrict+umask (no namespace)" \
 	<<<"$(printf '%s\n' User=nobody "$G_caps" "$G_scf" "$G_restrict" "$G_umask")"
-variant copy "copy of the shipped daytime-tcp@.service lines" < <(shipped_lines daytime-tcp@.service)
+variant copy "copy of the shipped daytime-tcp-accept@.service lines" < <(shipped_lines daytime-tcp-accept@.service)
 # Sets that can be shipped: the shipped lines without those matching
 # REGEX (the options whose rows cost most or add nothing to the score).
 variant_minus() { # NAME LABEL REGEX
-	variant "$1" "$2" < <(shipped_lines daytime-tcp@.service | grep -v -E "^($3)=")
+	variant "$1" "$2" < <(shipped_lines daytime-tcp-accept@.service | grep -v -E "^($3)=")
 }
 variant_minus lean "shipped - ProcSubset PrivateIPC ProtectHostname DevicePolicy" \
 	'ProcSubset|PrivateIPC|ProtectHostname|DevicePolicy'
@@ -149,10 +153,22 @@ variant_minus leanclk "lean - ProtectClock" \
 variant_minus nokern "shipped - ProtectKernel* ProtectControlGroups" \
 	'ProtectKernelTunables|ProtectKernelModules|ProtectKernelLogs|ProtectControlGroups'
 
+# The bare UDP unit (issue 22): the shipped sntp-udp.socket's lines on
+# another port, and a service with the same options but none of the
+# sandbox (its own state directory: it runs as root).
+udpbare_port=2123
+sed -e "s|^ListenDatagram=123\$|ListenDatagram=$udpbare_port|" -e '/^Conflicts=/d' \
+	-e "s|^Description=.*|Description=sysbench udpbare|" \
+	units/sntp-udp.socket >"$tmp/units/sb-udpbare.socket"
+printf '%s\n' '[Unit]' 'Description=sysbench udpbare' 'Requires=sb-udpbare.socket' \
+	'StartLimitIntervalSec=0' '' '[Service]' 'EnvironmentFile=-/etc/default/sockclock-sntp-udp' \
+	"ExecStart=$sbindir/sntp-udp --state-dir=/run/sb-udpbare \$OPTIONS" 'StandardInput=null' \
+	'RuntimeDirectory=sb-udpbare' 'RuntimeDirectoryPreserve=yes' >"$tmp/units/sb-udpbare.service"
+
 # ---- boot ----
 echo "OPTIONS=--idle-timeout=1" >"$tmp/sockclock-sntp-udp"
 echo "OPTIONS=--idle-timeout=1" >"$tmp/sockclock-daytime-udp"
-# NTS-KE: a certificate for 127.0.0.1, doc/nts.md's steps
+# NTS-KE (issue 22): a certificate for 127.0.0.1, the README's steps
 # (root-only key in /etc/sockclock), and chronyd's NTS-KE server with the
 # same certificate on 4461 (-x: it never touches the clock).
 mkdir "$tmp/certs"
@@ -172,7 +188,7 @@ sys_boot "make -s -C '$top' install DESTDIR=\"\$ROOT\" INSTALL_BIN='$inst'
 	die "systemd did not boot"
 sockets=()
 for n in "${names[@]}"; do sockets+=("sb-$n.socket"); done
-sys systemctl start daytime-tcp.socket daytime-udp.socket sntp-udp.socket "${sockets[@]}" ||
+sys systemctl start daytime-tcp.socket daytime-udp.socket sntp-udp.socket sb-udpbare.socket "${sockets[@]}" ||
 	die "the sockets did not start"
 
 # ---- exposure (offline, the unit files as installed) ----
@@ -182,11 +198,12 @@ exposure() {
 		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
 }
 for n in "${names[@]}"; do expo[$n]=$(exposure "/etc/systemd/system/sb-$n@.service"); done
-for u in daytime-tcp@ daytime-tcp-listen daytime-udp sntp-udp; do
+for u in daytime-tcp daytime-tcp-accept@ daytime-udp sntp-udp; do
 	expo[$u]=$(exposure "$unitdir/$u.service")
 done
+expo[sb-udpbare]=$(exposure /etc/systemd/system/sb-udpbare.service)
 
-# ---- load: the variants, the shipped unit and the listening one, in turns ----
+# ---- load: the variants, the shipped unit and the per-connection one, in turns ----
 load() { # NAME PORT ROUND
 	local out
 	out=$(sys "$bin/tcpload" 127.0.0.1 "$2" "$conc" 30 "$count") || out="- - - - failed"
@@ -210,16 +227,17 @@ for r in $(seq "$rounds"); do
 	for n in "${names[@]}"; do
 		[ "$n" = bare ] || based "$n" "${port[$n]}" "$r"
 	done
+	# As shipped (listening): the service stopped first, so that each run
+	# starts it with its first connection, as a burst after an idle exit.
+	sys systemctl stop daytime-tcp.service 2>/dev/null # (systemd: "can still be activated")
 	based shipped 13 "$r"
-	# The listening unit replaces daytime-tcp.socket on port 13 (Conflicts=);
-	# one connection first starts it, then the same run as the others.
-	# (stopped first: a start with Conflicts= may bind before the other
-	# socket has closed)
-	sys systemctl stop daytime-tcp.socket
-	sys systemctl start daytime-tcp-listen.socket
-	sys "$bin/tcpload" 127.0.0.1 13 1 5 1 >/dev/null
-	based listen 13 "$r"
-	sys systemctl stop daytime-tcp-listen.socket daytime-tcp-listen.service
+	# The per-connection variant replaces daytime-tcp.socket on port 13
+	# (Conflicts=); stopped first: a start with Conflicts= may bind before
+	# the other socket has closed.
+	sys systemctl stop daytime-tcp.socket daytime-tcp.service
+	sys systemctl start daytime-tcp-accept.socket
+	based accept 13 "$r"
+	sys systemctl stop daytime-tcp-accept.socket
 	sys systemctl start daytime-tcp.socket
 done
 
@@ -233,19 +251,28 @@ ke() { # NAME PORT ROUND
 	sys "$bin/keclient" --ca=/etc/sockclock/bench-ca.crt --threads=4 --seconds="$ke_secs" \
 		127.0.0.1 "$2" 2>/dev/null | tail -n1 >"$tmp/ke.$1.$3"
 }
+# The per-connection variant in turn on the same port (Conflicts=): it
+# stops the listening service, so each round's shipped run starts it.
 for r in $(seq "$rounds"); do
 	ke chronyd 4461 "$r"
 	ke shipped 4460 "$r"
+	sys systemctl stop nts-ke-tcp.socket nts-ke-tcp.service
+	sys systemctl start nts-ke-tcp-accept.socket || die "nts-ke-tcp-accept.socket did not start"
+	ke accept 4460 "$r"
+	sys systemctl stop nts-ke-tcp-accept.socket
+	sys systemctl start nts-ke-tcp.socket || die "nts-ke-tcp.socket did not start"
 done
 sys sh -c 'kill $(cat /run/chrony-bench.pid)'
 expo[nts-ke-tcp]=$(exposure "$unitdir/nts-ke-tcp.service")
 expo[nts-ke-tcp-accept@]=$(exposure "$unitdir/nts-ke-tcp-accept@.service")
 
 # ---- UDP: the request that starts the service, after each idle exit ----
-for u in sntp-udp:123:ntp daytime-udp:13:daytime; do
-	IFS=: read -r unit p kind <<<"$u"
-	: >"$tmp/udp.$unit"
-	for i in $(seq "$udp_n"); do
+# In turns: sntp-udp as shipped, the bare sntp-udp unit, daytime-udp.
+udps=(sntp-udp:123:ntp sb-udpbare:$udpbare_port:ntp daytime-udp:13:daytime)
+for u in "${udps[@]}"; do : >"$tmp/udp.${u%%:*}"; done
+for i in $(seq "$udp_n"); do
+	for u in "${udps[@]}"; do
+		IFS=: read -r unit p kind <<<"$u"
 		sys_wait_inactive "$unit.service" || die "$unit.service did not exit when idle"
 		sys "$bin/udpfirst" 127.0.0.1 "$p" "$kind" >>"$tmp/udp.$unit"
 	done
@@ -292,11 +319,11 @@ for r in $(seq "$rounds"); do
 	cp "$tmp/load.bare.$r" "$tmp/base.bare.$r"
 done
 for n in "${names[@]}"; do row "$n" "${label[$n]}" "${expo[$n]}"; done
-row shipped "shipped daytime-tcp@.service (daytime-tcp.socket)" "${expo[daytime-tcp@]}"
-row listen "shipped daytime-tcp-listen (Accept=no, started first)" "${expo[daytime-tcp-listen]}"
+row shipped "daytime-tcp.socket as shipped (Accept=no, cold start)" "${expo[daytime-tcp]}"
+row accept "daytime-tcp-accept.socket (Accept=yes, a process each)" "${expo[daytime-tcp-accept@]}"
 
 echo
-echo "NTS-KE: whole key exchanges/s, 4 clients (keclient) for ${ke_secs} s, in turns; goal >= 2x chronyd"
+echo "NTS-KE: whole key exchanges/s, 4 clients (keclient) for ${ke_secs} s, in turns; goal (issue 22) >= 2x chronyd"
 printf "  %-52s %8s" service exposure
 for r in $(seq "$rounds"); do printf " | %8s %6s" "r$r ex/s" failed; done
 echo
@@ -309,33 +336,45 @@ kerow() { # NAME LABEL EXPOSURE
 	echo
 }
 kerow shipped "nts-ke-tcp.socket as shipped (Accept=no)" "${expo[nts-ke-tcp]}"
+kerow accept "nts-ke-tcp-accept.socket (Accept=yes, a process each)" "${expo[nts-ke-tcp-accept@]}"
 kerow chronyd "chronyd's NTS-KE (same certificate, same boot)" -
-echo "  (nts-ke-tcp-accept@.service, the per-connection variant: exposure ${expo[nts-ke-tcp-accept@]:--})"
 for r in $(seq "$rounds"); do
-	a=$(awk '{ print $8 }' "$tmp/ke.shipped.$r") b=$(awk '{ print $8 }' "$tmp/ke.chronyd.$r")
-	rt=$(ratio "$a" "$b")
-	printf "  round %s: %s/s vs chronyd %s/s: %s  %s\n" "$r" "$a" "$b" "$rt" \
-		"$(awk -v v="$rt" 'BEGIN { print (v != "-" && v >= 2) ? "ok" : "MISS" }')"
+	b=$(awk '{ print $8 }' "$tmp/ke.chronyd.$r")
+	for n in shipped accept; do
+		a=$(awk '{ print $8 }' "$tmp/ke.$n.$r")
+		rt=$(ratio "$a" "$b")
+		printf "  round %s, %-8s %s/s vs chronyd %s/s: %s  %s\n" "$r" "$n:" "$a" "$b" "$rt" \
+			"$(awk -v v="$rt" -v n="$n" 'BEGIN { if (n != "shipped") print "(variant, no goal)"; else print (v != "-" && v >= 2) ? "ok" : "MISS" }')"
+	done
 done
 
 echo
 echo "UDP: datagram to reply of the request that starts the service (the socket idle,"
-echo "     the service stopped; --idle-timeout=1, $udp_n requests, each after an idle exit)"
-printf "  %-34s %8s %9s %9s %9s %5s\n" unit exposure "min ms" "p50 ms" "max ms" lost
-for unit in sntp-udp daytime-udp; do
+echo "     the service stopped; --idle-timeout=1, $udp_n requests each, each after an idle exit, in turns)"
+printf "  %-48s %8s %9s %9s %9s %5s\n" unit exposure "min ms" "p50 ms" "max ms" lost
+declare -A udp_p50
+for unit in sntp-udp sb-udpbare daytime-udp; do
 	f=$tmp/udp.$unit
 	read -r mn md mx <<<"$(grep -v lost "$f" | sort -n | awk '{ v[NR] = $1 }
 		END { if (NR) printf "%.1f %.1f %.1f", v[1] / 1000, v[int((NR + 1) / 2)] / 1000, v[NR] / 1000; else print "- - -" }')"
-	printf "  %-34s %8s %9s %9s %9s %5s\n" "$unit.service" "${expo[$unit]}" "$mn" "$md" "$mx" "$(grep -c lost "$f")"
+	udp_p50[$unit]=$md
+	label=$unit.service
+	[ "$unit" != sb-udpbare ] || label="bare sntp-udp unit (same socket lines, no sandbox)"
+	printf "  %-48s %8s %9s %9s %9s %5s\n" "$label" "${expo[$unit]:--}" "$mn" "$md" "$mx" "$(grep -c lost "$f")"
 done
+printf "  sntp-udp.service as shipped: p50 %s ms vs bare %s ms: %sx, %s ms more (goal: report it)\n" \
+	"${udp_p50[sntp-udp]}" "${udp_p50[sb-udpbare]}" "$(ratio "${udp_p50[sntp-udp]}" "${udp_p50[sb-udpbare]}")" \
+	"$(awk -v a="${udp_p50[sntp-udp]}" -v b="${udp_p50[sb-udpbare]}" 'BEGIN { if (a != "-" && b != "-") printf "%+.1f", a - b; else printf "-" }')"
 
 echo
-echo "goal: shipped Accept=yes unit >= 0.5x bare, same boot"
+echo "goal: daytime-tcp.socket as shipped >= 0.5x a bare Accept=yes unit, same boot"
 for r in $(seq "$rounds"); do
-	rt=$(ratio "$(field "$tmp/load.shipped.$r" 2)" "$(field "$tmp/base.shipped.$r" 2)")
-	printf "  round %s: %s/s vs %s/s bare (the runs around it): %s  %s\n" "$r" \
-		"$(field "$tmp/load.shipped.$r" 2)" "$(field "$tmp/base.shipped.$r" 2)" "$rt" \
-		"$(awk -v v="$rt" 'BEGIN { print (v != "-" && v >= 0.5) ? "ok" : "MISS" }')"
+	for n in shipped accept; do
+		rt=$(ratio "$(field "$tmp/load.$n.$r" 2)" "$(field "$tmp/base.$n.$r" 2)")
+		printf "  round %s, %-8s %s/s vs %s/s bare (the runs around it): %s  %s\n" "$r" "$n:" \
+			"$(field "$tmp/load.$n.$r" 2)" "$(field "$tmp/base.$n.$r" 2)" "$rt" \
+			"$(awk -v v="$rt" -v n="$n" 'BEGIN { if (n != "shipped") print "(variant, no goal)"; else print (v != "-" && v >= 0.5) ? "ok" : "MISS" }')"
+	done
 done
 sys systemctl --failed --no-legend --plain | sed 's/^/  failed unit: /'
 echo

@@ -118,12 +118,13 @@ setup() {
 	assert_output --regexp '/etc/xinetd.d/sockclock-sntp-udp [0-9a-f]{32}'
 	[ "$(grep -c '^ /etc/xinetd.d/sockclock-' <<<"$output")" = 4 ] || fail "conffiles: $output"
 	run sys systemd-analyze verify /lib/systemd/system/sntp-udp.service \
-		/lib/systemd/system/daytime-tcp@.service /lib/systemd/system/nts-ke-tcp.socket \
+		/lib/systemd/system/daytime-tcp.service /lib/systemd/system/daytime-tcp-accept@.service \
+		/lib/systemd/system/nts-ke-tcp.socket \
 		/lib/systemd/system/nts-ke-tcp.service /lib/systemd/system/nts-ke-tcp-accept@.service
 	assert_success
 	assert_output ""
 	local u
-	for u in $UNITS daytime-tcp-listen.socket nts-ke-tcp-accept.socket; do
+	for u in $UNITS daytime-tcp-accept.socket nts-ke-tcp-accept.socket; do
 		run sys systemctl is-enabled $u
 		assert_output disabled
 		run sys systemctl is-active $u
@@ -216,6 +217,38 @@ setup() {
 	assert_output ""
 	# The administrator's file goes before the package.
 	sys rm /etc/default/sockclock-sntp-udp
+}
+
+# Issue 22: daytime-tcp-listen.socket of earlier builds is
+# daytime-tcp.socket now. An earlier build's state, made by hand: its
+# listening units in /lib/systemd/system, enabled and answering; then the
+# files go (as dpkg removes them when it unpacks the new build) and dpkg
+# configures this package over it (postinst configure OLD-VERSION).
+@test "upgrade: an enabled daytime-tcp-listen.socket of an earlier build becomes an enabled daytime-tcp.socket, answering" {
+	[ -s "$BATS_FILE_TMPDIR/files" ] || fail "the install test did not run"
+	sys systemctl disable --now daytime-tcp.socket daytime-tcp.service
+	sys sh -c 'cd /lib/systemd/system &&
+		sed -e "s/^Conflicts=.*/Conflicts=daytime-tcp.socket/" daytime-tcp.socket >daytime-tcp-listen.socket &&
+		sed -e "s/^Requires=.*/Requires=daytime-tcp-listen.socket/" daytime-tcp.service >daytime-tcp-listen.service'
+	run sys systemctl enable --now daytime-tcp-listen.socket
+	assert_success
+	run sys socat -T5 - TCP4:127.0.0.1:13
+	assert_output --regexp "$CTIME"
+	run sys systemctl is-active daytime-tcp-listen.service
+	assert_output active
+	sys rm /lib/systemd/system/daytime-tcp-listen.socket /lib/systemd/system/daytime-tcp-listen.service
+	run sys dpkg -i "/root/$DEB"
+	assert_success
+	run sys systemctl is-enabled daytime-tcp.socket
+	assert_output enabled
+	run sys systemctl is-active daytime-tcp.socket daytime-tcp-listen.socket daytime-tcp-listen.service
+	assert_output "$(printf '%s\n' active inactive inactive)"
+	run sys ls /etc/systemd/system/sockets.target.wants
+	refute_output --partial daytime-tcp-listen
+	run sys socat -T5 - TCP4:127.0.0.1:13
+	assert_output --regexp "$CTIME"
+	run sys systemctl --failed --no-legend
+	assert_output ""
 }
 
 @test "apt-get purge: no file of the package left, no unit, nothing listening" {

@@ -40,10 +40,10 @@ teardown() {
 
 @test "the installed units pass systemd-analyze verify" {
 	run sys systemd-analyze verify $UNITDIR/daytime-tcp.socket \
-		$UNITDIR/daytime-tcp@.service $UNITDIR/daytime-udp.socket \
+		$UNITDIR/daytime-tcp.service $UNITDIR/daytime-udp.socket \
 		$UNITDIR/daytime-udp.service $UNITDIR/sntp-udp.socket \
-		$UNITDIR/sntp-udp.service $UNITDIR/daytime-tcp-listen.socket \
-		$UNITDIR/daytime-tcp-listen.service
+		$UNITDIR/sntp-udp.service $UNITDIR/daytime-tcp-accept.socket \
+		$UNITDIR/daytime-tcp-accept@.service
 	assert_success
 	assert_output ""
 }
@@ -57,13 +57,26 @@ teardown() {
 	assert_output --regexp 'udp .*\*:123 '
 }
 
-@test "daytime-tcp answers over IPv4 and IPv6 (Accept=yes)" {
+# Issue 22: the shipped daytime-tcp.socket listens (Accept=no): one
+# daytime-tcp.service accepts both connections, no instance per
+# connection is started.
+@test "daytime-tcp answers over IPv4 and IPv6 from one daytime-tcp.service (Accept=no)" {
+	run sys systemctl show -P Accept daytime-tcp.socket
+	assert_output no
 	run sys socat -T5 - TCP4:127.0.0.1:13
 	assert_success
 	assert_output --regexp "$CTIME"
 	run sys socat -T5 - TCP6:[::1]:13
 	assert_success
 	assert_output --regexp "$CTIME"
+	# systemd accepted none of them (it counts what Accept=yes accepts);
+	# the service did, and it was started (its journal keeps that after
+	# an idle exit).
+	run sys systemctl show -P NAccepted daytime-tcp.socket
+	assert_output 0
+	run sys journalctl -q -b --no-pager -o cat -u daytime-tcp.service
+	assert_output --partial "Started"
+	refute_output --partial "Failed"
 }
 
 @test "the default allow list: a private address may ask, a public one may not" {
@@ -335,12 +348,37 @@ wait_inactive() {
 	run sys bash -c "$(declare -f tcp_burst); PY=$PY tcp_burst 127.0.0.1 13 2000"
 	assert_success
 	echo "systemd burst: $output" >&3
-	# MaxConnectionsPerSource=16: at least 16 served in full.
+	# --max-per-source=16: at least 16 served in full.
 	assert_burst "$output" 2000 16
 	run sys systemctl is-active daytime-tcp.socket
 	assert_output active
 	run sys socat -T5 - TCP4:127.0.0.1:13
 	assert_output --regexp "$CTIME"
+}
+
+# The per-connection variant in place of the default (Conflicts=): a
+# process per connection, and a burst must not fail it for good
+# (TriggerLimitIntervalSec=0; MaxConnectionsPerSource=16).
+@test "daytime-tcp-accept.socket: one daytime-tcp-accept@.service per connection; 2000 at once leave it listening" {
+	sys systemctl stop daytime-tcp.socket daytime-tcp.service
+	run sys systemctl start daytime-tcp-accept.socket
+	assert_success
+	run sys socat -T5 - TCP6:[::1]:13
+	assert_output --regexp "$CTIME"
+	run sys systemctl show -P NAccepted daytime-tcp-accept.socket
+	assert_output 1
+	run sys bash -c "$(declare -f tcp_burst); PY=$PY tcp_burst 127.0.0.1 13 2000"
+	assert_success
+	echo "systemd burst, Accept=yes: $output" >&3
+	assert_burst "$output" 2000 16
+	run sys systemctl is-active daytime-tcp-accept.socket
+	assert_output active
+	run sys socat -T5 - TCP4:127.0.0.1:13
+	assert_output --regexp "$CTIME"
+	sys systemctl stop daytime-tcp-accept.socket
+	sys systemctl start daytime-tcp.socket
+	run sys systemctl is-active daytime-tcp.socket
+	assert_output active
 }
 
 # tcp_hold.py inside the namespace (its /tmp is the namespace's own):
@@ -367,9 +405,7 @@ sys_release() {
 	sys tail -n1 /tmp/hold.out
 }
 
-@test "daytime-tcp-listen.socket: 300 silent connections from one source, another answered within 100 ms, 20 times" {
-	sys systemctl stop daytime-tcp.socket
-	sys systemctl start daytime-tcp-listen.socket
+@test "daytime-tcp.socket: 300 silent connections from one source, another answered within 100 ms, 20 times" {
 	sys_hold 13 300 --src 127.0.0.2
 	run sys grep -c '^connected=300 failed=0$' /tmp/hold.out
 	assert_output 1
@@ -389,8 +425,6 @@ sys_release() {
 	# unanswered (a FIN, no reset).
 	run sys_release
 	assert_output "line=16 empty=284 reset=0 open=0 other=0"
-	sys systemctl stop daytime-tcp-listen.socket daytime-tcp-listen.service
-	sys systemctl start daytime-tcp.socket
 	run sys systemctl is-active daytime-tcp.socket
 	assert_output active
 }
