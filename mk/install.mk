@@ -10,6 +10,7 @@
 # still exactly what install wrote (FILE.new likewise).
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec
 MANDIR    ?= $(PREFIX)/share/man
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 XINETDDIR ?= /etc/xinetd.d
@@ -28,13 +29,15 @@ XINETD     := $(PROGRAMS:%=sockclock-%)
 # Each configuration file as FILE,DIR: in the tree, then where it goes.
 CONFFILES  := $(XINETD:%=xinetd.d/%,$(XINETDDIR)) cron.d/sockclock-nts-rotate,$(CRONDIR)
 MANPAGES   := $(PROGRAMS:%=%.8)
-SUBST       = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g'
+SUBST       = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+	-e 's|/usr/local/libexec/|$(LIBEXECDIR)/|g'
 # The man pages also name the unit directory, and get the version
 # (VERSION) in their title line.
 MANSUBST    = $(SUBST) -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g' \
 	-e '/^\.TH /s|"sockclock"|"sockclock $(VERSION)"|'
 
 INSTALLED = $(PROGRAMS:%=$(DESTDIR)$(SBINDIR)/%) \
+	    $(DESTDIR)$(LIBEXECDIR)/sockclock-metrics \
 	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
 	    $(MANPAGES:%=$(DESTDIR)$(MANDIR)/man8/%) \
 	    $(DESTDIR)$(TMPFILESDIR)/sockclock.conf \
@@ -66,6 +69,11 @@ install-files:
 		$(DESTDIR)$(XINETDDIR) $(DESTDIR)$(CRONDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSUSERSDIR)
 	$(INSTALL) -m 755 $(PROGRAMS:%=$(INSTALL_BIN)/%) $(DESTDIR)$(SBINDIR)/
+	# The metrics writer (sockclock-metrics.service) names SBINDIR.
+	$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)
+	$(SUBST) libexec/sockclock-metrics > $(DESTDIR)$(LIBEXECDIR)/sockclock-metrics.tmp
+	chmod 755 $(DESTDIR)$(LIBEXECDIR)/sockclock-metrics.tmp
+	mv -f $(DESTDIR)$(LIBEXECDIR)/sockclock-metrics.tmp $(DESTDIR)$(LIBEXECDIR)/sockclock-metrics
 	for f in $(UNITS); do \
 		$(SUBST) units/$$f > $(DESTDIR)$(UNITDIR)/$$f.tmp && \
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$f.tmp && \

@@ -210,3 +210,76 @@ wait_stat() {
 	assert_output --partial -- '--state-dir=DIR'
 	assert_output --partial -- '--stats[=FORMAT]'
 }
+
+@test "libexec/sockclock-metrics: every program's metrics in one file, one HELP and TYPE a metric, mode 0644, replaced whole (a reader looping meanwhile never sees a part)" {
+	base=$BATS_TEST_TMPDIR/run
+	mkdir -p "$BATS_TEST_TMPDIR/textfile"
+	mkdir -m 700 -p "$base/sntp-udp" "$base/daytime-udp" "$base/nts-ke-tcp"
+	tool update "$KEYS" 86400
+	port=$(free_port udp)
+	activate "$port" --datagram -- "$BIN/sntp-udp" --state-dir="$base/sntp-udp" \
+		--idle-timeout=1 --nts-keys="$KEYS"
+	run ntp "$port"
+	assert_output --regexp '^len=48 '
+	wait_gone "$(last_pid)" 10 || fail "sntp-udp still runs"
+	port=$(free_port udp)
+	activate "$port" --datagram -- "$BIN/daytime-udp" --state-dir="$base/daytime-udp" \
+		--idle-timeout=1
+	run udp_line "$port"
+	wait_gone "$(last_pid)" 10 || fail "daytime-udp still runs"
+	port=$(free_port tcp)
+	activate "$port" --accept -- "$BIN/nts-ke-tcp" $(KE_OPTS) --state-dir="$base/nts-ke-tcp"
+	run keclient "$port" --keys="$KEYS"
+	assert_line 'cookies opened to the session'"'"'s keys: 8 of 8'
+	dir=$base/nts-ke-tcp wait_stat nts-ke-tcp exchanges-completed 1
+	out=$BATS_TEST_TMPDIR/textfile/sockclock.prom
+	# A reader parses the file as often as it can while the writer runs
+	# 10 times; every read must hold all three programs.
+	$PY - "$out" >"$BATS_TEST_TMPDIR/reader" 2>&1 <<'PY' &
+import os, sys, time
+from prometheus_client.parser import text_string_to_metric_families
+path, reads = sys.argv[1], 0
+while not os.path.exists(path + ".stop"):
+    try:
+        text = open(path).read()
+    except FileNotFoundError:
+        continue
+    progs = {s.labels["program"] for f in text_string_to_metric_families(text)
+             for s in f.samples}
+    if progs != {"sntp-udp", "daytime-udp", "nts-ke-tcp"}:
+        print("partial:", sorted(progs), len(text))
+        sys.exit(1)
+    reads += 1
+print("reads", reads)
+PY
+	reader=$!
+	SERVER_PIDS+=($reader)
+	for i in $(seq 10); do
+		SBIN=$BIN/ "$TOP/libexec/sockclock-metrics" "$BATS_TEST_TMPDIR/textfile" "$base" ||
+			fail "the writer failed"
+	done
+	touch "$out.stop"
+	wait "$reader" || fail "$(cat "$BATS_TEST_TMPDIR/reader")"
+	echo "# $(cat "$BATS_TEST_TMPDIR/reader")" >&3
+	[ "$(stat -c %a "$out")" = 644 ]
+	run ls -A "$BATS_TEST_TMPDIR/textfile"
+	assert_output "$(printf 'sockclock.prom\nsockclock.prom.stop')"
+	# One HELP and one TYPE per metric, its samples right after them.
+	run awk '/^# TYPE/ { if (seen[$3]++) print "twice:", $3; cur = $3; next }
+		/^#/ { next } { n = $1; sub(/\{.*/, "", n); if (n != cur) print "stray:", n }' "$out"
+	assert_output ""
+	for p in sntp-udp daytime-udp nts-ke-tcp; do
+		grep -q "^sockclock_processes_started_total{program=\"$p\"} 1$" "$out" ||
+			fail "$p missing: $(cat "$out")"
+	done
+	grep -q '^sockclock_nts_ke_exchanges_total{program="nts-ke-tcp"} 1$' "$out"
+	# A state file it cannot read: the run fails, the last file stays.
+	before=$(cat "$out")
+	truncate -s 10 "$base/daytime-udp/daytime-udp.state"
+	run env SBIN=$BIN/ "$TOP/libexec/sockclock-metrics" "$BATS_TEST_TMPDIR/textfile" "$base"
+	assert_failure
+	assert_output --partial 'daytime-udp.state: wrong size'
+	[ "$(cat "$out")" = "$before" ] || fail "the file changed"
+	run ls -A "$BATS_TEST_TMPDIR/textfile"
+	assert_output "$(printf 'sockclock.prom\nsockclock.prom.stop')"
+}
