@@ -76,11 +76,11 @@ wait_stat() {
 	tool update "$BATS_TEST_TMPDIR/other" 86400
 	OTHER=$(tool cookie "$BATS_TEST_TMPDIR/other" "$C2S" "$S2C")
 	port=$(free_port udp)
-	# Each round's process lives through the round's clients (idle 4 s:
-	# a Python client's start on a loaded host is no gap).
+	# Each round's process lives through the round's clients (no idle
+	# exit between them on a loaded host), then is stopped (SIGTERM).
 	for round in 1 2; do
 		activate "$port" --datagram -- "$BIN/sntp-udp" --state-dir="$dir" \
-			--idle-timeout=4 --rate-limit=0 --nts-keys="$KEYS"
+			--idle-timeout=60 --rate-limit=0 --nts-keys="$KEYS"
 		pid=$(last_pid)
 		run ntp "$port"
 		assert_output --regexp '^len=48 '
@@ -94,6 +94,7 @@ wait_stat() {
 		run $PY "$TOP/tests/helpers/nts_client.py" --port "$port" --cookie "$OTHER" \
 			--c2s "$C2S" --s2c "$S2C" --class good --timeout 0.5
 		assert_line --regexp '^good .* kind=nak '
+		kill -TERM "$pid"
 		wait_gone "$pid" 10 || fail "sntp-udp $pid still runs"
 	done
 	# Over a burst of 1 from a fresh source: a kiss-o'-death.
@@ -118,13 +119,14 @@ wait_stat() {
 
 @test "daytime-udp --stats=prometheus: parses and equals --stats after answers and the loop-risk rule" {
 	port=$(free_port udp)
-	activate "$port" --datagram -- "$BIN/daytime-udp" --state-dir="$dir" --idle-timeout=1
+	activate "$port" --datagram -- "$BIN/daytime-udp" --state-dir="$dir" --idle-timeout=60
 	for i in 1 2 3; do
 		run udp_line "$port"
 		assert_output --regexp $'\r$'
 	done
 	run ntp "$port" --src-port 19 --timeout 0.3
 	assert_output "no reply"
+	kill -TERM "$(last_pid)"
 	wait_gone "$(last_pid)" 10 || fail "daytime-udp still runs"
 	same_counts daytime-udp
 	stat_is requests-answered 3
@@ -183,11 +185,12 @@ wait_stat() {
 	release
 	wait_gone "$pid" 10 || fail "nts-ke-tcp $pid still runs"
 	port=$(free_port tcp)
-	activate "$port" -- "$BIN/nts-ke-tcp" $(KE_OPTS) --state-dir="$dir" --idle-timeout=1
+	activate "$port" -- "$BIN/nts-ke-tcp" $(KE_OPTS) --state-dir="$dir" --idle-timeout=60
 	for i in 1 2; do
 		run keclient "$port" --keys="$KEYS"
 		assert_line 'cookies opened to the session'"'"'s keys: 8 of 8'
 	done
+	kill -TERM "$(last_pid)"
 	wait_gone "$(last_pid)" 10 || fail "nts-ke-tcp still runs"
 	same_counts nts-ke-tcp --key-file "$KEYS"
 	stat_is processes-started 2
