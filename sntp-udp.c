@@ -333,6 +333,8 @@ static size_t answer(const uint8_t *req, size_t len,
 	memcpy(reply + n, &a, sizeof a);
 	if (a.xmt)
 		state_count(SFMT_INTERLEAVED, 1);
+	if (authentic || mac_key)
+		state_count(SFMT_AUTHENTICATED, 1);
 	log_request(peer, "NTPv%u mode %u %s%s%srequest answered", q.version,
 		    q.mode, authentic ? "NTS " : "", mac_key ? "MAC'd " : "",
 		    a.xmt ? "interleaved " : "");

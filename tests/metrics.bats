@@ -109,6 +109,7 @@ wait_stat() {
 	stat_is processes-started 3
 	stat_is requests-received 14
 	stat_is nts-naks-sent 4
+	stat_is authenticated-answered 2
 	stat_is nts-cookies-unknown-key 2
 	stat_is dropped-nts-malformed 2
 	stat_is dropped-length 2

@@ -285,6 +285,8 @@ size_t sfmt_format(const struct sfmt_image *img, const char *const *rules,
 	}
 	if (!program_is(img, "sntp-udp"))
 		return n < cap ? n : cap - 1;
+	line(buf, cap, &n, "authenticated-answered",
+	     counter(img, SFMT_AUTHENTICATED));
 	line(buf, cap, &n, "nts-naks-sent", counter(img, SFMT_NTS_NAK));
 	line(buf, cap, &n, "nts-cookies-unknown-key",
 	     counter(img, SFMT_NTS_UNKNOWN_KEY));
@@ -412,6 +414,9 @@ static void dgram_metrics(const struct sfmt_image *img,
 		  __atomic_load_n(&img->up.failures, __ATOMIC_RELAXED));
 	if (!program_is(img, "sntp-udp"))
 		return;
+	counter_m(m, "sockclock_authenticated_answered_total",
+		  "Replies authenticated with NTS or a symmetric key.", NULL,
+		  NULL, counter(img, SFMT_AUTHENTICATED));
 	counter_m(m, "sockclock_nts_naks_total",
 		  "NTS NAKs sent (a cookie or authenticator refused).", NULL,
 		  NULL, counter(img, SFMT_NTS_NAK));

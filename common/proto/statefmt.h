@@ -30,11 +30,12 @@ enum sfmt_counter {
 	SFMT_INTERLEAVED,	/* of the answered: in interleaved mode */
 	SFMT_DROP_RULE,		/* first of the program's own drop rules */
 	/* sntp-udp's, from the end: a file made before them reads zero. */
+	SFMT_AUTHENTICATED = SFMT_COUNTERS - 3,	/* answered with NTS or a MAC */
 	SFMT_NTS_UNKNOWN_KEY = SFMT_COUNTERS - 2, /* cookies under a key id
 						   * not kept (then a NAK) */
 	SFMT_NTS_NAK = SFMT_COUNTERS - 1,	/* NTS NAKs sent (answered) */
 };
-#define SFMT_RULES_MAX (SFMT_NTS_UNKNOWN_KEY - SFMT_DROP_RULE)
+#define SFMT_RULES_MAX (SFMT_AUTHENTICATED - SFMT_DROP_RULE)
 
 /* nts-ke-tcp's layout of the same counters (its file says its name):
  * connections = exchanges + refused, except those still open or

@@ -30,6 +30,7 @@ DGRAM = {
     "send-delay-cold-samples": ("sockclock_send_delay_samples_total", ("kind", "cold")),
     "upstream-refreshes": ("sockclock_upstream_refreshes_total", None),
     "upstream-failures": ("sockclock_upstream_failures_total", None),
+    "authenticated-answered": ("sockclock_authenticated_answered_total", None),
     "nts-naks-sent": ("sockclock_nts_naks_total", None),
     "nts-cookies-unknown-key": ("sockclock_nts_cookies_unknown_key_total", None),
 }

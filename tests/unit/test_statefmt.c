@@ -76,6 +76,7 @@ static void test_format(void)
 		  "send-delay-warm-ns: -\nsend-delay-warm-samples: 0\n"
 		  "send-delay-cold-ns: 1500\nsend-delay-cold-samples: 2\n"
 		  /* sntp-udp's own, after the rest */
+		  "authenticated-answered: 0\n"
 		  "nts-naks-sent: 0\nnts-cookies-unknown-key: 0\n",
 		  "stats text");
 	CHECK_EQ(sfmt_format(m, rules, buf, 10), 9, "truncated");
