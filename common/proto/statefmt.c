@@ -447,7 +447,8 @@ size_t sfmt_prometheus(const struct sfmt_image *img, const char *const *rules,
 		gauge_m(&m, "sockclock_nts_key_age_seconds",
 			"Seconds since the NTS cookie key in use became the "
 			"current one.", NULL, NULL,
-			(double)(now - key.current_since));
+			/* In doubles: any stamp a file holds. */
+			(double)now - (double)key.current_since);
 		gauge_m(&m, "sockclock_nts_key_info",
 			"The NTS cookie key in use, by its fingerprint "
 			"(always 1).", "fingerprint", hex, 1);
