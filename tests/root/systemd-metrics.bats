@@ -74,7 +74,8 @@ sample() {
 	assert_output "$(printf '700 sockclock-ntske\n600 sockclock-ntske')"
 
 	run sys systemctl start sockclock-metrics.service
-	assert_success
+	[ "$status" = 0 ] ||
+		fail "$(sys journalctl -b -u sockclock-metrics.service -o cat --no-pager)"
 	run sys stat -c %a "$PROM"
 	assert_output 644
 	run sys setpriv --reuid=nobody --regid=nogroup --clear-groups head -c1 "$PROM"
