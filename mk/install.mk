@@ -37,7 +37,7 @@ MANSUBST    = $(SUBST) -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g' \
 	-e '/^\.TH /s|"sockclock"|"sockclock $(VERSION)"|'
 
 INSTALLED = $(PROGRAMS:%=$(DESTDIR)$(SBINDIR)/%) \
-	    $(DESTDIR)$(LIBEXECDIR)/sockclock-metrics \
+	    $(DESTDIR)$(LIBEXECDIR)/sockclock/sockclock-metrics \
 	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
 	    $(MANPAGES:%=$(DESTDIR)$(MANDIR)/man8/%) \
 	    $(DESTDIR)$(TMPFILESDIR)/sockclock.conf \
@@ -70,10 +70,10 @@ install-files:
 		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSUSERSDIR)
 	$(INSTALL) -m 755 $(PROGRAMS:%=$(INSTALL_BIN)/%) $(DESTDIR)$(SBINDIR)/
 	# The metrics writer (sockclock-metrics.service) names SBINDIR.
-	$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)
-	$(SUBST) libexec/sockclock-metrics > $(DESTDIR)$(LIBEXECDIR)/sockclock-metrics.tmp
-	chmod 755 $(DESTDIR)$(LIBEXECDIR)/sockclock-metrics.tmp
-	mv -f $(DESTDIR)$(LIBEXECDIR)/sockclock-metrics.tmp $(DESTDIR)$(LIBEXECDIR)/sockclock-metrics
+	$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/sockclock
+	$(SUBST) libexec/sockclock-metrics > $(DESTDIR)$(LIBEXECDIR)/sockclock/sockclock-metrics.tmp
+	chmod 755 $(DESTDIR)$(LIBEXECDIR)/sockclock/sockclock-metrics.tmp
+	mv -f $(DESTDIR)$(LIBEXECDIR)/sockclock/sockclock-metrics.tmp $(DESTDIR)$(LIBEXECDIR)/sockclock/sockclock-metrics
 	for f in $(UNITS); do \
 		$(SUBST) units/$$f > $(DESTDIR)$(UNITDIR)/$$f.tmp && \
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$f.tmp && \

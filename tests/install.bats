@@ -36,7 +36,7 @@ teardown() {
 		./usr/local/lib/systemd/system/sockclock-nts-rotate.timer \
 		./usr/local/lib/sysusers.d/sockclock.conf \
 		./usr/local/lib/tmpfiles.d/sockclock.conf \
-		./usr/local/libexec/sockclock-metrics \
+		./usr/local/libexec/sockclock/sockclock-metrics \
 		./usr/local/sbin/daytime-tcp ./usr/local/sbin/daytime-udp \
 		./usr/local/sbin/nts-ke-tcp ./usr/local/sbin/sntp-udp \
 		./usr/local/share/man/man8/daytime-tcp.8 ./usr/local/share/man/man8/daytime-udp.8 \

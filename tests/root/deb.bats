@@ -95,7 +95,7 @@ setup() {
 	sys dpkg -L sockclock >"$BATS_FILE_TMPDIR/files"
 	run grep -c -e '^/usr/sbin/' -e '^/lib/systemd/system/' -e '^/etc/xinetd.d/' \
 		-e '^/usr/share/man/man8/' -e '^/usr/lib/tmpfiles.d/' -e '^/usr/lib/sysusers.d/' \
-		-e '^/etc/cron.d/' -e '^/usr/libexec/' "$BATS_FILE_TMPDIR/files"
+		-e '^/etc/cron.d/' -e '^/usr/libexec/sockclock/' "$BATS_FILE_TMPDIR/files"
 	assert_output 32 # 4 programs, 16 units, 4 xinetd files, 4 man pages, tmpfiles.d, sysusers.d, the cron.d file, the metrics writer
 	# Issue 19, item 3: every user the units and xinetd files name exists
 	# (the postinst's systemd-sysusers), and the directories tmpfiles.d
