@@ -14,6 +14,7 @@
 #include "common/sys/cookiekeyfile.h"
 #include "common/sys/log.h"
 #include "common/sys/serve.h"
+#include "common/sys/state.h"
 #include "common/tls/tls.h"
 #include "common/tls/tlsserve.h"
 
@@ -51,6 +52,8 @@ static int current_keys(struct nts_keys *ks, int64_t deadline,
 	if (rc == 1 && !lock_busy)
 		log_msg(LOG_WARNING, peer, "key file %s: %s", keys_file, *why);
 	lock_busy = rc != 0; /* a failure too: waiting would not mend it */
+	if (rc >= 0)
+		state_key_seen(ks);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -92,6 +95,57 @@ static bool make_cookies(struct tls_session *s, const struct sockaddr *peer,
 	return true;
 }
 
+/* The counters of --state-dir (statefmt.h, nts-ke-tcp's layout). */
+static void refused(enum sfmt_ke_counter rule)
+{
+	state_count((enum sfmt_counter)SFKE_REFUSED, 1);
+	state_count((enum sfmt_counter)rule, 1);
+}
+
+static void count_event(enum stream_event e)
+{
+	switch (e) {
+	case STREAM_OPENED:
+		state_count((enum sfmt_counter)SFKE_CONNECTIONS, 1);
+		break;
+	case STREAM_TIMED_OUT:
+		refused(SFKE_REFUSED_TIMEOUT);
+		break;
+	case STREAM_PER_SOURCE:
+		refused(SFKE_REFUSED_PER_SOURCE);
+		break;
+	case STREAM_TLS_FAILED:
+		refused(SFKE_REFUSED_TLS);
+		break;
+	case STREAM_ALPN_REFUSED:
+		refused(SFKE_REFUSED_ALPN);
+		break;
+	}
+}
+
+static void count_verdict(enum kerec_verdict v)
+{
+	switch (v) {
+	case KEREC_INCOMPLETE:
+		break;
+	case KEREC_OK:
+		state_count((enum sfmt_counter)SFKE_EXCHANGES, 1);
+		state_count((enum sfmt_counter)SFKE_COOKIES, KEREC_COOKIES);
+		break;
+	case KEREC_NO_PROTOCOL:
+		refused(SFKE_REFUSED_NO_PROTOCOL);
+		break;
+	case KEREC_NO_AEAD:
+		refused(SFKE_REFUSED_NO_AEAD);
+		break;
+	case KEREC_INTERNAL:
+		refused(SFKE_REFUSED_INTERNAL);
+		break;
+	default:
+		refused(SFKE_REFUSED_MALFORMED);
+	}
+}
+
 static size_t answer(struct tls_session *s, const uint8_t *req, size_t len,
 		     bool final, const struct sockaddr *peer, int64_t deadline,
 		     uint8_t *out)
@@ -104,6 +158,7 @@ static size_t answer(struct tls_session *s, const uint8_t *req, size_t len,
 		return 0;
 	if (r.verdict == KEREC_OK && !make_cookies(s, peer, deadline, cookies))
 		r.verdict = KEREC_INTERNAL;
+	count_verdict(r.verdict);
 	if (r.why)
 		log_request(peer, "request of %zu bytes refused: %s", len, r.why);
 	else
@@ -141,7 +196,8 @@ static int rotate_keys(void)
  * a bad one is one clear error and exit 1, never a half answer. */
 static int streams(const struct act_sockets *a, const struct opt_common *o)
 {
-	static const struct tlsserve_handler h = { .answer = answer };
+	static const struct tlsserve_handler h = { .answer = answer,
+						   .event = count_event };
 	static struct nts_keys ks;
 	const char *why;
 
@@ -156,7 +212,12 @@ static int streams(const struct act_sockets *a, const struct opt_common *o)
 		log_error("key file %s: %s", keys_file, why);
 		return 1;
 	}
-	return tlsserve(a, o, &h);
+	/* After the checks: a process that serves nothing counts nothing. */
+	if (state_open(o->state_dir, o->program, !o->state_dir_given))
+		state_key_seen(&ks);
+	int r = tlsserve(a, o, &h);
+	state_report();
+	return r;
 }
 
 /* By hand there is no TLS session, so no keys to seal: read a request
@@ -303,6 +364,7 @@ int main(int argc, char **argv)
 			"                           due, then exit (a timer or"
 			" cron job)\n",
 		.take = take,
+		.state = true,
 	};
 	static const struct serve_handler tcp = { .sotype = SOCK_STREAM,
 						  .streams = streams };

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/proto/bytes.h"
 #include "common/proto/ntp.h"
 #include "common/proto/ntscookie.h"
 #include "common/proto/ntsntp.h"
@@ -119,6 +120,7 @@ static const struct nts_keys *server_keys(const struct timespec *rx)
 			snprintf(said, sizeof said, "%s", why);
 		} else if (ok) {
 			said[0] = 0;
+			state_key_seen(&ks);
 		}
 	}
 	return ok ? &ks : NULL;
@@ -262,6 +264,11 @@ static size_t answer(const uint8_t *req, size_t len,
 		if (ntscookie_open(ks, req + nr.cookie_off, nr.cookie_len, c2s,
 				   s2c))
 			au = ntsntp_verify(req, &nr, c2s);
+		else if (nr.cookie_len >= 4 &&
+			 !ckeys_find(ks, get32(req + nr.cookie_off)))
+			/* Not one of ours, or under a key this host never
+			 * had: a key file not shared, or copied late. */
+			state_count(SFMT_NTS_UNKNOWN_KEY, 1);
 		if (au == NTS_AUTH_MALFORMED) {
 			explicit_bzero(c2s, sizeof c2s);
 			explicit_bzero(s2c, sizeof s2c);
@@ -281,6 +288,7 @@ static size_t answer(const uint8_t *req, size_t len,
 		ntp_encode(&r, reply);
 		n = ntsntp_nak_build(reply, req, &nr);
 		a.kind = AFTER_NOTHING; /* a kiss-o'-death carries no time */
+		state_count(SFMT_NTS_NAK, 1);
 		log_request(peer, "NTS cookie or authenticator refused: NTS NAK sent");
 	} else {
 		struct ntp_server_state st;
@@ -326,6 +334,8 @@ static size_t answer(const uint8_t *req, size_t len,
 	memcpy(reply + n, &a, sizeof a);
 	if (a.xmt)
 		state_count(SFMT_INTERLEAVED, 1);
+	if (authentic || mac_key)
+		state_count(SFMT_AUTHENTICATED, 1);
 	log_request(peer, "NTPv%u mode %u %s%s%srequest answered", q.version,
 		    q.mode, authentic ? "NTS " : "", mac_key ? "MAC'd " : "",
 		    a.xmt ? "interleaved " : "");

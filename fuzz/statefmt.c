@@ -4,7 +4,7 @@
  * (the rate-limit table attached and charged, the counters formatted),
  * which must neither crash nor give a source more than its burst at
  * one instant, nor give an interleaved entry out twice, whatever the
- * tables held. Input shorter than an image is
+ * tables held; the metrics' text of it is whole. Input shorter than an image is
  * also tried as a whole image padded with its own bytes, with a valid
  * header written over it, so that the table's contents get fuzzed. */
 #include <netinet/in.h>
@@ -25,6 +25,11 @@ static void use(struct sfmt_image *m)
 	char text[4096];
 	size_t n = sfmt_format(m, rules, text, sizeof text);
 	CHECK(n < sizeof text && strlen(text) == n);
+	/* The metrics' text of any counters and key view: whole or
+	 * nothing, never past the buffer (a key age of any sign). */
+	static char prom[16384];
+	n = sfmt_prometheus(m, rules, 1000, prom, sizeof prom);
+	CHECK(n > 0 && n < sizeof prom && strlen(prom) == n);
 
 	/* Once: rl_init clears the process's own table, which is not
 	 * what is fuzzed here (the seed only places sources). */
@@ -90,6 +95,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sfmt_header_make(&img.h, "sntp-udp", img.h.rl_key);
 	CHECK(sfmt_check(&img, SFMT_SIZE, "sntp-udp") == SFMT_OK);
 	CHECK(sfmt_check(&img, SFMT_SIZE, "daytime-udp") == SFMT_BAD_PROGRAM);
+	use(&img);
+	/* The same bytes as nts-ke-tcp's counters. */
+	sfmt_header_make(&img.h, "nts-ke-tcp", img.h.rl_key);
 	use(&img);
 	return 0;
 }

@@ -11,6 +11,7 @@
 # still exactly what install wrote (FILE.new likewise).
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec
 MANDIR    ?= $(PREFIX)/share/man
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 XINETDDIR ?= /etc/xinetd.d
@@ -31,13 +32,15 @@ CONFFILES  := $(XINETD:%=xinetd.d/%,$(XINETDDIR)) cron.d/sockclock-nts-rotate,$(
 # Each page goes to the man directory of its section (man8, man7).
 MANPAGES   := $(PROGRAMS:%=%.8) sockclock.7
 manpath     = $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(1)))/$(1)
-SUBST       = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g'
+SUBST       = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+	-e 's|/usr/local/libexec/|$(LIBEXECDIR)/|g'
 # The man pages also name the unit directory, and get the version
 # (VERSION) in their title line.
 MANSUBST    = $(SUBST) -e 's|/usr/local/lib/systemd/system|$(UNITDIR)|g' \
 	-e '/^\.TH /s|"sockclock"|"sockclock $(VERSION)"|'
 
 INSTALLED = $(PROGRAMS:%=$(DESTDIR)$(SBINDIR)/%) \
+	    $(DESTDIR)$(LIBEXECDIR)/sockclock/sockclock-metrics \
 	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) \
 	    $(foreach f,$(MANPAGES),$(call manpath,$(f))) \
 	    $(DESTDIR)$(TMPFILESDIR)/sockclock.conf \
@@ -69,6 +72,11 @@ install-files:
 		$(DESTDIR)$(XINETDDIR) $(DESTDIR)$(CRONDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSUSERSDIR)
 	$(INSTALL) -m 755 $(PROGRAMS:%=$(INSTALL_BIN)/%) $(DESTDIR)$(SBINDIR)/
+	# The metrics writer (sockclock-metrics.service) names SBINDIR.
+	$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/sockclock
+	$(SUBST) libexec/sockclock-metrics > $(DESTDIR)$(LIBEXECDIR)/sockclock/sockclock-metrics.tmp
+	chmod 755 $(DESTDIR)$(LIBEXECDIR)/sockclock/sockclock-metrics.tmp
+	mv -f $(DESTDIR)$(LIBEXECDIR)/sockclock/sockclock-metrics.tmp $(DESTDIR)$(LIBEXECDIR)/sockclock/sockclock-metrics
 	for f in $(UNITS); do \
 		$(SUBST) units/$$f > $(DESTDIR)$(UNITDIR)/$$f.tmp && \
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$f.tmp && \

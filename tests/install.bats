@@ -31,10 +31,13 @@ teardown() {
 		./usr/local/lib/systemd/system/nts-ke-tcp.socket \
 		./usr/local/lib/systemd/system/sntp-udp.service \
 		./usr/local/lib/systemd/system/sntp-udp.socket \
+		./usr/local/lib/systemd/system/sockclock-metrics.service \
+		./usr/local/lib/systemd/system/sockclock-metrics.timer \
 		./usr/local/lib/systemd/system/sockclock-nts-rotate.service \
 		./usr/local/lib/systemd/system/sockclock-nts-rotate.timer \
 		./usr/local/lib/sysusers.d/sockclock.conf \
 		./usr/local/lib/tmpfiles.d/sockclock.conf \
+		./usr/local/libexec/sockclock/sockclock-metrics \
 		./usr/local/sbin/daytime-tcp ./usr/local/sbin/daytime-udp \
 		./usr/local/sbin/nts-ke-tcp ./usr/local/sbin/sntp-udp \
 		./usr/local/share/man/man7/sockclock.7 \

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "keyprint.h"
+#include "metrics.h"
+
 _Static_assert(sizeof(struct sfmt_header) == 64, "header is 64 bytes");
 _Static_assert(offsetof(struct sfmt_header, check) == 60, "check is last");
 _Static_assert(offsetof(struct sfmt_image, counter) == 64, "counters follow");
@@ -18,6 +21,12 @@ _Static_assert(sizeof(struct sfmt_upstream) == 200, "upstream is 200 bytes");
 _Static_assert(offsetof(struct sfmt_image, up) ==
 		       320 + RL_TABLE_BYTES + 256 + XL_TABLE_BYTES,
 	       "the upstream view follows");
+_Static_assert(offsetof(struct sfmt_image, key) ==
+		       offsetof(struct sfmt_image, up) + 200, "the key follows");
+_Static_assert(sizeof(struct sfmt_keyinfo) == 24, "the key view is 24 bytes");
+_Static_assert(sizeof(((struct sfmt_keyinfo *)0)->fingerprint) == KPRINT_LEN,
+	       "a whole fingerprint");
+_Static_assert(SFKE_COUNTERS_USED <= SFMT_COUNTERS, "nts-ke-tcp's fit");
 _Static_assert(SFMT_SIZE == 320 + RL_TABLE_BYTES + 256 + XL_TABLE_BYTES + 256,
 	       "padded to 64 bytes at the end");
 
@@ -127,6 +136,97 @@ bool sfmt_delay_min(const struct sfmt_image *img, enum sfmt_delay_kind k,
 	return *kept > 0;
 }
 
+/* The layouts of the counters (statefmt.h): by the program's name. */
+static bool program_is(const struct sfmt_image *img, const char *program)
+{
+	char want[SFMT_PROGRAM_MAX];
+	program_field(program, want);
+	return memcmp(img->h.program, want, SFMT_PROGRAM_MAX) == 0;
+}
+
+static const char *const ke_names[SFKE_COUNTERS_USED] = {
+	[SFKE_PROCESSES] = "processes-started",
+	[SFKE_CONNECTIONS] = "connections-accepted",
+	[SFKE_EXCHANGES] = "exchanges-completed",
+	[SFKE_REFUSED] = "exchanges-refused",
+	[SFKE_COOKIES] = "cookies-issued",
+	[SFKE_REFUSED_TLS] = "refused-tls-handshake",
+	[SFKE_REFUSED_ALPN] = "refused-alpn",
+	[SFKE_REFUSED_MALFORMED] = "refused-malformed",
+	[SFKE_REFUSED_NO_AEAD] = "refused-no-aead",
+	[SFKE_REFUSED_NO_PROTOCOL] = "refused-no-protocol",
+	[SFKE_REFUSED_TIMEOUT] = "refused-timeout",
+	[SFKE_REFUSED_PER_SOURCE] = "refused-per-source",
+	[SFKE_REFUSED_INTERNAL] = "refused-internal",
+};
+
+static uint64_t counter(const struct sfmt_image *img, int i)
+{
+	return __atomic_load_n(&img->counter[i], __ATOMIC_RELAXED);
+}
+
+/* The name of counter i of a datagram program (rules: its own), or
+ * NULL past the last rule. */
+static const char *dgram_name(int i, const char *const *rules)
+{
+	if (i < SFMT_DROP_RULE)
+		return names[i];
+	for (int j = 0; rules && rules[j] && j < SFMT_RULES_MAX; j++)
+		if (j == i - SFMT_DROP_RULE)
+			return rules[j];
+	return NULL;
+}
+
+void sfmt_key_put(struct sfmt_image *img, uint32_t id, int64_t current_since,
+		  const uint8_t fingerprint[8])
+{
+	struct sfmt_keyinfo *k = &img->key;
+	uint32_t seq = __atomic_load_n(&k->seq, __ATOMIC_RELAXED);
+	if ((seq & 1) || !__atomic_compare_exchange_n(&k->seq, &seq, seq + 1,
+						     false, __ATOMIC_ACQUIRE,
+						     __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&k->id, id, __ATOMIC_RELAXED);
+	__atomic_store_n(&k->current_since, current_since, __ATOMIC_RELAXED);
+	for (int i = 0; i < KPRINT_LEN; i++)
+		__atomic_store_n(&k->fingerprint[i], fingerprint[i],
+				 __ATOMIC_RELAXED);
+	__atomic_store_n(&k->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+bool sfmt_key_get(const struct sfmt_image *img, struct sfmt_keyinfo *out)
+{
+	const struct sfmt_keyinfo *k = &img->key;
+	for (int tries = 0; tries < 100; tries++) {
+		uint32_t seq = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
+		if (seq & 1)
+			continue;
+		out->id = __atomic_load_n(&k->id, __ATOMIC_RELAXED);
+		out->current_since =
+			__atomic_load_n(&k->current_since, __ATOMIC_RELAXED);
+		for (int i = 0; i < KPRINT_LEN; i++)
+			out->fingerprint[i] = __atomic_load_n(&k->fingerprint[i],
+							      __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&k->seq, __ATOMIC_RELAXED) == seq) {
+			out->seq = seq;
+			return out->current_since != 0;
+		}
+	}
+	return false;
+}
+
+/* Append "name: value" lines to buf at *n (a failed write leaves *n). */
+static void line(char *buf, size_t cap, size_t *n, const char *name,
+		 unsigned long long v)
+{
+	if (*n >= cap)
+		return;
+	int w = snprintf(buf + *n, cap - *n, "%s: %llu\n", name, v);
+	if (w > 0)
+		*n += (size_t)w;
+}
+
 size_t sfmt_format(const struct sfmt_image *img, const char *const *rules,
 		  char *buf, size_t cap)
 {
@@ -134,29 +234,23 @@ size_t sfmt_format(const struct sfmt_image *img, const char *const *rules,
 	if (cap == 0)
 		return 0;
 	buf[0] = 0;
-	for (int i = 0; i < SFMT_COUNTERS && n < cap; i++) {
-		const char *name = NULL;
+	struct sfmt_keyinfo key;
+	bool has_key = sfmt_key_get(img, &key);
+	if (program_is(img, "nts-ke-tcp")) {
+		for (int i = 0; i < SFKE_COUNTERS_USED; i++)
+			line(buf, cap, &n, ke_names[i], counter(img, i));
+		goto key;
+	}
+	for (int i = 0; i < SFMT_COUNTERS; i++) {
+		const char *name = dgram_name(i, rules);
 		char rule[64];
-		if (i < SFMT_DROP_RULE) {
-			name = names[i];
-		} else {
-			const char *r = NULL;
-			for (int j = 0; rules && rules[j]; j++)
-				if (j == i - SFMT_DROP_RULE) {
-					r = rules[j];
-					break;
-				}
-			if (!r)
-				break;
-			snprintf(rule, sizeof rule, "dropped-%s", r);
+		if (!name)
+			break;
+		if (i >= SFMT_DROP_RULE) {
+			snprintf(rule, sizeof rule, "dropped-%s", name);
 			name = rule;
 		}
-		uint64_t v = __atomic_load_n(&img->counter[i], __ATOMIC_RELAXED);
-		int w = snprintf(buf + n, cap - n, "%s: %llu\n", name,
-				 (unsigned long long)v);
-		if (w < 0)
-			break;
-		n += (size_t)w;
+		line(buf, cap, &n, name, counter(img, i));
 	}
 	static const char *const kinds[SFMT_DELAY_KINDS] = { "warm", "cold" };
 	for (int k = 0; k < SFMT_DELAY_KINDS && n < cap; k++) {
@@ -190,5 +284,179 @@ size_t sfmt_format(const struct sfmt_image *img, const char *const *rules,
 		if (w > 0)
 			n += (size_t)w;
 	}
+	if (!program_is(img, "sntp-udp"))
+		return n < cap ? n : cap - 1;
+	line(buf, cap, &n, "authenticated-answered",
+	     counter(img, SFMT_AUTHENTICATED));
+	line(buf, cap, &n, "nts-naks-sent", counter(img, SFMT_NTS_NAK));
+	line(buf, cap, &n, "nts-cookies-unknown-key",
+	     counter(img, SFMT_NTS_UNKNOWN_KEY));
+key:
+	if (has_key && n < cap) {
+		char hex[KPRINT_HEX];
+		kprint_hex(key.fingerprint, hex);
+		int w = snprintf(buf + n, cap - n,
+				 "nts-key-id: %08x\nnts-key-fingerprint: %s\n"
+				 "nts-key-current-since: %lld\n", (unsigned)key.id,
+				 hex, (long long)key.current_since);
+		if (w > 0)
+			n += (size_t)w;
+	}
 	return n < cap ? n : cap - 1;
+}
+
+/* ---- the Prometheus text format ---- */
+
+#define M_MAX (SFMT_COUNTERS + 16)
+
+struct mlist {
+	struct mtr_sample s[M_MAX];
+	size_t n;
+};
+
+static void counter_m(struct mlist *m, const char *name, const char *help,
+		      const char *label, const char *value_of, uint64_t v)
+{
+	if (m->n < M_MAX)
+		m->s[m->n++] = (struct mtr_sample){ .name = name,
+						    .type = MTR_COUNTER,
+						    .help = help,
+						    .label = label,
+						    .value_of = value_of,
+						    .count = v };
+}
+
+static void gauge_m(struct mlist *m, const char *name, const char *help,
+		    const char *label, const char *value_of, double v)
+{
+	if (m->n < M_MAX)
+		m->s[m->n++] = (struct mtr_sample){ .name = name,
+						    .type = MTR_GAUGE,
+						    .help = help,
+						    .label = label,
+						    .value_of = value_of,
+						    .gauge = v };
+}
+
+static const char *const ke_reasons[] = {
+	[SFKE_REFUSED_TLS - SFKE_REFUSED_TLS] = "tls-handshake",
+	[SFKE_REFUSED_ALPN - SFKE_REFUSED_TLS] = "alpn",
+	[SFKE_REFUSED_MALFORMED - SFKE_REFUSED_TLS] = "malformed",
+	[SFKE_REFUSED_NO_AEAD - SFKE_REFUSED_TLS] = "no-aead",
+	[SFKE_REFUSED_NO_PROTOCOL - SFKE_REFUSED_TLS] = "no-protocol",
+	[SFKE_REFUSED_TIMEOUT - SFKE_REFUSED_TLS] = "timeout",
+	[SFKE_REFUSED_PER_SOURCE - SFKE_REFUSED_TLS] = "per-source",
+	[SFKE_REFUSED_INTERNAL - SFKE_REFUSED_TLS] = "internal",
+};
+
+static void ke_metrics(const struct sfmt_image *img, struct mlist *m)
+{
+	counter_m(m, "sockclock_nts_ke_connections_total",
+		  "NTS-KE connections handed over or accepted.", NULL, NULL,
+		  counter(img, SFKE_CONNECTIONS));
+	counter_m(m, "sockclock_nts_ke_exchanges_total",
+		  "NTS-KE responses with keys and cookies.", NULL, NULL,
+		  counter(img, SFKE_EXCHANGES));
+	for (int i = SFKE_REFUSED_TLS; i < SFKE_COUNTERS_USED; i++)
+		counter_m(m, "sockclock_nts_ke_refused_total",
+			  "NTS-KE connections refused, by rule.", "reason",
+			  ke_reasons[i - SFKE_REFUSED_TLS], counter(img, i));
+	counter_m(m, "sockclock_nts_cookies_issued_total",
+		  "NTS cookies issued in NTS-KE responses.", NULL, NULL,
+		  counter(img, SFKE_COOKIES));
+}
+
+static void dgram_metrics(const struct sfmt_image *img,
+			  const char *const *rules, struct mlist *m)
+{
+	counter_m(m, "sockclock_requests_received_total",
+		  "Requests (datagrams) read.", NULL, NULL,
+		  counter(img, SFMT_RECEIVED));
+	counter_m(m, "sockclock_requests_answered_total",
+		  "Replies sent, kiss-o'-death not counted.", NULL, NULL,
+		  counter(img, SFMT_ANSWERED));
+	counter_m(m, "sockclock_requests_dropped_total",
+		  "Requests not answered, by rule.", "reason", "destination",
+		  counter(img, SFMT_DROP_DESTINATION));
+	counter_m(m, "sockclock_requests_dropped_total", NULL, "reason",
+		  "not-allowed", counter(img, SFMT_DROP_NOT_ALLOWED));
+	for (int i = SFMT_DROP_RULE; dgram_name(i, rules); i++)
+		counter_m(m, "sockclock_requests_dropped_total", NULL, "reason",
+			  dgram_name(i, rules), counter(img, i));
+	counter_m(m, "sockclock_requests_rate_limited_total",
+		  "Requests over their source's rate limit.", NULL, NULL,
+		  counter(img, SFMT_RATE_LIMITED));
+	counter_m(m, "sockclock_kiss_o_death_sent_total",
+		  "Rate-limited requests answered with a kiss-o'-death.", NULL,
+		  NULL, counter(img, SFMT_KOD));
+	counter_m(m, "sockclock_interleaved_answered_total",
+		  "Replies in interleaved mode (RFC 9769).", NULL, NULL,
+		  counter(img, SFMT_INTERLEAVED));
+	static const char *const kinds[SFMT_DELAY_KINDS] = { "warm", "cold" };
+	for (int k = 0; k < SFMT_DELAY_KINDS; k++)
+		counter_m(m, "sockclock_send_delay_samples_total",
+			  "Replies whose send-path delay was measured.", "kind",
+			  kinds[k],
+			  __atomic_load_n(&img->delay[k].samples,
+					  __ATOMIC_RELAXED));
+	for (int k = 0; k < SFMT_DELAY_KINDS; k++) {
+		int64_t ns = 0;
+		unsigned kept = 0;
+		if (sfmt_delay_min(img, (enum sfmt_delay_kind)k, &ns, &kept))
+			gauge_m(m, "sockclock_send_delay_seconds",
+				"Least send-path delay of the last replies "
+				"measured.", "kind", kinds[k], (double)ns * 1e-9);
+	}
+	counter_m(m, "sockclock_upstream_refreshes_total",
+		  "Queries of the upstream daemon answered.", NULL, NULL,
+		  __atomic_load_n(&img->up.refreshes, __ATOMIC_RELAXED));
+	counter_m(m, "sockclock_upstream_failures_total",
+		  "Queries of the upstream daemon not answered.", NULL, NULL,
+		  __atomic_load_n(&img->up.failures, __ATOMIC_RELAXED));
+	if (!program_is(img, "sntp-udp"))
+		return;
+	counter_m(m, "sockclock_authenticated_answered_total",
+		  "Replies authenticated with NTS or a symmetric key.", NULL,
+		  NULL, counter(img, SFMT_AUTHENTICATED));
+	counter_m(m, "sockclock_nts_naks_total",
+		  "NTS NAKs sent (a cookie or authenticator refused).", NULL,
+		  NULL, counter(img, SFMT_NTS_NAK));
+	counter_m(m, "sockclock_nts_cookies_unknown_key_total",
+		  "NTS cookies under a key id not kept (a key roll-out "
+		  "broken?).", NULL, NULL, counter(img, SFMT_NTS_UNKNOWN_KEY));
+}
+
+size_t sfmt_prometheus(const struct sfmt_image *img, const char *const *rules,
+		       int64_t now, char *buf, size_t cap)
+{
+	static struct mlist m;
+	m.n = 0;
+	char program[SFMT_PROGRAM_MAX];
+	memcpy(program, img->h.program, sizeof program);
+	program[sizeof program - 1] = 0;
+	counter_m(&m, "sockclock_processes_started_total",
+		  "Processes that served with this state file.", NULL, NULL,
+		  counter(img, SFMT_PROCESSES));
+	if (program_is(img, "nts-ke-tcp"))
+		ke_metrics(img, &m);
+	else
+		dgram_metrics(img, rules, &m);
+	struct sfmt_keyinfo key;
+	char hex[KPRINT_HEX];
+	if (sfmt_key_get(img, &key)) {
+		kprint_hex(key.fingerprint, hex);
+		gauge_m(&m, "sockclock_nts_key_age_seconds",
+			"Seconds since the NTS cookie key in use became the "
+			"current one.", NULL, NULL,
+			/* In doubles: any stamp a file holds. */
+			(double)now - (double)key.current_since);
+		gauge_m(&m, "sockclock_nts_key_info",
+			"The NTS cookie key in use, by its fingerprint "
+			"(always 1).", "fingerprint", hex, 1);
+	}
+	/* Later samples of a metric carry no help of their own. */
+	for (size_t i = 1; i < m.n; i++)
+		if (!m.s[i].help)
+			m.s[i].help = m.s[i - 1].help;
+	return mtr_format(program, m.s, m.n, buf, cap);
 }

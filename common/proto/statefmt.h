@@ -30,8 +30,34 @@ enum sfmt_counter {
 	SFMT_DROP_NOT_ALLOWED,	/* from outside --allow */
 	SFMT_INTERLEAVED,	/* of the answered: in interleaved mode */
 	SFMT_DROP_RULE,		/* first of the program's own drop rules */
+	/* sntp-udp's, from the end: a file made before them reads zero. */
+	SFMT_AUTHENTICATED = SFMT_COUNTERS - 3,	/* answered with NTS or a MAC */
+	SFMT_NTS_UNKNOWN_KEY = SFMT_COUNTERS - 2, /* cookies under a key id
+						   * not kept (then a NAK) */
+	SFMT_NTS_NAK = SFMT_COUNTERS - 1,	/* NTS NAKs sent (answered) */
 };
-#define SFMT_RULES_MAX (SFMT_COUNTERS - SFMT_DROP_RULE)
+#define SFMT_RULES_MAX (SFMT_AUTHENTICATED - SFMT_DROP_RULE)
+
+/* nts-ke-tcp's layout of the same counters (its file says its name):
+ * connections = exchanges + refused, except those still open or
+ * closed by the client before its request was complete. */
+enum sfmt_ke_counter {
+	SFKE_PROCESSES = SFMT_PROCESSES,
+	SFKE_CONNECTIONS,	/* connections handed over or accepted */
+	SFKE_EXCHANGES,		/* responses with keys and cookies made */
+	SFKE_REFUSED,		/* closed unanswered or answered an error,
+				 * by any rule below */
+	SFKE_COOKIES,		/* cookies issued */
+	SFKE_REFUSED_TLS,	/* the TLS handshake failed */
+	SFKE_REFUSED_ALPN,	/* no ALPN ntske/1 offered */
+	SFKE_REFUSED_MALFORMED,	/* a malformed or unrecognized request */
+	SFKE_REFUSED_NO_AEAD,	/* no AEAD algorithm in common */
+	SFKE_REFUSED_NO_PROTOCOL, /* no next protocol in common */
+	SFKE_REFUSED_TIMEOUT,	/* --io-timeout before the answer */
+	SFKE_REFUSED_PER_SOURCE, /* over --max-per-source */
+	SFKE_REFUSED_INTERNAL,	/* no usable key file, no TLS exporter */
+	SFKE_COUNTERS_USED,
+};
 
 /* The send path's delay: the kernel's transmit stamp of a reply minus
  * the transmit time written in it, for the first reply of a process
@@ -65,6 +91,19 @@ struct sfmt_upstream {
 	uint8_t report[CC_TRACKING_LEN];	/* chronyd's reply as received */
 };
 
+/* The NTS cookie key the program last used (sntp-udp and nts-ke-tcp):
+ * its id, when it became the current key, and its fingerprint
+ * (keyprint.h), never the key. Under a sequence lock as the upstream's
+ * view; a writer that finds it being written leaves it (the other
+ * writes the same key). In the file's tail padding: a file made before
+ * it reads as no key seen. */
+struct sfmt_keyinfo {
+	uint32_t seq;			/* odd while being written */
+	uint32_t id;
+	int64_t current_since;		/* Unix seconds; 0: no key seen */
+	uint8_t fingerprint[8];
+};
+
 /* Naturally aligned; checked with offsetof in statefmt.c. The header is
  * written once, when the file is made; after that only the counters
  * (atomic adds), the send delays (atomic stores), and the rate-limit
@@ -89,6 +128,7 @@ struct sfmt_image {
 	unsigned char xl_table[XL_TABLE_BYTES]	/* interleaved mode */
 		__attribute__((aligned(64)));
 	struct sfmt_upstream up;			/* 200 bytes */
+	struct sfmt_keyinfo key;			/* 24 bytes */
 };
 
 #define SFMT_SIZE sizeof(struct sfmt_image)
@@ -123,5 +163,17 @@ bool sfmt_delay_min(const struct sfmt_image *img, enum sfmt_delay_kind k,
  * written (truncated to cap - 1). */
 size_t sfmt_format(const struct sfmt_image *img, const char *const *rules,
 		  char *buf, size_t cap);
+
+/* Record the key with that id, current since then, and fingerprint
+ * (a no-op when another process is writing it). */
+void sfmt_key_put(struct sfmt_image *img, uint32_t id, int64_t current_since,
+		  const uint8_t fingerprint[8]);
+/* Copy the key last recorded; false when none is, or it stayed busy. */
+bool sfmt_key_get(const struct sfmt_image *img, struct sfmt_keyinfo *out);
+/* The counters and the key in the Prometheus text format (metrics.h),
+ * at now (Unix seconds: the key's age); rules as for sfmt_format.
+ * Returns the length written, 0 when it does not fit cap. */
+size_t sfmt_prometheus(const struct sfmt_image *img, const char *const *rules,
+		       int64_t now, char *buf, size_t cap);
 
 #endif

@@ -28,8 +28,13 @@ static const struct option datagram_opts[] = {
 	{ "rate-limit", required_argument, NULL, OPT_RATE },
 	{ "rate-burst", required_argument, NULL, OPT_BURST },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The datagram programs', and nts-ke-tcp's (opt_program.state). */
+static const struct option state_opts[] = {
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
-	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -48,6 +53,11 @@ static const char common_help[] =
 	"      --io-timeout=SECS    longest time a client may hold a connection\n"
 	"                           or a write may wait (default 5)\n";
 
+#define STATS_HELP                                                        \
+	"      --stats[=FORMAT]     print the counters kept in --state-dir, exit;\n" \
+	"                           FORMAT prometheus: the Prometheus text\n"   \
+	"                           format (node_exporter's textfile collector)\n"
+
 static const char datagram_help[] =
 	"      --rate-limit=N       requests per second a source (IPv6: a /64)\n"
 	"                           may sustain (default 16; 0: no limit)\n"
@@ -55,11 +65,15 @@ static const char datagram_help[] =
 	"                           (default 64)\n"
 	"      --allow=CIDR[,CIDR...]  answer only these networks, checked on\n"
 	"                           every datagram (IPv4 and IPv6; default: all)\n"
-
 	"      --state-dir=DIR      keep counters and rate limits across\n"
 	"                           activations in DIR (default\n"
 	"                           /run/sockclock/PROGRAM)\n"
-	"      --stats              print the counters kept in --state-dir, exit\n";
+	STATS_HELP;
+
+static const char stream_state_help[] =
+	"      --state-dir=DIR      keep counters across activations in DIR\n"
+	"                           (default /run/sockclock/PROGRAM)\n"
+	STATS_HELP;
 
 static const char stream_help[] =
 	"      --max-per-source=N   listening: connections one source (IPv6:\n"
@@ -72,10 +86,10 @@ static void usage(FILE *f, const struct opt_program *p)
 		"Usage: %s [OPTION]...\n%s\n\n"
 		"Serves the socket(s) passed by systemd (LISTEN_FDS) or inetd\n"
 		"(standard input); run by hand, answers one request on standard\n"
-		"output.\n\nOptions:\n%s%s%s",
+		"output.\n\nOptions:\n%s%s%s%s",
 		p->name, p->purpose, p->help,
 		p->datagram ? datagram_help : stream_help,
-		common_help);
+		!p->datagram && p->state ? stream_state_help : "", common_help);
 }
 
 bool opt_seconds(const char *arg, double *out)
@@ -121,6 +135,9 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 	memcpy(opts, common_opts, n * sizeof opts[0]);
 	for (const struct option *o = p->datagram ? datagram_opts : stream_opts;
 	     o->name && n < MAX_OPTS - 1;)
+		opts[n++] = *o++;
+	for (const struct option *o = state_opts;
+	     (p->datagram || p->state) && o->name && n < MAX_OPTS - 1;)
 		opts[n++] = *o++;
 	for (const struct option *o = p->longopts; o->name && n < MAX_OPTS - 1;)
 		opts[n++] = *o++;
@@ -200,6 +217,10 @@ int opt_parse(int argc, char **argv, const struct opt_program *p,
 			break;
 		case OPT_STATS:
 			c->stats = true;
+			if (optarg && strcmp(optarg, "prometheus") == 0)
+				c->stats_prometheus = true;
+			else if (optarg)
+				return bad(p, "--stats: no FORMAT, or prometheus");
 			break;
 		case OPT_PER_SOURCE:
 			if (!whole(optarg, 0, 65535, &c->max_per_source))

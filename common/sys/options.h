@@ -24,6 +24,7 @@ struct opt_common {
 	const char *state_dir;	/* datagram programs: --state-dir */
 	bool state_dir_given;	/* not the default */
 	bool stats;		/* --stats: print the counters and exit */
+	bool stats_prometheus;	/* --stats=prometheus */
 	const char *program;	/* the program's name (its state file's) */
 	unsigned max_per_source; /* stream programs, listening: 0 no limit */
 };
@@ -37,8 +38,10 @@ struct opt_program {
 	const char *purpose;		/* one line for --help */
 	const struct option *longopts;	/* the program's own, {0} ended */
 	const char *help;		/* their help lines */
-	bool datagram;			/* adds --rate-limit, --rate-burst, --allow;
-					 * else --max-per-source */
+	bool datagram;			/* adds --rate-limit, --rate-burst, --allow,
+					 * --state-dir, --stats; else
+					 * --max-per-source */
+	bool state;			/* a stream program's --state-dir, --stats */
 	/* Take one of the program's own options; on a bad value return
 	 * false and set *why. */
 	bool (*take)(int opt, const char *arg, const char **why);

@@ -555,7 +555,8 @@ int serve_main(int argc, char **argv, const struct opt_program *p,
 	if (r >= 0)
 		return r;
 	if (o.stats)
-		return state_print(o.state_dir, p->name, h->drop_rules);
+		return state_print(o.state_dir, p->name, h->drop_rules,
+				   o.stats_prometheus);
 	if (a.origin == ACT_BY_HAND)
 		return by_hand();
 	return serve(h, &a, &o, &start);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../proto/keyprint.h"
 #include "log.h"
 
 static struct sfmt_image *image;
@@ -303,7 +304,23 @@ bool state_open(const char *dir, const char *program, bool quiet_if_missing)
 	return image != NULL;
 }
 
-int state_print(const char *dir, const char *program, const char *const *rules)
+void state_key_seen(const struct nts_keys *ks)
+{
+	const struct nts_master *m = ckeys_current(ks);
+	struct sfmt_keyinfo had;
+	if (!image || !m)
+		return;
+	if (sfmt_key_get(image, &had) && had.id == m->id &&
+	    had.current_since == ks->rotated)
+		return;
+	uint8_t fp[KPRINT_LEN];
+	kprint_cookie_key(m, fp);
+	/* A key file written before 1970 would read as no key seen. */
+	sfmt_key_put(image, m->id, ks->rotated ? ks->rotated : 1, fp);
+}
+
+int state_print(const char *dir, const char *program, const char *const *rules,
+		bool prometheus)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s.state", dir, program);
@@ -320,11 +337,17 @@ int state_print(const char *dir, const char *program, const char *const *rules)
 		log_error("%s: %s", path, why);
 		return 1;
 	}
-	char text[4096];
-	size_t n = sfmt_format(m, rules, text, sizeof text);
+	static char text[16384];
+	size_t n = prometheus ? sfmt_prometheus(m, rules, (int64_t)time(NULL),
+						text, sizeof text) :
+				sfmt_format(m, rules, text, sizeof text);
 	unmap(m);
 	if (swapped) {
 		log_error("%s: truncated while being read", path);
+		return 1;
+	}
+	if (n == 0) {
+		log_error("%s: the counters do not fit the text", path);
 		return 1;
 	}
 	return fwrite(text, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : 1;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../proto/cookiekeys.h"
 #include "../proto/statefmt.h"
 
 /* The default --state-dir is STATE_DIR_BASE/PROGRAM: one directory per
@@ -34,8 +35,13 @@ void state_delay(enum sfmt_delay_kind k, int64_t ns);
 /* The interleaved-mode table (xleave.h): the file's, or without one
  * the process's own. */
 void *state_xl_table(void);
-/* --stats: print the counters of DIR/PROGRAM.state; the exit code. */
+/* The NTS cookie keys in use: their current key's id, since when, and
+ * fingerprint into the file (hashed only when they changed); no-op
+ * without a file. */
+void state_key_seen(const struct nts_keys *ks);
+/* --stats: print the counters of DIR/PROGRAM.state, as "name: value"
+ * lines or (prometheus) the Prometheus text format; the exit code. */
 int state_print(const char *dir, const char *program,
-		const char *const *rules);
+		const char *const *rules, bool prometheus);
 
 #endif

@@ -82,10 +82,17 @@ static void sc_progress(const struct stream_kind *k, struct sconn *c,
 		sc_close(k, c, NULL);
 }
 
+static void sc_event(const struct stream_kind *k, enum stream_event e)
+{
+	if (k->event)
+		k->event(e);
+}
+
 static void sc_open(const struct stream_kind *k, struct sconn *c, int fd,
 		    const struct sockaddr *peer, socklen_t peer_len,
 		    const struct opt_common *o)
 {
+	sc_event(k, STREAM_OPENED);
 	int64_t now = clk_mono_ms();
 	*c = (struct sconn){ .fd = fd, .opened = now, .events = POLLOUT,
 			     .deadline = now + clk_ms(o->io_timeout) };
@@ -172,6 +179,8 @@ static bool accept_some(const struct stream_kind *k, int listener,
 			log_request(peer, "closed unanswered: %u connections "
 					  "from this source already",
 				    o->max_per_source);
+			sc_event(k, STREAM_OPENED);
+			sc_event(k, STREAM_PER_SOURCE);
 			discard(fd, 4);
 			close(fd);
 			continue;
@@ -253,6 +262,8 @@ int stream_loop(const struct stream_kind *k, const struct act_sockets *a,
 				continue;
 			}
 			if (now >= c->deadline) {
+				if (!c->draining)
+					sc_event(k, STREAM_TIMED_OUT);
 				sc_close(k, c, c->draining ? NULL : "--io-timeout");
 				room = true;
 				continue;

@@ -39,6 +39,16 @@ enum sconn_step {
 	SCONN_CLOSE,	/* close now, unanswered */
 };
 
+/* What the loop tells a kind that counts (stream_kind.event); the TLS
+ * kind adds its own two. */
+enum stream_event {
+	STREAM_OPENED,		/* a connection handed over or accepted */
+	STREAM_TIMED_OUT,	/* cut off at --io-timeout, unanswered */
+	STREAM_PER_SOURCE,	/* closed unanswered: over --max-per-source */
+	STREAM_TLS_FAILED,	/* TLS failed before the answer */
+	STREAM_ALPN_REFUSED,	/* of those: the client offered no ALPN of ours */
+};
+
 struct stream_kind {
 	void *slots;		/* STREAM_MAX_CONNS connections of the kind */
 	size_t stride;		/* the size of one */
@@ -50,6 +60,8 @@ struct stream_kind {
 	enum sconn_step (*step)(struct sconn *c, const char **why);
 	/* Free the kind's part, before the close (NULL: nothing to). */
 	void (*release)(struct sconn *c);
+	/* Optional: count e (a state file's counters). */
+	void (*event)(enum stream_event e);
 };
 
 /* Serve the stream sockets of a until none is left and the listeners

@@ -42,6 +42,7 @@ struct tls_session {
 	int fd;
 	const char *why;
 	char why_buf[128];
+	bool alpn_refused;
 };
 
 /* A file that cannot be opened gets the system's reason and its name;
@@ -229,6 +230,7 @@ enum tls_step tls_handshake(struct tls_session *s)
 	int r = gnutls_handshake(s->g);
 	if (r < 0) {
 		enum tls_step st = step(s, r);
+		s->alpn_refused = r == GNUTLS_E_NO_APPLICATION_PROTOCOL;
 		if (st == TLS_FAILED) /* say why to the client: TLS 1.2 etc. */
 			gnutls_alert_send_appropriate(s->g, r);
 		return st;
@@ -242,6 +244,7 @@ enum tls_step tls_handshake(struct tls_session *s)
 		gnutls_alert_send(s->g, GNUTLS_AL_FATAL,
 				  GNUTLS_A_NO_APPLICATION_PROTOCOL);
 		s->why = "the client did not offer ALPN ntske/1";
+		s->alpn_refused = true;
 		return TLS_FAILED;
 	}
 	return TLS_DONE;
@@ -280,6 +283,11 @@ bool tls_export(struct tls_session *s, const char *label, const uint8_t *ctx,
 {
 	return gnutls_prf_rfc5705(s->g, strlen(label), label, ctx_len,
 				  (const char *)ctx, out_len, (char *)out) == 0;
+}
+
+bool tls_alpn_refused(const struct tls_session *s)
+{
+	return s->alpn_refused;
 }
 
 const char *tls_why(const struct tls_session *s)

@@ -47,5 +47,7 @@ bool tls_export(struct tls_session *s, const char *label, const uint8_t *ctx,
 		size_t ctx_len, uint8_t *out, size_t out_len);
 /* Why the last step failed, for the log. */
 const char *tls_why(const struct tls_session *s);
+/* Whether the handshake failed for want of the ALPN protocol. */
+bool tls_alpn_refused(const struct tls_session *s);
 
 #endif

@@ -8,7 +8,6 @@
 #include <poll.h>
 
 #include "../sys/log.h"
-#include "../sys/stream.h"
 
 enum phase { HANDSHAKE, REQUEST, RESPONSE, BYE };
 
@@ -29,11 +28,22 @@ static const struct sockaddr *peer_of(const struct tconn *c)
 }
 
 /* What a TLS step leaves to do: wait for the socket, or fail. */
+static void event(enum stream_event e)
+{
+	if (handler->event)
+		handler->event(e);
+}
+
 static enum sconn_step waiting(struct tconn *c, enum tls_step st,
 			       const char **why)
 {
 	if (st == TLS_FAILED) {
 		*why = tls_why(c->tls);
+		/* Before the answer: refused. After it, the exchange
+		 * was counted; a client that goes at once is no refusal. */
+		if (c->phase < RESPONSE)
+			event(tls_alpn_refused(c->tls) ? STREAM_ALPN_REFUSED :
+							 STREAM_TLS_FAILED);
 		return SCONN_CLOSE;
 	}
 	c->s.events = st == TLS_WANT_WRITE ? POLLOUT : POLLIN;
@@ -135,6 +145,7 @@ int tlsserve(const struct act_sockets *a, const struct opt_common *o,
 	static const struct stream_kind kind = {
 		.slots = conns, .stride = sizeof conns[0],
 		.open = open_tls, .step = step, .release = release,
+		.event = event,
 	};
 	handler = h;
 	return stream_loop(&kind, a, o);

@@ -14,6 +14,7 @@
 
 #include "../sys/activation.h"
 #include "../sys/options.h"
+#include "../sys/stream.h"
 #include "tls.h"
 
 /* Request bytes a connection may send; a request still unfinished then
@@ -30,6 +31,8 @@ struct tlsserve_handler {
 	size_t (*answer)(struct tls_session *s, const uint8_t *req, size_t len,
 			 bool final, const struct sockaddr *peer,
 			 int64_t deadline, uint8_t *out);
+	/* Optional: count e (stream.h), the loop's and TLS's own. */
+	void (*event)(enum stream_event e);
 };
 
 /* Serve the stream sockets of a (connected and listening) until idle;

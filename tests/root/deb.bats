@@ -98,8 +98,8 @@ setup() {
 	sys dpkg -L sockclock >"$BATS_FILE_TMPDIR/files"
 	run grep -c -e '^/usr/sbin/' -e '^/lib/systemd/system/' -e '^/etc/xinetd.d/' \
 		-e '^/usr/share/man/man[78]/.' -e '^/usr/lib/tmpfiles.d/' -e '^/usr/lib/sysusers.d/' \
-		-e '^/etc/cron.d/' "$BATS_FILE_TMPDIR/files"
-	assert_output 30 # 4 programs, 14 units, 4 xinetd files, 5 man pages, tmpfiles.d, sysusers.d, the cron.d file
+		-e '^/etc/cron.d/' -e '^/usr/libexec/sockclock/' "$BATS_FILE_TMPDIR/files"
+	assert_output 33 # 4 programs, 16 units, 4 xinetd files, 5 man pages, tmpfiles.d, sysusers.d, the cron.d file, the metrics writer
 	# Every user the units and xinetd files name exists
 	# (the postinst's systemd-sysusers), and the directories tmpfiles.d
 	# makes are theirs.

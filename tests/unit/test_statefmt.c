@@ -75,7 +75,10 @@ static void test_format(void)
 		  "interleaved-answered: 0\n"
 		  "dropped-length: 0\ndropped-mode: 4\n"
 		  "send-delay-warm-ns: -\nsend-delay-warm-samples: 0\n"
-		  "send-delay-cold-ns: 1500\nsend-delay-cold-samples: 2\n",
+		  "send-delay-cold-ns: 1500\nsend-delay-cold-samples: 2\n"
+		  /* sntp-udp's own, after the rest */
+		  "authenticated-answered: 0\n"
+		  "nts-naks-sent: 0\nnts-cookies-unknown-key: 0\n",
 		  "stats text");
 	CHECK_EQ(sfmt_format(m, rules, buf, 10), 9, "truncated");
 

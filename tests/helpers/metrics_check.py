@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+"""Check a program's --stats=prometheus against its plain --stats.
+
+metrics_check.py PROGRAM PLAIN-FILE PROM-FILE [--key-file FILE]
+
+The Prometheus text is parsed with python3-prometheus-client's parser
+(an exception is a failure); every sample must carry program=PROGRAM;
+every plain "name: value" line must have its sample of equal value, and
+every sample its plain line (or be zero where the plain text leaves the
+line out). With --key-file, the fingerprint must be SHA-256 over the
+domain string and the file's current key (computed here, apart from
+sockclock's code). Prints "ok N samples" or the first mismatches, exit 1.
+"""
+import hashlib
+import sys
+import time
+
+from prometheus_client.parser import text_string_to_metric_families
+
+DGRAM = {
+    "processes-started": ("sockclock_processes_started_total", None),
+    "requests-received": ("sockclock_requests_received_total", None),
+    "requests-answered": ("sockclock_requests_answered_total", None),
+    "rate-limited": ("sockclock_requests_rate_limited_total", None),
+    "kiss-o-death-sent": ("sockclock_kiss_o_death_sent_total", None),
+    "interleaved-answered": ("sockclock_interleaved_answered_total", None),
+    "dropped-destination": ("sockclock_requests_dropped_total", ("reason", "destination")),
+    "dropped-not-allowed": ("sockclock_requests_dropped_total", ("reason", "not-allowed")),
+    "send-delay-warm-samples": ("sockclock_send_delay_samples_total", ("kind", "warm")),
+    "send-delay-cold-samples": ("sockclock_send_delay_samples_total", ("kind", "cold")),
+    "upstream-refreshes": ("sockclock_upstream_refreshes_total", None),
+    "upstream-failures": ("sockclock_upstream_failures_total", None),
+    "authenticated-answered": ("sockclock_authenticated_answered_total", None),
+    "nts-naks-sent": ("sockclock_nts_naks_total", None),
+    "nts-cookies-unknown-key": ("sockclock_nts_cookies_unknown_key_total", None),
+}
+KE = {
+    "processes-started": ("sockclock_processes_started_total", None),
+    "connections-accepted": ("sockclock_nts_ke_connections_total", None),
+    "exchanges-completed": ("sockclock_nts_ke_exchanges_total", None),
+    "cookies-issued": ("sockclock_nts_cookies_issued_total", None),
+}
+# Lines whose value is not one sample's (checked otherwise, or not at all).
+SPECIAL = {"requests-dropped", "exchanges-refused", "upstream-source",
+           "nts-key-id", "nts-key-fingerprint", "nts-key-current-since",
+           "send-delay-warm-ns", "send-delay-cold-ns"}
+DOMAIN = b"sockclock NTS cookie key fingerprint v1\0"
+
+
+def main():
+    prog, plain_file, prom_file = sys.argv[1:4]
+    key_file = sys.argv[5] if len(sys.argv) > 5 and sys.argv[4] == "--key-file" else None
+    plain = {}
+    for ln in open(plain_file):
+        name, _, value = ln.rstrip("\n").partition(": ")
+        plain[name] = value
+    samples, types, bad = {}, {}, []
+    for fam in text_string_to_metric_families(open(prom_file).read()):
+        for s in fam.samples:
+            labels = dict(s.labels)
+            if labels.pop("program", None) != prog:
+                bad.append(f"{s.name}: program label {s.labels}")
+            key = (s.name, tuple(sorted(labels.items())))
+            if key in samples:
+                bad.append(f"{key}: twice")
+            samples[key] = s.value
+            types[s.name] = fam.type
+    table = KE if prog == "nts-ke-tcp" else DGRAM
+    rule_metric, rule_prefix = (("sockclock_nts_ke_refused_total", "refused-")
+                                if prog == "nts-ke-tcp" else
+                                ("sockclock_requests_dropped_total", "dropped-"))
+    seen = set()
+
+    def want(name, labels, value):
+        key = (name, tuple(sorted(labels)))
+        seen.add(key)
+        got = samples.get(key)
+        if got is None:
+            bad.append(f"{name}{labels}: missing, plain says {value}")
+        elif got != float(value):
+            bad.append(f"{name}{labels}: {got}, plain says {value}")
+
+    for name, value in plain.items():
+        if name in SPECIAL:
+            continue
+        if name in table:
+            metric, label = table[name]
+            want(metric, [label] if label else [], value)
+        elif name.startswith(rule_prefix):
+            want(rule_metric, [("reason", name[len(rule_prefix):])], value)
+        else:
+            bad.append(f"plain line {name!r} has no metric")
+    total = "exchanges-refused" if prog == "nts-ke-tcp" else "requests-dropped"
+    s = sum(v for (n, _), v in samples.items() if n == rule_metric)
+    if float(plain[total]) != s:
+        bad.append(f"{total} {plain[total]} != sum of {rule_metric} {s}")
+    for kind in ("warm", "cold"):
+        ns = plain.get(f"send-delay-{kind}-ns")
+        got = samples.get(("sockclock_send_delay_seconds", (("kind", kind),)))
+        seen.add(("sockclock_send_delay_seconds", (("kind", kind),)))
+        if ns not in (None, "-") and (got is None or abs(got * 1e9 - int(ns)) > 1):
+            bad.append(f"send delay {kind}: {got} s, plain {ns} ns")
+    if "nts-key-fingerprint" in plain:
+        fp = plain["nts-key-fingerprint"]
+        info = ("sockclock_nts_key_info", (("fingerprint", fp),))
+        age = ("sockclock_nts_key_age_seconds", ())
+        seen.update([info, age])
+        if samples.get(info) != 1:
+            bad.append(f"no key info for {fp}")
+        since = int(plain["nts-key-current-since"])
+        a = samples.get(age)
+        if a is None or not 0 <= time.time() - since - a <= 60:
+            bad.append(f"key age {a}, current since {since}")
+        if key_file:
+            raw = open(key_file, "rb").read()
+            cur = raw[16 + 36:16 + 72]  # slot 1: id (4), key (32)
+            if int.from_bytes(cur[:4], "big") != int(plain["nts-key-id"], 16):
+                bad.append(f"key id {plain['nts-key-id']} is not the file's current")
+            mine = hashlib.sha256(DOMAIN + cur[4:]).hexdigest()[:16]
+            if mine != fp:
+                bad.append(f"fingerprint {fp}, computed {mine}")
+    for key, v in samples.items():
+        if key not in seen and v != 0:
+            bad.append(f"{key} = {v}: no plain line")
+    for name, typ in types.items():
+        if name.endswith("_total") is not (typ == "counter"):
+            bad.append(f"{name}: type {typ}")
+    if bad:
+        print("\n".join(bad))
+        sys.exit(1)
+    print(f"ok {len(samples)} samples")
+
+
+main()
