@@ -111,6 +111,12 @@ option_tags() {
 			named="$named $u"
 		done
 	done
+	# sockclock(7) names the units of no one program (the metrics writer).
+	name=$(awk '/^\.SH/ { n = ($0 ~ /NAME/); next } n && /^\./ { exit } n' "$TOP/man/sockclock.7")
+	for u in $(grep -oE '[a-z@-]+\.(socket|service|timer)' <<<"$name"); do
+		[ -e "$TOP/units/$u" ] || fail "sockclock.7 NAME lists $u, which units/ does not have"
+		named="$named $u"
+	done
 	for u in $(ls "$TOP/units"); do
 		[[ " $named " == *" $u "* ]] || fail "units/$u is in no page's NAME"
 	done

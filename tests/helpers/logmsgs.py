@@ -89,7 +89,7 @@ PROGRAMS = ("daytime-tcp", "daytime-udp", "sntp-udp", "nts-ke-tcp")
 # one page at least (which depends on how the program is started).
 PAGES = {
     "common/sys/daytimeprog.c": ("daytime-tcp", "daytime-udp"),
-    "common/sys/state.c": ("daytime-udp", "sntp-udp"),
+    "common/sys/state.c": ("daytime-udp", "sntp-udp", "nts-ke-tcp"),
     "common/tls/tls.c": ("nts-ke-tcp",),
     "common/tls/tlsserve.c": ("nts-ke-tcp",),
 }
