@@ -553,8 +553,10 @@ int serve_main(int argc, char **argv, const struct opt_program *p,
 	r = opt_parse(argc, argv, p, &o);
 	if (r >= 0)
 		return r;
-	if (o.stats)
-		return state_print(o.state_dir, p->name, h->drop_rules);
+	if (o.stats) {
+		r = state_print(o.state_dir, p->name, h->drop_rules);
+		return h->stats && h->stats() != 0 ? 1 : r;
+	}
 	if (a.origin == ACT_BY_HAND)
 		return by_hand();
 	return serve(h, &a, &o, &start);
