@@ -124,8 +124,9 @@ static const struct nts_keys *master_keys(const struct nts_keys **old,
 			return NULL;
 		loaded = true;
 		char text[128];
-		mkey_set_describe(&set, text, sizeof text);
-		*strchr(text, '\n') = 0;
+		size_t len = mkey_set_describe(&set, text, sizeof text);
+		for (char *nl = text; (nl = strchr(nl, '\n'));)
+			*nl = nl + 1 < text + len ? ',' : 0; /* one line */
 		log_msg(LOG_NOTICE, NULL, "NTS master key %s: %s, a key every "
 			"%lld s", master_list, text, (long long)master_period);
 	}
