@@ -108,9 +108,14 @@ void mkey_window(const struct mkey *m, int64_t period_s, int64_t n,
 		 struct nts_keys *ks)
 {
 	memset(ks, 0, sizeof *ks);
+	/* Any n, however far from today (a clock set wild, the fuzzer):
+	 * period numbers wrap as the 8 bytes of the info do, and the start
+	 * of the period (said, never used to decide) saturates. */
 	for (int i = 0; i < CKEYS_SLOTS; i++)
-		mkey_derive(m, period_s, n + 1 - i, &ks->slot[i]);
-	ks->rotated = n * period_s;
+		mkey_derive(m, period_s, (int64_t)((uint64_t)n + 1 - (uint64_t)i),
+			    &ks->slot[i]);
+	if (__builtin_mul_overflow(n, period_s, &ks->rotated))
+		ks->rotated = n < 0 ? INT64_MIN : INT64_MAX;
 }
 
 size_t mkey_set_describe(const struct mkey_set *s, char *buf, size_t cap)
