@@ -138,6 +138,18 @@ fpr_of() { # HOST: the fingerprint in its log
 	grep -Eo 'fingerprint:? [0-9a-f]{16}' "$D/$1.log" | head -n 1 | grep -Eo '[0-9a-f]{16}'
 }
 
+# Wait (at most a period) until the real clock is LO to HI seconds into
+# a 2 s period.
+at_phase() {
+	local i
+	for i in $(seq 100); do
+		awk -v t="$(date +%s.%N)" -v lo="$1" -v hi="$2" \
+			'BEGIN { f = t - 2 * int(t / 2); exit !(f >= lo && f < hi) }' && return 0
+		sleep 0.03
+	done
+	fail "never $1 to $2 s into a period"
+}
+
 ANSWERED='NTS request answered'
 NAKED='NTS NAK sent'
 
@@ -228,20 +240,35 @@ NAKED='NTS NAK sent'
 	SNTP=$BATS_FILE_TMPDIR/sntp-udp ntp ntp4 env FAKETIME=+1s FAKETIME_DONT_FAKE_MONOTONIC=1 \
 		LD_PRELOAD="$FAKETIME_LIB"
 	listening ke 4460 tcp; listening ntp1 123 udp; listening ntp4 123 udp
-	# Over 3 periods, every half period: the host ahead is in the KE's
-	# period half the time and in the next the other half.
-	local i
-	for i in 1 2 3 4 5 6; do
+	# Until both cases were seen (at most 10 tries, timed in turn for
+	# each): the host ahead in the period of the host on time, and
+	# already in the next one, where its cookies are of a period the host
+	# on time has not reached (its next key). Each try: a key exchange,
+	# the KE host's cookie to the host ahead, at once its new cookie to
+	# the host on time (tests/helpers/nts_pair.py: milliseconds apart);
+	# the case is read from the key ids (their low 16 bits: the period)
+	# of the new cookies each sent.
+	local i same=0 next=0 ahead_id on_time_id
+	for i in $(seq 10); do
 		exchange 4460
-		run nts_to 198.18.4.2 --new-cookie "$D/next"
-		assert_output --regexp '^good .* kind=nts uid-echoed=yes ' || fail "try $i: $output"
-		COOKIE=$(cat "$D/next")
-		run nts_to 203.0.113.2
-		assert_output --regexp '^good .* kind=nts uid-echoed=yes ' || fail "try $i, its cookie on time: $output"
-		sleep 1
+		# The pair's requests go about 0.3 s after the wait.
+		if [ $((i % 2)) = 1 ]; then at_phase 1.0 1.3; else at_phase 0.0 0.3; fi
+		run nsx $PY "$TOP/tests/helpers/nts_pair.py" 198.18.4.2 203.0.113.2 123 \
+			"$COOKIE" "$C2S" "$S2C"
+		[ "${#lines[@]}" = 2 ] && [[ ${lines[0]} == *" kind=nts uid-echoed=yes "* ]] &&
+			[[ ${lines[1]} == *" kind=nts uid-echoed=yes "* ]] ||
+			fail "try $i: ahead, then on time: $output"
+		ahead_id=$((16#${lines[0]: -4}))
+		on_time_id=$((16#${lines[1]: -4}))
+		case $(( (ahead_id - on_time_id) & 0xffff )) in
+		0) same=$((same + 1)) ;;
+		1) next=$((next + 1)) ;;
+		esac
+		[ "$same" -ge 1 ] && [ "$next" -ge 1 ] && break
 	done
+	[ "$same" -ge 1 ] && [ "$next" -ge 1 ] || fail "cases: same period $same, next $next"
 	[ "$(count ntp4 "$NAKED")" = 0 ] && [ "$(count ntp1 "$NAKED")" = 0 ]
 	[ "$(fpr_of ntp4)" = "$(fpr_of ke)" ]
-	echo "# fleet, a clock 1 s ahead: NTS answers ahead $(count ntp4 "$ANSWERED"), on time $(count ntp1 "$ANSWERED"), NAKs 0" >&3
+	echo "# fleet, a clock 1 s ahead: tries in the period of the host on time $same, in the next $next; NTS answers ahead $(count ntp4 "$ANSWERED"), on time $(count ntp1 "$ANSWERED"), NAKs 0" >&3
 	secrets_untouched
 }
