@@ -34,6 +34,7 @@ static const char *keys_path = CKFILE_DEFAULT_PATH;
 static const char *master_list;
 static int64_t master_period = 86400;
 static bool keys_given, rotate_given;
+static char master_which[4096]; /* the file of the last failure */
 /* --keys: the symmetric key file (NULL: MACs are not looked at, as
  * before); --require-keys: every request must be authenticated. */
 static const char *symkeys_path;
@@ -116,11 +117,10 @@ static const struct nts_keys *master_keys(const struct nts_keys **old,
 	static struct nts_keys win[MKEY_SET_MAX];
 	static int64_t made_n;
 	static bool loaded, made;
-	static char which[4096];
 
 	if (!loaded) {
-		if (mkfile_load_set(master_list, &set, which, sizeof which,
-				    why) != 0)
+		if (mkfile_load_set(master_list, &set, master_which,
+				    sizeof master_which, why) != 0)
 			return NULL;
 		loaded = true;
 		char text[128];
@@ -168,7 +168,7 @@ static const struct nts_keys *server_keys(const struct timespec *rx,
 			     ckeys_current(&ks) != NULL;
 		if (!ok && strncmp(said, why, sizeof said - 1) != 0) {
 			log_error("%s %s: %s; NTS requests get no answer", what,
-				  master_list ? master_list : keys_path, why);
+				  master_list ? master_which : keys_path, why);
 			snprintf(said, sizeof said, "%s", why);
 		} else if (ok) {
 			said[0] = 0;
