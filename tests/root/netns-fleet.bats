@@ -31,15 +31,15 @@ setup_file() {
 }
 
 # host NAME NET: a namespace $P-NAME, NET.2 on its end of a veth, NET.1
-# on the client's.
+# on the client's ($NS).
 host() {
 	local ns=$P-$1
 	ip netns add "$ns"
 	ip -n "$ns" link set lo up
-	ip -n "$P-cli" link add "c-$1" type veth peer name "h-$1" netns "$ns"
-	ip -n "$P-cli" addr add "$2.1/24" dev "c-$1"
+	ip -n "$NS" link add "c-$1" type veth peer name "h-$1" netns "$ns"
+	ip -n "$NS" addr add "$2.1/24" dev "c-$1"
 	ip -n "$ns" addr add "$2.2/24" dev "h-$1"
-	ip -n "$P-cli" link set "c-$1" up
+	ip -n "$NS" link set "c-$1" up
 	ip -n "$ns" link set "h-$1" up
 	ip -n "$ns" route add default via "$2.1"
 }
@@ -48,9 +48,8 @@ setup() {
 	require_root
 	[ -e "$FAKETIME_LIB" ] || fail "libfaketime missing (scripts/deps: faketime)"
 	P=sockclock-fleet-$$-$BATS_TEST_NUMBER
-	netns_lo "$P-cli"	# $NS, nsx, netns_teardown: the client side
-	ip netns del "$NS"; ip netns add "$P-cli"; ip -n "$P-cli" link set lo up
-	NS=$P-cli
+	# The client side: $NS (sockclock-fleet-cli-$$-N), nsx, netns_teardown.
+	netns_lo sockclock-fleet-cli
 	host ke 198.51.100
 	host ntp1 203.0.113
 	host ntp2 192.0.2
@@ -75,8 +74,9 @@ teardown() {
 # in HOST CMD...: run CMD in the host's namespace, logging to
 # $D/HOST.log, in the background (ended by teardown, by PID).
 in_bg() {
-	local h=$1; shift
-	ip netns exec "$P-$h" "$@" >>"$D/$h.log" 2>&1 &
+	local h=$1 ns=$P-$1; shift
+	[ "$h" = cli ] && ns=$NS
+	ip netns exec "$ns" "$@" >>"$D/$h.log" 2>&1 &
 	SERVER_PIDS+=($!)
 }
 
