@@ -13,6 +13,7 @@
 #include "common/sys/clock.h"
 #include "common/sys/cookiekeyfile.h"
 #include "common/sys/log.h"
+#include "common/sys/masterkeyfile.h"
 #include "common/sys/serve.h"
 #include "common/sys/state.h"
 #include "common/tls/tls.h"
@@ -21,7 +22,10 @@
 static const char *cert_file, *key_file;
 static const char *keys_file = CKFILE_DEFAULT_PATH;
 static double rotate_s = 86400;
-static bool rotate_only;
+static bool rotate_only, keys_given;
+/* --nts-master-key=NEW[,OLD] (NULL: the key file); --make-master-key. */
+static const char *master_list, *make_master;
+static struct mkey_set masters;
 static struct kerec_server negotiated;
 
 /* How long --rotate-keys waits for the key directory's lock (a key
@@ -57,6 +61,84 @@ static int current_keys(struct nts_keys *ks, int64_t deadline,
 	return rc < 0 ? -1 : 0;
 }
 
+/* --nts-master-key: the current period's cookie key under NEW,
+ * derived once per period (masterkey.h). */
+static const struct nts_master *master_current(void)
+{
+	static struct nts_master cur;
+	static int64_t cur_n;
+	static bool made;
+	struct timespec now;
+	clk_now(&now);
+	int64_t n = mkey_period(now.tv_sec, (int64_t)rotate_s);
+	if (!made || n != cur_n) {
+		mkey_derive(&masters.m[0], (int64_t)rotate_s, n, &cur);
+		cur_n = n;
+		made = true;
+		/* The period's key, for --stats and the metrics (the same
+		 * fingerprint on every host of the fleet in this period). */
+		struct nts_keys w;
+		mkey_window(&masters.m[0], (int64_t)rotate_s, n, &w);
+		state_key_seen(&w);
+		explicit_bzero(&w, sizeof w);
+	}
+	return &cur;
+}
+
+/* Read --nts-master-key's files and say at start what they are; 0, or
+ * -1 after the error is logged. */
+static int master_load(bool say)
+{
+	char which[4096];
+	const char *why;
+	if (mkfile_load_set(master_list, &masters, which, sizeof which,
+			    &why) != 0) {
+		log_error("NTS master key %s: %s", which, why);
+		return -1;
+	}
+	if (say) {
+		char fpr[2][MKEY_FPR_HEX];
+		for (int i = 0; i < masters.n; i++)
+			mkey_fpr_hex(&masters.m[i], fpr[i]);
+		log_msg(LOG_NOTICE, NULL,
+			"NTS master key %s: fingerprint %s%s%s, a key every "
+			"%lld s", master_list, fpr[0],
+			masters.n > 1 ? ", old " : "",
+			masters.n > 1 ? fpr[1] : "", (long long)rotate_s);
+	}
+	return 0;
+}
+
+/* --make-master-key: a new secret, then exit. */
+static int make_master_key(void)
+{
+	const char *why;
+	struct mkey m;
+	char fpr[MKEY_FPR_HEX];
+	if (mkfile_make(make_master, &why) != 0 ||
+	    mkfile_load(make_master, &m, &why) != 0) {
+		log_error("NTS master key %s: %s", make_master, why);
+		return 1;
+	}
+	mkey_fpr_hex(&m, fpr);
+	explicit_bzero(&m, sizeof m);
+	log_msg(LOG_NOTICE, NULL, "NTS master key %s: made, fingerprint %s",
+		make_master, fpr);
+	return 0;
+}
+
+/* --stats: the fingerprints (the counters are the state file's). */
+static int stats(void)
+{
+	char text[256];
+	if (!master_list)
+		return 0;
+	if (master_load(false) != 0)
+		return 1;
+	return serve_print(text, mkey_set_describe(&masters, text,
+						   sizeof text));
+}
+
 /* The two keys of this session (RFC 8915 §5.1), sealed into cookies
  * under the current master key, each with a fresh nonce. */
 static bool make_cookies(struct tls_session *s, const struct sockaddr *peer,
@@ -67,7 +149,9 @@ static bool make_cookies(struct tls_session *s, const struct sockaddr *peer,
 	uint8_t c2s[KEREC_KEY_LEN], s2c[KEREC_KEY_LEN], ctx[5];
 	const char *why;
 
-	if (current_keys(&ks, deadline, peer, &why) < 0) {
+	if (master_list) {
+		/* Derived, never read: nothing can fail here. */
+	} else if (current_keys(&ks, deadline, peer, &why) < 0) {
 		log_msg(LOG_ERR, peer, "key file %s: %s", keys_file, why);
 		return false;
 	}
@@ -81,7 +165,8 @@ static bool make_cookies(struct tls_session *s, const struct sockaddr *peer,
 		log_msg(LOG_ERR, peer, "TLS exporter: no keys for this session");
 		return false;
 	}
-	const struct nts_master *m = ckeys_current(&ks);
+	const struct nts_master *m = master_list ? master_current() :
+						   ckeys_current(&ks);
 	for (int i = 0; i < KEREC_COOKIES; i++) {
 		uint8_t nonce[NTS_COOKIE_NONCE_LEN];
 		if (!ckfile_random(nonce, sizeof nonce)) {
@@ -203,12 +288,17 @@ static int streams(const struct act_sockets *a, const struct opt_common *o)
 
 	if (rotate_only)
 		return rotate_keys();
+	if (make_master)
+		return make_master_key();
 	if (tls_setup(cert_file, key_file, "ntske/1", &why) < 0) {
 		log_error("%s", why);
 		return 1;
 	}
-	if (current_keys(&ks, clk_mono_ms() + clk_ms(o->io_timeout), NULL,
-			 &why) < 0) {
+	if (master_list) {
+		if (master_load(true) != 0)
+			return 1;
+	} else if (current_keys(&ks, clk_mono_ms() + clk_ms(o->io_timeout),
+				NULL, &why) < 0) {
 		log_error("key file %s: %s", keys_file, why);
 		return 1;
 	}
@@ -237,6 +327,10 @@ static int by_hand(void)
 
 	if (rotate_only)
 		return rotate_keys();
+	if (make_master)
+		return make_master_key();
+	if (master_list && master_load(true) != 0)
+		return 1;
 	if (!isatty(0))
 		while (len < sizeof req &&
 		       (n = read(0, req + len, sizeof req - len)) > 0)
@@ -262,7 +356,9 @@ enum {
 	OPT_PORT,
 	OPT_KEYS,
 	OPT_ROTATE,
-	OPT_ROTATE_KEYS
+	OPT_ROTATE_KEYS,
+	OPT_MASTER,
+	OPT_MAKE_MASTER
 };
 
 static bool take(int opt, const char *arg, const char **why)
@@ -277,6 +373,22 @@ static bool take(int opt, const char *arg, const char **why)
 		return true;
 	case OPT_KEYS:
 		keys_file = arg;
+		keys_given = true;
+		return true;
+	case OPT_MASTER:
+		if (!mkfile_list_ok(arg)) {
+			*why = "--nts-master-key: FILE, or NEW,OLD during a "
+			       "change-over";
+			return false;
+		}
+		master_list = arg;
+		return true;
+	case OPT_MAKE_MASTER:
+		if (!*arg) {
+			*why = "--make-master-key: a file name";
+			return false;
+		}
+		make_master = arg;
 		return true;
 	case OPT_ROTATE_KEYS:
 		rotate_only = true;
@@ -314,6 +426,23 @@ static bool take(int opt, const char *arg, const char **why)
 	return false;
 }
 
+/* One source of cookie keys: the file or the master secret; the
+ * derivation counts whole seconds. */
+static bool options_done(const char **why)
+{
+	if (master_list && (keys_given || rotate_only)) {
+		*why = "--nts-master-key: not with --nts-keys or --rotate-keys "
+		       "(the keys come from the master secret, or from the key "
+		       "file: one of them)";
+		return false;
+	}
+	if (master_list && rotate_s != (double)(int64_t)rotate_s) {
+		*why = "--nts-rotate: whole seconds with --nts-master-key";
+		return false;
+	}
+	return true;
+}
+
 /* Where LoadCredential= puts the files, when it did; else /etc. */
 static const char *credential(const char *name, char *buf, size_t cap)
 {
@@ -333,6 +462,8 @@ int main(int argc, char **argv)
 		{ "nts-keys", required_argument, NULL, OPT_KEYS },
 		{ "nts-rotate", required_argument, NULL, OPT_ROTATE },
 		{ "rotate-keys", no_argument, NULL, OPT_ROTATE_KEYS },
+		{ "nts-master-key", required_argument, NULL, OPT_MASTER },
+		{ "make-master-key", required_argument, NULL, OPT_MAKE_MASTER },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct opt_program p = {
@@ -362,12 +493,24 @@ int main(int argc, char **argv)
 			"      --rotate-keys        create or rotate the cookie key"
 			" file when\n"
 			"                           due, then exit (a timer or"
-			" cron job)\n",
+			" cron job)\n"
+			"      --nts-master-key=FILE[,OLD]  derive the cookie keys"
+			" from this\n"
+			"                           master secret (a fleet: the"
+			" same file on\n"
+			"                           every host); OLD still opens"
+			" cookies\n"
+			"      --make-master-key=FILE  write a new master secret"
+			" (mode 0600,\n"
+			"                           never over a file), then"
+			" exit\n",
 		.take = take,
 		.state = true,
+		.done = options_done,
 	};
 	static const struct serve_handler tcp = { .sotype = SOCK_STREAM,
-						  .streams = streams };
+						  .streams = streams,
+						  .stats = stats };
 	cert_file = credential("nts-ke.crt", cert_buf, sizeof cert_buf);
 	key_file = credential("nts-ke.key", key_buf, sizeof key_buf);
 	return serve_main(argc, argv, &p, &tcp, by_hand);

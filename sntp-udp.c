@@ -19,6 +19,7 @@
 #include "common/sys/clock.h"
 #include "common/sys/cookiekeyfile.h"
 #include "common/sys/log.h"
+#include "common/sys/masterkeyfile.h"
 #include "common/sys/serve.h"
 #include "common/sys/state.h"
 #include "common/sys/symkeyfile.h"
@@ -30,6 +31,12 @@ static bool dump, refid_given, kernel_options, upstream_given;
 static enum up_source upstream = UP_AUTO;
 static struct upq_config upstream_cfg;
 static const char *keys_path = CKFILE_DEFAULT_PATH;
+/* --nts-master-key=NEW[,OLD]: the cookie keys derived (masterkey.h)
+ * instead of read from keys_path; --nts-rotate, their period. */
+static const char *master_list;
+static int64_t master_period = 86400;
+static bool keys_given, rotate_given;
+static char master_which[4096]; /* the file of the last failure */
 /* --keys: the symmetric key file (NULL: MACs are not looked at, as
  * before); --require-keys: every request must be authenticated. */
 static const char *symkeys_path;
@@ -99,31 +106,82 @@ static void server_state(const struct timespec *rx, struct ntp_server_state *st)
 	*st = cached;
 }
 
+/* --nts-master-key: the secrets, read once (tried again once a second
+ * of request time while they cannot be, each new reason said once, as
+ * for the key file), and the window of each derived once a period. The
+ * period is counted on this host's clock (clk_now), not on the request's
+ * receive stamp: both are the same clock, and the clock is what the
+ * fleet agrees on. *old: OLD's window during a change-over, else NULL. */
+static const struct nts_keys *master_keys(const struct nts_keys **old,
+					  const char **why)
+{
+	static struct mkey_set set;
+	static struct nts_keys win[MKEY_SET_MAX];
+	static int64_t made_n;
+	static bool loaded, made;
+
+	if (!loaded) {
+		if (mkfile_load_set(master_list, &set, master_which,
+				    sizeof master_which, why) != 0)
+			return NULL;
+		loaded = true;
+		char text[128];
+		size_t len = mkey_set_describe(&set, text, sizeof text);
+		for (char *nl = text; (nl = strchr(nl, '\n'));)
+			*nl = nl + 1 < text + len ? ',' : 0; /* one line */
+		log_msg(LOG_NOTICE, NULL, "NTS master key %s: %s, a key every "
+			"%lld s", master_list, text, (long long)master_period);
+	}
+	struct timespec now;
+	clk_now(&now);
+	int64_t n = mkey_period(now.tv_sec, master_period);
+	if (!made || n != made_n) {
+		for (int i = 0; i < set.n; i++)
+			mkey_window(&set.m[i], master_period, n, &win[i]);
+		made_n = n;
+		made = true;
+	}
+	*old = set.n > 1 ? &win[1] : NULL;
+	return &win[0];
+}
+
 /* The NTS master keys, looked at again (one stat) at most once a second
  * of request time and read again when the file was replaced; NULL while
- * the file cannot be used, which is said once for each new reason. */
-static const struct nts_keys *server_keys(const struct timespec *rx)
+ * the file cannot be used, which is said once for each new reason.
+ * With --nts-master-key, derived instead (master_keys). */
+static const struct nts_keys *server_keys(const struct timespec *rx,
+					  const struct nts_keys **old)
 {
 	static struct nts_keys ks;
+	static const struct nts_keys *mks, *mold;
 	static time_t when = -1;
 	static bool ok;
 	static char said[160];
 
 	if (when != rx->tv_sec) {
 		const char *why = "no current key";
+		const char *what = master_list ? "NTS master key" :
+						 "NTS key file";
 		when = rx->tv_sec;
-		ok = ckfile_refresh(keys_path, &ks, &why) >= 0 &&
-		     ckeys_current(&ks) != NULL;
+		if (master_list)
+			ok = (mks = master_keys(&mold, &why)) != NULL;
+		else
+			ok = ckfile_refresh(keys_path, &ks, &why) >= 0 &&
+			     ckeys_current(&ks) != NULL;
 		if (!ok && strncmp(said, why, sizeof said - 1) != 0) {
-			log_error("NTS key file %s: %s; NTS requests get no "
-				  "answer", keys_path, why);
+			log_error("%s %s: %s; NTS requests get no answer", what,
+				  master_list ? master_which : keys_path, why);
 			snprintf(said, sizeof said, "%s", why);
 		} else if (ok) {
 			said[0] = 0;
-			state_key_seen(&ks);
+			/* The key new cookies are sealed under, for --stats
+			 * and the metrics: the period's derived key with
+			 * --nts-master-key. */
+			state_key_seen(master_list ? mks : &ks);
 		}
 	}
-	return ok ? &ks : NULL;
+	*old = master_list && ok ? mold : NULL;
+	return !ok ? NULL : master_list ? mks : &ks;
 }
 
 /* The symmetric keys (--keys), looked at again (one stat) at most once a
@@ -251,18 +309,22 @@ static size_t answer(const uint8_t *req, size_t len,
 
 	/* Authenticate: the cookie opens under a kept key, and its C2S key
 	 * verifies the request. */
-	const struct nts_keys *ks = NULL;
+	const struct nts_keys *ks = NULL, *old_ks;
 	uint8_t c2s[NTS_KEY_LEN], s2c[NTS_KEY_LEN];
 	bool authentic = false;
 	if (k == NTS_REQUEST) {
-		if (!(ks = server_keys(rx))) {
+		if (!(ks = server_keys(rx, &old_ks))) {
 			log_request(peer, "NTS request dropped: no usable key file");
 			state_count(SFMT_DROP_RULE + RULE_NTS_NO_KEYS, 1);
 			return 0;
 		}
 		enum nts_auth au = NTS_AUTH_FAILED;
+		/* A change-over: a cookie under OLD opens too (its ids differ
+		 * from NEW's: masterkey.h). */
 		if (ntscookie_open(ks, req + nr.cookie_off, nr.cookie_len, c2s,
-				   s2c))
+				   s2c) ||
+		    (old_ks && ntscookie_open(old_ks, req + nr.cookie_off,
+					      nr.cookie_len, c2s, s2c)))
 			au = ntsntp_verify(req, &nr, c2s);
 		else if (nr.cookie_len >= 4 &&
 			 !ckeys_find(ks, get32(req + nr.cookie_off)))
@@ -416,6 +478,33 @@ static size_t upstream_describe(char *buf, size_t cap)
 			   NULL, 0, buf, cap);
 }
 
+/* --dump and --stats: the master secrets' fingerprints; 0 without
+ * --nts-master-key or when they cannot be read (said in the log). */
+static size_t master_describe(char *buf, size_t cap)
+{
+	struct mkey_set set;
+	char which[4096];
+	const char *why;
+	if (!master_list)
+		return 0;
+	if (mkfile_load_set(master_list, &set, which, sizeof which, &why)) {
+		log_error("NTS master key %s: %s", which, why);
+		return 0;
+	}
+	size_t n = mkey_set_describe(&set, buf, cap);
+	explicit_bzero(&set, sizeof set);
+	return n;
+}
+
+static int stats(void)
+{
+	char text[256];
+	if (!master_list)
+		return 0;
+	size_t n = master_describe(text, sizeof text);
+	return n ? serve_print(text, n) : 1;
+}
+
 static int by_hand(void)
 {
 	uint8_t req[SERVE_REQUEST_MAX], reply[SERVE_REPLY_MAX];
@@ -457,13 +546,15 @@ static int by_hand(void)
 		ntp_decode(reply, &r);
 		size_t m = ntp_describe(&r, tx.tv_sec, text, sizeof text);
 		m += upstream_describe(text + m, sizeof text - m);
+		m += master_describe(text + m, sizeof text - m);
 		return serve_print(text, m);
 	}
 	return serve_print(reply, n);
 }
 
 enum { OPT_STRATUM = 300, OPT_ROOT_DELAY, OPT_REFID, OPT_ASSUME, OPT_DUMP,
-       OPT_NTS_KEYS, OPT_UPSTREAM, OPT_KEYS, OPT_REQUIRE_KEYS };
+       OPT_NTS_KEYS, OPT_UPSTREAM, OPT_KEYS, OPT_REQUIRE_KEYS,
+       OPT_NTS_MASTER, OPT_NTS_ROTATE };
 
 static bool take(int opt, const char *arg, const char **why)
 {
@@ -516,7 +607,27 @@ static bool take(int opt, const char *arg, const char **why)
 			return false;
 		}
 		keys_path = arg;
+		keys_given = true;
 		return true;
+	case OPT_NTS_MASTER:
+		if (!mkfile_list_ok(arg)) {
+			*why = "--nts-master-key: FILE, or NEW,OLD during a "
+			       "change-over";
+			return false;
+		}
+		master_list = arg;
+		return true;
+	case OPT_NTS_ROTATE: {
+		long long p = strtoll(arg, &end, 10);
+		if (end == arg || *end || p < 1 || p > 366 * 86400LL) {
+			*why = "--nts-rotate: a whole number of seconds from 1 "
+			       "to 31622400";
+			return false;
+		}
+		master_period = p;
+		rotate_given = true;
+		return true;
+	}
 	case OPT_KEYS:
 		if (!*arg) {
 			*why = "--keys: a file name";
@@ -540,6 +651,17 @@ static bool options_done(const char **why)
 		upstream = UP_KERNEL;
 	if (upstream == UP_AUTO)
 		upq_config_chrony(&upstream_cfg, NULL, why);
+	if (master_list && keys_given) {
+		*why = "--nts-master-key: not with --nts-keys (the keys come "
+		       "from the master secret, or from the key file: one of "
+		       "them)";
+		return false;
+	}
+	if (rotate_given && !master_list) {
+		*why = "--nts-rotate: only with --nts-master-key (the key "
+		       "file's rotation is nts-ke-tcp's)";
+		return false;
+	}
 	if (require_keys && !symkeys_path) {
 		*why = "--require-keys: needs --keys=FILE";
 		return false;
@@ -570,6 +692,8 @@ int main(int argc, char **argv)
 		{ "assume-synchronized", no_argument, NULL, OPT_ASSUME },
 		{ "dump", no_argument, NULL, OPT_DUMP },
 		{ "nts-keys", required_argument, NULL, OPT_NTS_KEYS },
+		{ "nts-master-key", required_argument, NULL, OPT_NTS_MASTER },
+		{ "nts-rotate", required_argument, NULL, OPT_NTS_ROTATE },
 		{ "upstream", required_argument, NULL, OPT_UPSTREAM },
 		{ "keys", required_argument, NULL, OPT_KEYS },
 		{ "require-keys", no_argument, NULL, OPT_REQUIRE_KEYS },
@@ -600,6 +724,14 @@ int main(int argc, char **argv)
 			"      --dump               by hand: print the reply decoded\n"
 			"      --nts-keys=FILE      NTS cookie keys (default\n"
 			"                           " CKFILE_DEFAULT_PATH ")\n"
+			"      --nts-master-key=FILE[,OLD]  derive the NTS cookie"
+			" keys from\n"
+			"                           this master secret, as"
+			" nts-ke-tcp does\n"
+			"      --nts-rotate=SECS    with --nts-master-key: the"
+			" period of the\n"
+			"                           keys, as nts-ke-tcp's"
+			" (default 86400)\n"
 			"      --keys=FILE          symmetric keys (chrony/ntpd key"
 			" file): a request\n"
 			"                           with a MAC is answered MAC'd or"
@@ -616,6 +748,7 @@ int main(int argc, char **argv)
 						  .limited = limited,
 						  .stamp = stamp,
 						  .tx_time = tx_time,
-						  .drop_rules = drop_rules };
+						  .drop_rules = drop_rules,
+						  .stats = stats };
 	return serve_main(argc, argv, &p, &udp, by_hand);
 }

@@ -230,6 +230,19 @@ def ntscookie_seeds():
     return s
 
 
+def masterkey_seeds():
+    """The secret (32), P - 1 (3), the time (8), a shift (1), a cookie."""
+    import struct as st
+    sec = bytes(range(1, 33))
+    day = st.pack("!I", 86399)[1:]
+    s = {"day-now": sec + day + st.pack("!q", 1700000000) + b"\0",
+         "two-s-next": sec + st.pack("!I", 1)[1:] + st.pack("!q", 1700000001) + b"\xff",
+         "before-1970": sec + day + st.pack("!q", -1) + b"\x02",
+         "too-old": sec + day + st.pack("!q", 1700000000) + b"\x03",
+         "with-cookie": sec + day + st.pack("!q", 1700000000) + b"\0" + cookie()}
+    return s
+
+
 def chronycmd_seeds():
     """4 bytes of sequence, then a reply chronyd 4.3 sent (see
     tests/unit/test_chronycmd.c), and each broken once."""
@@ -295,6 +308,7 @@ for harness, seeds in [("ntp", request_seeds()),
                        ("chronycmd", chronycmd_seeds()),
                        ("ntsntp", ntsef_seeds()),
                        ("ntscookie", ntscookie_seeds()),
+                       ("masterkey", masterkey_seeds()),
                        ("ratelimit", ratelimit_seeds()),
                        ("daytime", daytime_seeds()),
                        ("ntp_time", timestamp_seeds()),

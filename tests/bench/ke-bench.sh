@@ -10,7 +10,10 @@
 # (tests/bench/ntsload, cookies from a key exchange before each run):
 # sntp-udp (systemd-socket-activate --datagram, --rate-limit=0, the key
 # file of the nts-ke-tcp above) against the same chronyd's NTS server
-# (no ratelimit directive: chronyd limits no rate unless told to).
+# (no ratelimit directive: chronyd limits no rate unless told to); and
+# the same sntp-udp given --nts-master-key (keys derived from a master
+# secret, a copy of the listening nts-ke-tcp's beside it): the cost of
+# the derivation per NTS reply against the key file.
 #   tests/bench/ke-bench.sh BENCHDIR   (BENCHDIR: the built clients)
 # Knobs: BENCH_KE_SECONDS (per run, default 2), BENCH_KE_THREADS
 # (clients at once, default 4), BENCH_ROUNDS (default 3 here),
@@ -33,9 +36,10 @@ BENCH_NAME=ke-bench
 
 . "$top/tests/helpers/ntske.bash"
 ntske_certs "$tmp" >"$tmp/certtool.log" 2>&1 || die "certtool failed"
-read -r p_acc p_lis p_chr p_chrntp p_sntp <<<"$($PY -c '
+read -r p_acc p_lis p_chr p_chrntp p_sntp p_lism p_sntpm <<<"$($PY -c '
 import socket
 ss = [socket.socket() for _ in range(3)] + [socket.socket(type=socket.SOCK_DGRAM) for _ in range(2)]
+ss += [socket.socket(), socket.socket(type=socket.SOCK_DGRAM)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))')"
 ke=(--cert="$tmp/srv.crt" --key="$tmp/srv.key" --nts-keys="$tmp/nts-keys")
@@ -44,6 +48,13 @@ bg listen systemd-socket-activate -l "127.0.0.1:$p_lis" "$top/nts-ke-tcp" "${ke[
 bg sntp systemd-socket-activate --datagram -l "127.0.0.1:$p_sntp" "$top/sntp-udp" \
 	--nts-keys="$tmp/nts-keys" --rate-limit=0 --idle-timeout=600
 sntp_pid=${pids[-1]} # s-s-activate execs the program in place
+"$top/nts-ke-tcp" --make-master-key="$tmp/master" 2>/dev/null || die "no master key"
+cp "$tmp/master" "$tmp/master.ntp"
+bg listen-master systemd-socket-activate -l "127.0.0.1:$p_lism" "$top/nts-ke-tcp" \
+	--cert="$tmp/srv.crt" --key="$tmp/srv.key" --nts-master-key="$tmp/master" --idle-timeout=600
+bg sntp-master systemd-socket-activate --datagram -l "127.0.0.1:$p_sntpm" "$top/sntp-udp" \
+	--nts-master-key="$tmp/master.ntp" --rate-limit=0 --idle-timeout=600
+sntpm_pid=${pids[-1]}
 mkdir "$tmp/chrony"
 cat >"$tmp/chrony.conf" <<CONF
 local stratum 10
@@ -61,7 +72,7 @@ chr_user=()
 [ "$(id -u)" = 0 ] && chr_user=(-u root)
 bg chronyd chronyd -d -x "${chr_user[@]}" -f "$tmp/chrony.conf"
 chronyd_pid=${pids[-1]}
-for p in $p_acc $p_lis $p_chr; do
+for p in $p_acc $p_lis $p_chr $p_lism; do
 	for i in $(seq 100); do ss -Hlnt "sport = :$p" | grep -q . && break; sleep 0.05; done
 done
 
@@ -92,8 +103,14 @@ nts_run() { # ke-port ntp-port server-pid
 	echo "$line $((b - a))"
 }
 for r in $(seq "$nts_rounds"); do
+	# The master-key run first in every other round: its figure
+	# against the key file's is not one of order.
+	[ $((r % 2)) = 0 ] && { nts_run "$p_lism" "$p_sntpm" "$sntpm_pid" >>"$tmp/nts.master" ||
+		die "sntp-udp master-key NTS run failed"; }
 	nts_run "$p_lis" "$p_sntp" "$sntp_pid" >>"$tmp/nts.sntp" || die "sntp-udp NTS run failed"
 	nts_run "$p_chr" "$p_chrntp" "$chronyd_pid" >>"$tmp/nts.chronyd" || die "chronyd NTS run failed"
+	[ $((r % 2)) = 1 ] && { nts_run "$p_lism" "$p_sntpm" "$sntpm_pid" >>"$tmp/nts.master" ||
+		die "sntp-udp master-key NTS run failed"; }
 done
 
 # exec-to-exit: the static floor; nts-ke-tcp by hand (no TLS); and
@@ -134,6 +151,7 @@ nts_sum() {
 		END { printf "%s %d %d %d %d %d %s\n", best, k, l, e, b, s, (n > 0 && t > 0) ? sprintf("%.2f", t * 1e6 / hz / n) : "-" }'
 }
 read -r ns_rate ns_nak ns_lost ns_late ns_bad ns_starved ns_cpu <<<"$(nts_sum "$tmp/nts.sntp")"
+read -r nm_rate nm_nak nm_lost nm_late nm_bad nm_starved nm_cpu <<<"$(nts_sum "$tmp/nts.master")"
 read -r nc_rate nc_nak nc_lost nc_late nc_bad nc_starved nc_cpu <<<"$(nts_sum "$tmp/nts.chronyd")"
 while IFS=';' read -r name us; do
 	row "exec-to-exit median, $name" "${us}us" "$(ratio "$us" "$floor")"
@@ -157,3 +175,6 @@ pr=$(paste -d' ' "$tmp/nts.sntp" "$tmp/nts.chronyd" | awk '{ print ($11 > 0 ? $2
 printf '%-58s %12s %8s\n' "  (same, median of the $nts_rounds paired rounds' ratios)" "" "$pr"
 rt=$(awk -v a="$nc_cpu" -v b="$ns_cpu" 'BEGIN { if (a != "-" && b > 0) printf "%.2fx", a / b; else print "-" }')
 printf '%-58s %12s %8s\n' "  (same, by server CPU per reply: chronyd / sntp-udp)" "${ns_cpu}us" "$rt"
+nts_row "sntp-udp NTS, --nts-master-key, verified replies/s" "$nm_rate" "$nm_nak" "$nm_lost" "$nm_late" "$nm_bad" "$nm_starved" "$nm_cpu"
+rt=$(awk -v a="$nm_cpu" -v b="$ns_cpu" 'BEGIN { if (a != "-" && b > 0) printf "%.2fx", a / b; else print "-" }')
+printf '%-58s %12s %8s\n' "  (CPU per reply, master key / key file)" "${nm_cpu}us" "$rt"
