@@ -160,8 +160,6 @@ static const struct nts_keys *server_keys(const struct timespec *rx,
 
 	if (when != rx->tv_sec) {
 		const char *why = "no current key";
-		const char *what = master_list ? "NTS master key" :
-						 "NTS key file";
 		when = rx->tv_sec;
 		if (master_list)
 			ok = (mks = master_keys(&mold, &why)) != NULL;
@@ -169,8 +167,12 @@ static const struct nts_keys *server_keys(const struct timespec *rx,
 			ok = ckfile_refresh(keys_path, &ks, &why) >= 0 &&
 			     ckeys_current(&ks) != NULL;
 		if (!ok && strncmp(said, why, sizeof said - 1) != 0) {
-			log_error("%s %s: %s; NTS requests get no answer", what,
-				  master_list ? master_which : keys_path, why);
+			if (master_list)
+				log_error("NTS master key %s: %s; NTS requests "
+					  "get no answer", master_which, why);
+			else
+				log_error("NTS key file %s: %s; NTS requests "
+					  "get no answer", keys_path, why);
 			snprintf(said, sizeof said, "%s", why);
 		} else if (ok) {
 			said[0] = 0;
