@@ -206,13 +206,14 @@ static bool foreign(const struct upq_config *c, const char *source)
 	return true;
 }
 
-/* Forget the answer kept (under the sequence lock). */
+/* Forget the answer kept and who gave it (under the sequence lock). */
 static void forget(struct sfmt_upstream *r)
 {
 	uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->seq, s + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&r->taken_ms, 0, __ATOMIC_RELAXED);
+	memset(r->source, 0, sizeof r->source);
 	__atomic_store_n(&r->seq, s + 2, __ATOMIC_RELEASE);
 }
 
