@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../proto/srcaddr.h"
 #include "../proto/upstream.h"
 #include "clock.h"
 #include "log.h"
@@ -290,8 +291,18 @@ void upq_begin(const struct upq_config *c, const struct act_sockets *a)
 	}
 	if (via.n > 0) {
 		via.c = c;
+		for (int i = 0; log_is_verbose() && i < via.n; i++) {
+			char to[SRCADDR_NAME_MAX];
+			srcaddr_name((const struct sockaddr *)&via.dest[i], to);
+			log_msg(LOG_INFO, NULL, "upstream: %s asked through the "
+				"passed socket (fd %d, to %s)",
+				c->addr[via.idx[i]].name, via.fd[i], to);
+		}
 		return;
 	}
+	if (log_is_verbose())
+		log_msg(LOG_INFO, NULL, "upstream: %s asked from a socket of "
+			"its own", c->addr[0].name);
 	if (!blocked)
 		return;
 	/* Our own socket then, if one can be made at all. */
