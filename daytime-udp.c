@@ -30,6 +30,7 @@ int main(int argc, char **argv)
 						  .datagram = answer,
 						  .begin = dayprog_begin,
 						  .aside = upq_aside,
+						  .after = upq_after_batch,
 						  .drop_rules = drop_rules };
 	struct opt_program p = dayprog_program(
 		"daytime-udp", "Answer Daytime (RFC 867) requests over UDP.", true);

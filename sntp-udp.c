@@ -615,6 +615,7 @@ int main(int argc, char **argv)
 						  .tx_time = tx_time,
 						  .begin = begin,
 						  .aside = upq_aside,
+						  .after = upq_after_batch,
 						  .drop_rules = drop_rules };
 	return serve_main(argc, argv, &p, &udp, by_hand);
 }

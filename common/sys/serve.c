@@ -320,8 +320,11 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		n++;
 	}
 	state_count(SFMT_RECEIVED, (uint64_t)(k - own));
-	if (n == 0)
+	if (n == 0) {
+		if (h->after)
+			h->after();
 		return k;
+	}
 	struct timespec tx = { 0, 0 };
 	if (h->stamp) {
 		/* The transmit time is read last and written as read: the
@@ -358,6 +361,8 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 	if (resync)
 		txs_resync(fd);
 	d->cold = false;
+	if (h->after)
+		h->after();
 	return k;
 }
 

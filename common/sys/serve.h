@@ -62,6 +62,10 @@ struct serve_handler {
 	 * requests is answered. */
 	bool (*aside)(int fd, const uint8_t *buf, size_t len,
 		      const struct sockaddr *peer);
+	/* Datagram, optional: called after each batch's replies were
+	 * sent: what the handler put off so as not to hold them (the
+	 * question to chronyd). */
+	void (*after)(void);
 	/* Stream: the line for a new connection from peer; 0 to close. */
 	size_t (*line)(char *buf, const struct sockaddr *peer);
 	/* Stream, optional, instead of line: serve the connections with a

@@ -234,9 +234,14 @@ static void refresh(const struct upq_config *c, struct sfmt_upstream *r,
 		answered(r, reply, seq, c->addr[i].name, now_ms);
 }
 
-/* Through the passed sockets: the question goes out, the answer comes
- * in among the requests (upq_aside). The last question still without
- * an answer is a failure. */
+/* The question made due by a request, sent after its batch's replies. */
+static uint8_t outbox[CC_REQUEST_LEN];
+static bool outbox_full;
+
+/* Through the passed sockets: the question goes out once the batch's
+ * replies have (upq_after_batch), the answer comes in among the
+ * requests (upq_aside). The last question still without an answer is
+ * a failure. */
 static void ask_passed(const struct upq_config *c, struct sfmt_upstream *r)
 {
 	if (__atomic_exchange_n(&r->asked_seq, 0, __ATOMIC_ACQ_REL) != 0)
@@ -246,12 +251,19 @@ static void ask_passed(const struct upq_config *c, struct sfmt_upstream *r)
 	if (getrandom(&seq, sizeof seq, GRND_NONBLOCK) != sizeof seq)
 		return;
 	seq |= !seq;
-	uint8_t req[CC_REQUEST_LEN];
-	cc_tracking_request(req, seq);
+	cc_tracking_request(outbox, seq);
 	__atomic_store_n(&r->asked_seq, seq, __ATOMIC_RELEASE);
+	outbox_full = true;	/* sent after the batch's replies */
+}
+
+void upq_after_batch(void)
+{
+	if (!outbox_full)
+		return;
+	outbox_full = false;
 	/* Not waited for, and a failed send is only the answer missing. */
 	for (int i = 0; i < via.n; i++)
-		sendto(via.fd[i], req, sizeof req, MSG_DONTWAIT,
+		sendto(via.fd[i], outbox, sizeof outbox, MSG_DONTWAIT,
 		       (const struct sockaddr *)&via.dest[i], via.len[i]);
 }
 

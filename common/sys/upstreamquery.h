@@ -85,6 +85,11 @@ void upq_begin(const struct upq_config *c, const struct act_sockets *a);
 bool upq_aside(int fd, const uint8_t *buf, size_t len,
 	       const struct sockaddr *peer);
 
+/* After a batch's replies: send the question upq_view made due, if
+ * any (through a passed socket: it would otherwise leave ahead of the
+ * replies of its batch, on the same queue). */
+void upq_after_batch(void);
+
 /* Only read the region (--dump, --stats): the same view, no query;
  * c NULL: whoever answered, else only one of c's addresses. */
 bool upq_peek(const struct upq_config *c, struct sfmt_upstream *region,
