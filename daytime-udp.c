@@ -7,6 +7,7 @@
 #include "common/sys/log.h"
 #include "common/sys/serve.h"
 #include "common/sys/state.h"
+#include "common/sys/upstreamquery.h"
 
 static size_t answer(const uint8_t *req, size_t len,
 		     const struct sockaddr *peer, const struct timespec *rx,
@@ -28,6 +29,9 @@ int main(int argc, char **argv)
 	static const char *const drop_rules[] = { "loop-risk", NULL };
 	static const struct serve_handler udp = { .sotype = SOCK_DGRAM,
 						  .datagram = answer,
+						  .begin = dayprog_begin,
+						  .aside = upq_aside,
+						  .after = upq_after_batch,
 						  .drop_rules = drop_rules };
 	struct opt_program p = dayprog_program(
 		"daytime-udp", "Answer Daytime (RFC 867) requests over UDP.", true);

@@ -463,6 +463,13 @@ static void stamp(uint8_t *reply, size_t len, const struct timespec *tx)
 	explicit_bzero(&a, sizeof a);
 }
 
+/* Per activation: how chronyd is asked (upstreamquery.h). */
+static void begin(const struct act_sockets *a)
+{
+	if (upstream != UP_KERNEL)
+		upq_begin(&upstream_cfg, a);
+}
+
 /* --dump: where the header came from. */
 static size_t upstream_describe(char *buf, size_t cap)
 {
@@ -472,7 +479,8 @@ static size_t upstream_describe(char *buf, size_t cap)
 	char source[SFMT_UP_NAME_MAX];
 	if (upstream == UP_KERNEL)
 		return up_describe("kernel", NULL, 0, buf, cap);
-	if (upq_peek(img ? &img->up : NULL, clk_mono_ms(), &t, &age, source))
+	if (upq_peek(&upstream_cfg, img ? &img->up : NULL, clk_mono_ms(), &t,
+		     &age, source))
 		return up_describe(source, &t, age, buf, cap);
 	return up_describe(upstream == UP_CHRONY ?
 				   "chrony, not answering: not synchronised" :
@@ -750,6 +758,9 @@ int main(int argc, char **argv)
 						  .limited = limited,
 						  .stamp = stamp,
 						  .tx_time = tx_time,
+						  .begin = begin,
+						  .aside = upq_aside,
+						  .after = upq_after_batch,
 						  .drop_rules = drop_rules,
 						  .stats = stats };
 	return serve_main(argc, argv, &p, &udp, by_hand);

@@ -136,6 +136,32 @@ stat_of() {
 	done
 }
 
+# The view kept is keyed by its source: after --upstream names another
+# address, the old one's answer (believed 16 s) is not served, not even
+# once, and the new address is asked at once rather than an interval
+# after the old one's question.
+@test "upstream chrony: after --upstream names another address, the old source's answer is not believed" {
+	start_fake good
+	local try other
+	for try in $(seq 20); do
+		rm -f "$dir"/*
+		once
+		[[ $reply == *" stratum=3 "* ]] && break
+	done
+	[[ $reply == *" stratum=3 "* ]] || fail "the fake's answer was never served: $reply"
+	local n0=$(fake_requests)
+	other=$(free_port udp)
+	once --upstream="chrony:127.0.0.1:$other"
+	echo "# another address: ${reply:0:40}" >&3
+	[[ $reply == *"leap=3 "* && $reply == *" stratum=0 "* ]] ||
+		fail "the old source's answer was believed: $reply"
+	[ "$(stat_of upstream-failures)" = 1 ] || fail "the new address was not asked at once"
+	[ "$(stat_of upstream-source)" = none ] || fail "--stats: $(stat_of upstream-source)"
+	once --upstream=kernel --assume-synchronized --stratum=7
+	[[ $reply == *" stratum=7 "* ]] || fail "kernel: $reply"
+	[ "$(fake_requests)" = "$n0" ] || fail "the old source was asked again"
+}
+
 # The nist line's L (leap) and H (health) follow the
 # same source as sntp-udp's header. daytime-udp asks chronyd itself and
 # keeps the answer in its own state file (no program reads another's).

@@ -276,7 +276,8 @@ size_t sfmt_format(const struct sfmt_image *img, const char *const *rules,
 		char src[SFMT_UP_NAME_MAX];
 		memcpy(src, u->source, sizeof src);
 		src[sizeof src - 1] = 0;
-		bool lost = __atomic_load_n(&u->lost, __ATOMIC_RELAXED) || !ok;
+		bool lost = (__atomic_load_n(&u->lost, __ATOMIC_RELAXED) & SFMT_UP_LOST) ||
+			    !ok || !src[0];
 		int w = snprintf(buf + n, cap - n,
 				 "upstream-refreshes: %llu\nupstream-failures: %llu\n"
 				 "upstream-source: %s\n", (unsigned long long)ok,

@@ -78,15 +78,20 @@ struct sfmt_delay {
  * tried_ms), under a sequence lock: readers copy it and retry, never
  * wait, when seq was odd or changed meanwhile. */
 #define SFMT_UP_NAME_MAX 48
+#define SFMT_UP_LOST 1u
+#define SFMT_UP_NO_WAY 2u
 struct sfmt_upstream {
 	uint32_t seq;			/* odd while being written */
-	uint32_t lost;			/* 1 from a failure to the next answer */
+	uint32_t lost;			/* SFMT_UP_LOST: from a failure to
+					 * the next answer; SFMT_UP_NO_WAY:
+					 * logged that no socket reaches it */
 	int64_t tried_ms;		/* CLOCK_MONOTONIC ms of the last query */
 	int64_t taken_ms;		/* when the answer below was asked for;
 					 * 0: none */
 	uint64_t refreshes, failures;	/* queries answered, not answered */
 	uint32_t report_seq;		/* the sequence number it answers */
-	uint32_t reserved;
+	uint32_t asked_seq;		/* the question sent through a passed
+					 * socket, not answered yet; 0: none */
 	char source[SFMT_UP_NAME_MAX];	/* who answered, NUL ended */
 	uint8_t report[CC_TRACKING_LEN];	/* chronyd's reply as received */
 };

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <time.h>
 
 #include "chronycmd.h"
@@ -51,5 +52,31 @@ bool up_source_parse(const char *arg, enum up_source *k, const char **hostport,
  * (what names the reason). The length written (truncated to cap - 1). */
 size_t up_describe(const char *source, const struct cc_tracking *t, double age,
 		   char *buf, size_t cap);
+
+/* The passed socket (issue 21, item 4): a unit with PrivateNetwork=
+ * and AF_UNIX only cannot make a socket to chronyd, but the socket
+ * systemd (or xinetd, inetd) passed lives in the host's network and can
+ * carry the question; the answer then comes in among the requests.
+ *
+ * Asked that way only: a loopback address (127.0.0.0/8, ::1, or
+ * IPv4-mapped 127/8) and a privileged port (1-1023), so that the answer
+ * is known by its source alone (only root can send from loopback port
+ * 323; a datagram from anywhere else stays a request). */
+bool up_passable(const struct sockaddr *target);
+
+/* Where a socket bound to bound (v6only: its IPV6_V6ONLY) sends to
+ * reach target so that chronyd sees a localhost source: a socket bound
+ * to the wildcard or a loopback address of target's family, or a
+ * dual-stack IPv6 one (:: or ::ffff:127/104) for an IPv4 target (then
+ * as ::ffff:a.b.c.d). The destination written to dest, its length
+ * returned; 0 when it cannot (another family, v6-only for IPv4, or
+ * bound to a non-loopback address: chronyd would see that address and
+ * refuse a monitoring request from it). */
+socklen_t up_route(const struct sockaddr *bound, bool v6only,
+		   const struct sockaddr *target, struct sockaddr_storage *dest);
+
+/* Is a datagram from peer chronyd's answer to a question sent to
+ * target: the same address (IPv4-mapped read as IPv4) and port. */
+bool up_reply_from(const struct sockaddr *peer, const struct sockaddr *target);
 
 #endif

@@ -135,6 +135,12 @@ static bool nist_from_upstream(struct daytime_clock *dc)
 	return true;
 }
 
+void dayprog_begin(const struct act_sockets *a)
+{
+	if (upstream != UP_KERNEL)
+		upq_begin(&upstream_cfg, a);
+}
+
 size_t dayprog_line(char *buf, time_t now)
 {
 	if (custom_fmt) {

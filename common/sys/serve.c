@@ -240,7 +240,17 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
 	int64_t mono_ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
 	int n = 0, own = 0;
+	bool aside[BATCH] = { false };
+	if (h->aside)
+		for (int i = 0; i < k; i++)
+			own += aside[i] = h->aside(
+				fd, d->req[i],
+				d->in[i].msg_len < SERVE_REQUEST_MAX ?
+					d->in[i].msg_len : SERVE_REQUEST_MAX,
+				(struct sockaddr *)&d->peer[i]);
 	for (int i = 0; i < k; i++) {
+		if (aside[i])
+			continue;
 		struct msghdr *m = &d->in[i].msg_hdr;
 		struct timespec rx = now;
 		if (h->rx_timestamps)
@@ -311,8 +321,11 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		n++;
 	}
 	state_count(SFMT_RECEIVED, (uint64_t)(k - own));
-	if (n == 0)
+	if (n == 0) {
+		if (h->after)
+			h->after();
 		return k;
+	}
 	struct timespec tx = { 0, 0 };
 	if (h->stamp) {
 		/* The transmit time is read last and written as read: the
@@ -349,6 +362,8 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 	if (resync)
 		txs_resync(fd);
 	d->cold = false;
+	if (h->after)
+		h->after();
 	return k;
 }
 
@@ -507,6 +522,8 @@ static int serve_datagrams(const struct serve_handler *h,
 		pktinfo_enable(a->s[i].fd, a->s[i].family);
 		df_enable(a->s[i].fd);
 	}
+	if (h->begin)
+		h->begin(a);
 	catch_stop();
 	int idle = (int)clk_ms(o->idle_timeout);
 	int r = a->n == 1 && idle > 0 && wait_in_receive(a->s[0].fd, idle) ?

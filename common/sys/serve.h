@@ -53,6 +53,20 @@ struct serve_handler {
 	/* Datagram, optional: the names of the handler's own drop rules
 	 * (NULL ended), counted with state_count(SFMT_DROP_RULE + i). */
 	const char *const *drop_rules;
+	/* Datagram, optional: called once with the sockets, before the
+	 * first request (the state file is open). */
+	void (*begin)(const struct act_sockets *a);
+	/* Datagram, optional: true when a datagram received on fd is none
+	 * of the clients' requests but the answer to a question of the
+	 * handler's own (upstreamquery.h): then it is neither answered nor
+	 * counted. Asked of every datagram of a batch before any of its
+	 * requests is answered. */
+	bool (*aside)(int fd, const uint8_t *buf, size_t len,
+		      const struct sockaddr *peer);
+	/* Datagram, optional: called after each batch's replies were
+	 * sent: what the handler put off so as not to hold them (the
+	 * question to chronyd). */
+	void (*after)(void);
 	/* Stream: the line for a new connection from peer; 0 to close. */
 	size_t (*line)(char *buf, const struct sockaddr *peer);
 	/* Stream, optional, instead of line: serve the connections with a

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../proto/srcaddr.h"
+#include "../proto/upstream.h"
 #include "clock.h"
 #include "log.h"
 #include "state.h"
@@ -127,6 +129,96 @@ out:
 	return ok;
 }
 
+/* Without a state file, the process's own. */
+static struct sfmt_upstream own;
+
+static struct sfmt_upstream *region_here(void)
+{
+	struct sfmt_image *img = state_image();
+	return img ? &img->up : &own;
+}
+
+/* How this activation asks (upq_begin): through passed sockets when c
+ * is set, else from a socket of our own. */
+static struct {
+	const struct upq_config *c;
+	int n;
+	int idx[UPQ_ADDRS_MAX];		/* which of c's addresses */
+	int fd[UPQ_ADDRS_MAX];
+	struct sockaddr_storage dest[UPQ_ADDRS_MAX];
+	socklen_t len[UPQ_ADDRS_MAX];
+} via;
+
+/* "chrony 127.0.0.1:323 (nor [::1])": what was asked, for the log. */
+static void asked_names(const struct upq_config *c, char *buf, size_t cap)
+{
+	bool passed = via.c == c;
+	int n = passed ? via.n : c->n;
+	const char *first = c->addr[passed ? via.idx[0] : 0].name;
+	if (n > 1)
+		snprintf(buf, cap, "%s (nor %s)", first,
+			 strchr(c->addr[passed ? via.idx[1] : 1].name, ' ') + 1);
+	else
+		snprintf(buf, cap, "%s", first);
+}
+
+/* No answer to a question: counted; said once, and only of a daemon
+ * that did answer before (a host without chronyd is no news under
+ * --upstream=auto). */
+static void failed(const struct upq_config *c, struct sfmt_upstream *r)
+{
+	__atomic_fetch_add(&r->failures, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&r->taken_ms, __ATOMIC_RELAXED) == 0 ||
+	    (__atomic_fetch_or(&r->lost, SFMT_UP_LOST, __ATOMIC_RELAXED) &
+	     SFMT_UP_LOST))
+		return;
+	char who[2 * SFMT_UP_NAME_MAX];
+	asked_names(c, who, sizeof who);
+	log_warning("upstream: %s does not answer; its last answer is used "
+		    "for up to %d s", who, UPQ_BELIEVED_MS / 1000);
+}
+
+/* An answer (checked) to the question asked at asked_ms. */
+static void answered(struct sfmt_upstream *r, const uint8_t *reply,
+		     uint32_t seq, const char *name, int64_t asked_ms)
+{
+	/* The sequence lock: odd, write, even. */
+	uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->seq, s + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(r->report, reply, CC_TRACKING_LEN);
+	r->report_seq = seq;
+	snprintf(r->source, sizeof r->source, "%s", name);
+	/* Its age counts from before the question. */
+	__atomic_store_n(&r->taken_ms, asked_ms, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->seq, s + 2, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&r->refreshes, 1, __ATOMIC_RELAXED);
+	if (__atomic_fetch_and(&r->lost, ~(SFMT_UP_LOST | SFMT_UP_NO_WAY),
+			       __ATOMIC_RELAXED) & SFMT_UP_LOST)
+		log_msg(LOG_NOTICE, NULL, "upstream: %s answers again", name);
+}
+
+/* The answer kept was given by a source c does not name (--upstream
+ * changed): not c's view, whatever its age. */
+static bool foreign(const struct upq_config *c, const char *source)
+{
+	for (int i = 0; i < c->n; i++)
+		if (!strncmp(source, c->addr[i].name, SFMT_UP_NAME_MAX))
+			return false;
+	return true;
+}
+
+/* Forget the answer kept and who gave it (under the sequence lock). */
+static void forget(struct sfmt_upstream *r)
+{
+	uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->seq, s + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&r->taken_ms, 0, __ATOMIC_RELAXED);
+	memset(r->source, 0, sizeof r->source);
+	__atomic_store_n(&r->seq, s + 2, __ATOMIC_RELEASE);
+}
+
 static void refresh(const struct upq_config *c, struct sfmt_upstream *r,
 		    int64_t now_ms)
 {
@@ -137,43 +229,142 @@ static void refresh(const struct upq_config *c, struct sfmt_upstream *r,
 	for (i = 0; i < c->n; i++)
 		if (ask(&c->addr[i], deadline, reply, &seq))
 			break;
-	if (i == c->n) {
-		__atomic_fetch_add(&r->failures, 1, __ATOMIC_RELAXED);
-		/* Said once, and only of a daemon that did answer before: a
-		 * host without chronyd is no news under --upstream=auto. */
-		uint32_t was = 0;
-		if (__atomic_load_n(&r->taken_ms, __ATOMIC_RELAXED) != 0 &&
-		    __atomic_compare_exchange_n(&r->lost, &was, 1, false,
-						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-			log_warning("upstream: %s%s does not answer; its last "
-				    "answer is used for up to %d s", c->addr[0].name,
-				    c->n > 1 ? " (nor [::1])" : "",
-				    UPQ_BELIEVED_MS / 1000);
-		return;
-	}
-	/* The sequence lock: odd, write, even. */
-	uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->seq, s + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy(r->report, reply, sizeof reply);
-	r->report_seq = seq;
-	snprintf(r->source, sizeof r->source, "%s", c->addr[i].name);
-	/* Asked at now_ms: its age counts from before the question. */
-	__atomic_store_n(&r->taken_ms, now_ms, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->seq, s + 2, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&r->refreshes, 1, __ATOMIC_RELAXED);
-	uint32_t was = 1;
-	if (__atomic_compare_exchange_n(&r->lost, &was, 0, false,
-					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		log_msg(LOG_NOTICE, NULL, "upstream: %s answers again",
-			c->addr[i].name);
+	if (i == c->n)
+		failed(c, r);
+	else
+		answered(r, reply, seq, c->addr[i].name, now_ms);
 }
 
-/* Without a state file, the process's own. */
-static struct sfmt_upstream own;
+/* The question made due by a request, sent after its batch's replies. */
+static uint8_t outbox[CC_REQUEST_LEN];
+static bool outbox_full;
 
-bool upq_peek(struct sfmt_upstream *r, int64_t now_ms, struct cc_tracking *t,
-	      double *age, char source[SFMT_UP_NAME_MAX])
+/* Through the passed sockets: the question goes out once the batch's
+ * replies have (upq_after_batch), the answer comes in among the
+ * requests (upq_aside). The last question still without an answer is
+ * a failure. */
+static void ask_passed(const struct upq_config *c, struct sfmt_upstream *r)
+{
+	if (__atomic_exchange_n(&r->asked_seq, 0, __ATOMIC_ACQ_REL) != 0)
+		failed(c, r);
+	uint32_t seq;
+	/* A sequence number nobody can guess; never 0 (none asked). */
+	if (getrandom(&seq, sizeof seq, GRND_NONBLOCK) != sizeof seq)
+		return;
+	seq |= !seq;
+	cc_tracking_request(outbox, seq);
+	__atomic_store_n(&r->asked_seq, seq, __ATOMIC_RELEASE);
+	outbox_full = true;	/* sent after the batch's replies */
+}
+
+void upq_after_batch(void)
+{
+	if (!outbox_full)
+		return;
+	outbox_full = false;
+	/* Not waited for, and a failed send is only the answer missing. */
+	for (int i = 0; i < via.n; i++)
+		sendto(via.fd[i], outbox, sizeof outbox, MSG_DONTWAIT,
+		       (const struct sockaddr *)&via.dest[i], via.len[i]);
+}
+
+void upq_begin(const struct upq_config *c, const struct act_sockets *a)
+{
+	via.c = NULL;
+	via.n = 0;
+	bool blocked = false;	/* passable, but no passed socket reaches it */
+	for (int i = 0; i < c->n; i++) {
+		const struct sockaddr *t = (const struct sockaddr *)&c->addr[i].sa;
+		if (!up_passable(t))
+			continue;
+		int k;
+		for (k = 0; k < a->n; k++) {
+			struct sockaddr_storage b;
+			socklen_t bl = sizeof b;
+			int v6only = 0;
+			socklen_t ol = sizeof v6only;
+			if (a->s[k].kind != ACT_DATAGRAM ||
+			    getsockname(a->s[k].fd, (struct sockaddr *)&b, &bl) < 0)
+				continue;
+			if (b.ss_family == AF_INET6 &&
+			    getsockopt(a->s[k].fd, IPPROTO_IPV6, IPV6_V6ONLY,
+				       &v6only, &ol) < 0)
+				continue;
+			socklen_t l = up_route((const struct sockaddr *)&b, v6only,
+					       t, &via.dest[via.n]);
+			if (l == 0)
+				continue;
+			via.idx[via.n] = i;
+			via.fd[via.n] = a->s[k].fd;
+			via.len[via.n++] = l;
+			break;
+		}
+		if (k == a->n)
+			blocked = true;
+	}
+	if (via.n > 0) {
+		via.c = c;
+		for (int i = 0; log_is_verbose() && i < via.n; i++) {
+			char to[SRCADDR_NAME_MAX];
+			srcaddr_name((const struct sockaddr *)&via.dest[i], to);
+			log_msg(LOG_INFO, NULL, "upstream: %s asked through the "
+				"passed socket (fd %d, to %s)",
+				c->addr[via.idx[i]].name, via.fd[i], to);
+		}
+		return;
+	}
+	if (log_is_verbose())
+		log_msg(LOG_INFO, NULL, "upstream: %s asked from a socket of "
+			"its own", c->addr[0].name);
+	if (!blocked)
+		return;
+	/* Our own socket then, if one can be made at all. */
+	int fd = socket(c->addr[0].sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	int err = errno;
+	struct sfmt_upstream *r = region_here();
+	if (!(__atomic_fetch_or(&r->lost, SFMT_UP_NO_WAY, __ATOMIC_RELAXED) &
+	      SFMT_UP_NO_WAY))
+		log_warning("upstream: %s cannot be asked: the passed socket is "
+			    "bound to an address chronyd refuses monitoring "
+			    "requests from (not the wildcard or loopback), and no "
+			    "socket of our own can be made (%s); it counts as not "
+			    "answering", c->addr[0].name, strerror(err));
+}
+
+bool upq_aside(int fd, const uint8_t *buf, size_t len,
+	       const struct sockaddr *peer)
+{
+	(void)fd; /* whichever socket it came in by, it is not a request */
+	int i;
+	for (i = 0; i < via.n; i++)
+		if (up_reply_from(peer, (const struct sockaddr *)&via.dest[i]))
+			break;
+	if (i == via.n)
+		return false;
+	struct sfmt_upstream *r = region_here();
+	/* The question's time, read before its number. A later question
+	 * sets its time a moment (nanoseconds) before it replaces the
+	 * number: an answer to the earlier one read in that moment, 8 s
+	 * after it was asked for, would be dated by the later. */
+	int64_t asked = __atomic_load_n(&r->tried_ms, __ATOMIC_ACQUIRE);
+	uint32_t want = __atomic_load_n(&r->asked_seq, __ATOMIC_ACQUIRE);
+	struct cc_tracking t;
+	/* Late (another question's number), malformed, or a second answer:
+	 * ignored; the question counts as failed if none answers it. */
+	if (want != 0 && cc_tracking_parse(buf, len, want, &t) == CC_OK &&
+	    __atomic_compare_exchange_n(&r->asked_seq, &want, 0, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		answered(r, buf, want, via.c->addr[via.idx[i]].name, asked);
+	return true;
+}
+
+bool upq_peek(const struct upq_config *c, struct sfmt_upstream *r,
+	      int64_t now_ms, struct cc_tracking *t, double *age,
+	      char source[SFMT_UP_NAME_MAX])
 {
 	if (!r)
 		r = &own;
@@ -196,6 +387,7 @@ bool upq_peek(struct sfmt_upstream *r, int64_t now_ms, struct cc_tracking *t,
 		/* The file's bytes are checked again: another process, or
 		 * anyone who can write the file, put them there. */
 		if (taken <= 0 || now_ms < taken || now_ms - taken > UPQ_BELIEVED_MS ||
+		    (c && foreign(c, source)) ||
 		    cc_tracking_parse(rep, sizeof rep, seq, t) != CC_OK)
 			return false;
 		/* Whole milliseconds: one more, so the age is never short. */
@@ -211,18 +403,28 @@ bool upq_view(const struct upq_config *c, struct sfmt_upstream *region,
 {
 	struct sfmt_upstream *r = region ? region : &own;
 	int64_t tried = __atomic_load_n(&r->tried_ms, __ATOMIC_RELAXED);
-	/* Due: never tried, an interval ago, or a time from before this
-	 * boot's monotonic clock. One process wins the claim. */
-	if ((tried == 0 || now_ms - tried >= UPQ_INTERVAL_MS || now_ms < tried) &&
+	/* Due: never tried, an interval ago, a time from before this boot's
+	 * monotonic clock, or an answer kept from another source (forgotten
+	 * by the claim, so that this is due once). One process wins the
+	 * claim. */
+	bool other = __atomic_load_n(&r->taken_ms, __ATOMIC_RELAXED) != 0 &&
+		     foreign(c, r->source);
+	if ((tried == 0 || now_ms - tried >= UPQ_INTERVAL_MS || now_ms < tried ||
+	     other) &&
 	    __atomic_compare_exchange_n(&r->tried_ms, &tried, now_ms, false,
-					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		refresh(c, r, now_ms);
-	return upq_peek(r, now_ms, t, age, source);
+					__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+		if (other)
+			forget(r);
+		if (via.c == c)
+			ask_passed(c, r);
+		else
+			refresh(c, r, now_ms);
+	}
+	return upq_peek(c, r, now_ms, t, age, source);
 }
 
 bool upq_view_here(const struct upq_config *c, struct cc_tracking *t,
 		   double *age, char source[SFMT_UP_NAME_MAX])
 {
-	struct sfmt_image *img = state_image();
-	return upq_view(c, img ? &img->up : NULL, clk_mono_ms(), t, age, source);
+	return upq_view(c, region_here(), clk_mono_ms(), t, age, source);
 }

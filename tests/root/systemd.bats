@@ -429,6 +429,121 @@ sys_release() {
 	assert_output active
 }
 
+# Issue 21, item 4: the shipped sntp-udp.service (PrivateNetwork=yes,
+# AF_UNIX only) reaches chronyd all the same, through the socket
+# sntp-udp.socket passes (made in this system's network, allowed
+# localhost): the query goes out on it to 127.0.0.1:323 (as
+# ::ffff:127.0.0.1 on the dual-stack socket) and the answer, known by
+# its source, comes in among the requests. chronyd inside: -x (never
+# the clock), `local stratum 3`, no NTP port, command port 323 on
+# 127.0.0.1 only, no Unix socket (bindcmdaddress /). Default options,
+# the unit as installed: the header's stratum and reference ID are
+# chronyd's. daytime-udp (nist line) asks the same way.
+@test "sntp-udp.service as installed serves the header of chronyd on 127.0.0.1:323 (asked through the passed socket)" {
+	sys sh -c "echo 'OPTIONS=--verbose --idle-timeout=1' >/etc/default/sockclock-sntp-udp"
+	sys mkdir -p /etc/systemd/system/daytime-udp.service.d
+	sys sh -c "printf '[Service]\nEnvironment=\"OPTIONS=--verbose --idle-timeout=1 --format=nist\"\n' \
+		>/etc/systemd/system/daytime-udp.service.d/zz-nist.conf"
+	sys systemctl daemon-reload
+	wait_inactive sntp-udp.service
+	wait_inactive daytime-udp.service
+	sys sh -c 'd=/tmp/chrony-up; mkdir -p $d
+		printf "local stratum 3\nport 0\nbindcmdaddress 127.0.0.1\nbindcmdaddress /\ncmdport 323\npidfile $d/pid\n" >$d/conf
+		chronyd -x -u root -f $d/conf -L 0 -l $d/log'
+	local i out r
+	for i in $(seq 60); do
+		out=$(sys chronyc -h 127.0.0.1 -p 323 -n tracking 2>&1) || true
+		grep -Eq '^Stratum +: 3$' <<<"$out" && break
+		sleep 0.5
+	done
+	grep -Eq '^Stratum +: 3$' <<<"$out" || fail "chronyd does not answer: $out"
+	grep -Eq '^Reference ID +: 7F7F0101 ' <<<"$out" || fail "chronyd's reference ID: $out"
+	# The request that sends the question is answered from the view
+	# held (the kernel's here, the first time); the answer serves the
+	# next ones, in this activation or a later one. The view kept from
+	# before may make the next question wait up to 8 s.
+	for i in $(seq 40); do
+		r=$(sys $PY "$TOP/tests/helpers/ntp.py" 123) || true
+		[[ $r == *" stratum=3 "* ]] && break
+		sleep 0.5
+	done
+	echo "# $r" >&3
+	[[ $r == *" leap=0 "* && $r == *" stratum=3 "* && $r == *" refid=7f7f0101 "* ]] ||
+		fail "not chronyd's header: $r"
+	run sys /usr/local/sbin/sntp-udp --stats
+	assert_line "upstream-source: chrony 127.0.0.1:323"
+	# Still the sandbox of the unit as shipped: no drop-in changed it.
+	run sys systemctl show -P PrivateNetwork sntp-udp.service
+	assert_output yes
+	run sys systemctl show -P RestrictAddressFamilies sntp-udp.service
+	assert_output AF_UNIX
+	# daytime-udp: its own state says chronyd answered it.
+	for i in $(seq 40); do
+		sys socat -T5 - UDP4:127.0.0.1:13 <<<"x" >/dev/null || true
+		out=$(sys /usr/local/sbin/daytime-udp --stats) || true
+		grep -q '^upstream-source: chrony 127.0.0.1:323$' <<<"$out" && break
+		sleep 0.5
+	done
+	grep -q '^upstream-source: chrony 127.0.0.1:323$' <<<"$out" ||
+		fail "daytime-udp never heard chronyd: $out"
+	sys rm /etc/systemd/system/daytime-udp.service.d/zz-nist.conf
+	sys systemctl daemon-reload
+	run sys journalctl -q --no-pager SYSLOG_IDENTIFIER=sntp-udp
+	refute_output --partial "cannot be asked"
+}
+
+# ...and only the loopback: chronyd answering monitoring requests on an
+# address of this host that is not a loopback one (chronyc reaches it),
+# the service's IP filter drops sntp-udp's query, so --upstream=chrony
+# says "not synchronised" (LI 3, stratum 0).
+@test "sntp-udp.service reaches no upstream beyond the loopback (IPAddressDeny=any)" {
+	sys sh -c '[ ! -f /tmp/chrony-up/pid ] || kill "$(cat /tmp/chrony-up/pid)"' || true
+	sys ip addr add 192.168.77.1/32 dev lo 2>/dev/null || true
+	sys sh -c "echo 'OPTIONS=--verbose --idle-timeout=1 --upstream=chrony:192.168.77.1:323' \
+		>/etc/default/sockclock-sntp-udp"
+	wait_inactive sntp-udp.service
+	local i out
+	for i in $(seq 50); do
+		sys test -e /tmp/chrony-up/pid || break
+		sleep 0.1
+	done
+	sys sh -c 'd=/tmp/chrony-up; mkdir -p $d
+		printf "local stratum 3\nport 0\nbindcmdaddress 0.0.0.0\nbindcmdaddress /\ncmdallow all\ncmdport 323\npidfile $d/pid\n" >$d/conf
+		chronyd -x -u root -f $d/conf -L 0 -l $d/log'
+	for i in $(seq 60); do
+		out=$(sys chronyc -h 192.168.77.1 -p 323 -n tracking 2>&1) || true
+		grep -Eq '^Stratum +: 3$' <<<"$out" && break
+		sleep 0.5
+	done
+	grep -Eq '^Stratum +: 3$' <<<"$out" || fail "chronyd does not answer on 192.168.77.1: $out"
+	# Then several activations over more than an interval (8 s between
+	# tries of one file): none may get chronyd's header.
+	# The state file may still hold the view of the chronyd of the test
+	# above, believed for 16 s: wait until it is not served any more.
+	local r stats n
+	for i in $(seq 80); do
+		r=$(sys $PY "$TOP/tests/helpers/ntp.py" 123) || true
+		[[ $r == *" leap=3 "* ]] && break
+		sleep 0.5
+	done
+	wait_inactive sntp-udp.service
+	stats=$(sys /usr/local/sbin/sntp-udp --stats)
+	n() { sed -n "s/^$1: //p" <<<"$stats"; }
+	local r0 f0
+	r0=$(n upstream-refreshes) f0=$(n upstream-failures)
+	for i in 1 2 3; do
+		r=$(sys $PY "$TOP/tests/helpers/ntp.py" 123) || true
+		echo "# $r" >&3
+		[[ $r == *" leap=3 "* && $r == *" stratum=0 "* ]] || fail "reached 192.168.77.1: $r"
+		wait_inactive sntp-udp.service
+		sleep 4
+	done
+	stats=$(sys /usr/local/sbin/sntp-udp --stats)
+	grep upstream <<<"$stats" | sed 's/^/# /' >&3
+	[ "$(n upstream-refreshes)" = "${r0:-0}" ] || fail "an answer came: $stats"
+	[ "$(n upstream-failures)" -gt "${f0:-0}" ] || fail "never asked: $stats"
+}
+
 @test "nothing failed" {
 	run sys systemctl --failed --no-legend --plain
 	assert_success

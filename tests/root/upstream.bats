@@ -127,7 +127,15 @@ ask() {
 	# before the kill: no request sent later than that got B's header
 	# (however slow each request is on a loaded machine).
 	awk -v t="$late" 'BEGIN { exit !(t <= 16) }' || fail "B's header asked at $late s"
-	grep -q 'upstream: chrony 127.0.0.1:323 (nor \[::1\]) does not answer' "$D/bg.log" ||
+	# Asked through the passed socket, a question is known unanswered
+	# when the next one is due (8 s on): the loss may be logged after
+	# the fallback; the requests go on until it is.
+	for i in $(seq 40); do
+		grep -Eq 'upstream: chrony 127.0.0.1:323( \(nor \[::1\]\))? does not answer' "$D/bg.log" && break
+		ask "$port" >/dev/null || true
+		sleep 0.5
+	done
+	grep -Eq 'upstream: chrony 127.0.0.1:323( \(nor \[::1\]\))? does not answer' "$D/bg.log" ||
 		fail "the loss was not logged: $(cat "$D/bg.log")"
 	[ "$(grep -c 'does not answer' "$D/bg.log")" = 1 ] || fail "logged more than once"
 }
@@ -200,4 +208,51 @@ ask() {
 	assert_success
 	assert_output --regexp '"stratum": ?2[,}]'
 	assert_output --regexp '"leap": ?"no-leap"'
+}
+
+# Issue 21, item 4: how chronyd is asked follows the socket each
+# activation is given. A dual-stack [::] socket carries the question
+# itself (to ::ffff:127.0.0.1, and to ::1); a socket bound to a host
+# address cannot (chronyd would see that address and refuse), so the
+# question goes from a socket of sntp-udp's own, which this namespace
+# allows. Both serve B's header; --verbose says which way was taken.
+@test "the passed socket asks chronyd when it reaches localhost ([::]), a socket bound to a host address asks from its own" {
+	start_a
+	start_b
+	wait_b '^Stratum +: 2$'
+	nsx ip addr add 192.0.2.1/32 dev lo
+	mkdir -m 700 "$D/s6" "$D/sh"
+	start_bg ip netns exec "$NS" systemd-socket-activate --datagram \
+		-l "[::]:$port" "$BIN/sntp-udp" --state-dir="$D/s6" --verbose \
+		--idle-timeout=60
+	start_bg ip netns exec "$NS" systemd-socket-activate --datagram \
+		-l "192.0.2.1:$((port + 1))" "$BIN/sntp-udp" --state-dir="$D/sh" \
+		--verbose --idle-timeout=60
+	local i r host p
+	for p in "$port" "$((port + 1))"; do
+		for i in $(seq 50); do
+			nsx ss -Hlnu "sport = :$p" | grep -q . && break
+			sleep 0.1
+		done
+	done
+	for host in "::1 $port" "192.0.2.1 $((port + 1))"; do
+		set -- $host
+		for i in $(seq 30); do
+			r=$(nsx $PY "$TOP/tests/helpers/ntp.py" --host "$1" "$2") || true
+			[[ $r == *" stratum=2 "* ]] && break
+			sleep 0.5
+		done
+		echo "# $1: ${r:0:60}" >&3
+		[[ $r == *" leap=0 "* && $r == *" stratum=2 "* && $r == *" refid=7f000001 "* ]] ||
+			fail "$1: not B's header: $r"
+	done
+	grep 'upstream: ' "$D/bg.log" | sed 's/^/# /' >&3
+	grep -q 'upstream: chrony 127.0.0.1:323 asked through the passed socket (fd 3, to \[::ffff:127.0.0.1\]:323)' "$D/bg.log" ||
+		fail "[::] did not ask through its socket: $(cat "$D/bg.log")"
+	grep -q 'upstream: chrony \[::1\]:323 asked through the passed socket (fd 3, to \[::1\]:323)' "$D/bg.log" ||
+		fail "[::] did not ask ::1: $(cat "$D/bg.log")"
+	grep -q 'upstream: chrony 127.0.0.1:323 asked from a socket of its own' "$D/bg.log" ||
+		fail "192.0.2.1 did not ask from its own socket: $(cat "$D/bg.log")"
+	nsx "$BIN/sntp-udp" --state-dir="$D/sh" --stats | grep -q '^upstream-source: chrony 127.0.0.1:323$' ||
+		fail "192.0.2.1: $(nsx "$BIN/sntp-udp" --state-dir="$D/sh" --stats)"
 }

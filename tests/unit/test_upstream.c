@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "check.h"
 #include "chrony_replies.h"
 #include "proto/chronycmd.h"
 #include "proto/ntp.h"
+#include "proto/srcaddr.h"
 #include "proto/upstream.h"
 #include "sys/upstreamquery.h"
 
@@ -193,6 +195,94 @@ static void test_options(void)
 		CHECK(!upq_config_chrony(&c, bad[i], &why), "refused: %s", bad[i]);
 }
 
+/* addr() has one buffer: a copy to hold two at once. */
+static struct sockaddr_storage held(const char *host, int port)
+{
+	struct sockaddr_storage ss;
+	memcpy(&ss, addr(host, port), sizeof ss);
+	return ss;
+}
+#define SA(ss) ((const struct sockaddr *)&(ss))
+
+/* Asked through a passed socket: only a loopback address and a
+ * privileged port, so that the answer is known by its source. */
+static void test_passable(void)
+{
+	CHECK(up_passable(addr("127.0.0.1", 323)), "127.0.0.1:323");
+	CHECK(up_passable(addr("127.0.0.2", 323)), "127/8");
+	CHECK(up_passable(addr("::1", 323)), "::1");
+	CHECK(up_passable(addr("::ffff:127.0.0.1", 323)), "mapped loopback");
+	CHECK(up_passable(addr("127.0.0.1", 1023)), "the last privileged port");
+	CHECK(!up_passable(addr("127.0.0.1", 1024)), "1024: anyone may send from it");
+	CHECK(!up_passable(addr("127.0.0.1", 10323)), "a test's port");
+	CHECK(!up_passable(addr("192.168.77.1", 323)), "a host address");
+	CHECK(!up_passable(addr("::ffff:192.0.2.1", 323)), "mapped, not loopback");
+	CHECK(!up_passable(addr("2001:db8::1", 323)), "v6 address");
+	CHECK(!up_passable(addr("::", 323)), "unspecified");
+}
+
+/* Where a passed socket sends to reach a target as localhost. */
+static void route_is(const char *bound, int v6only, const char *target,
+		     const char *want)
+{
+	struct sockaddr_storage b = held(bound, 123), t = held(target, 323), d;
+	socklen_t l = up_route(SA(b), v6only, SA(t), &d);
+	if (!want) {
+		CHECK(l == 0, "%s%s -> %s: no way", bound, v6only ? " v6only" : "",
+		      target);
+		return;
+	}
+	struct sockaddr_storage w = held(want, 323);
+	CHECK(l == (w.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+					     sizeof(struct sockaddr_in6)) &&
+		      srcaddr_equal(SA(d), SA(w)),
+	      "%s%s -> %s: via %s", bound, v6only ? " v6only" : "", target, want);
+}
+
+static void test_route(void)
+{
+	/* Dual-stack [::]: IPv4 as mapped, ::1 as itself. */
+	route_is("::", 0, "127.0.0.1", "::ffff:127.0.0.1");
+	route_is("::", 0, "::1", "::1");
+	/* v6-only: no IPv4. */
+	route_is("::", 1, "127.0.0.1", NULL);
+	route_is("::", 1, "::1", "::1");
+	/* v4-only: no IPv6. */
+	route_is("0.0.0.0", 0, "127.0.0.1", "127.0.0.1");
+	route_is("0.0.0.0", 0, "::1", NULL);
+	/* Bound to loopback: its own family's loopback. */
+	route_is("127.0.0.1", 0, "127.0.0.1", "127.0.0.1");
+	route_is("::1", 0, "::1", "::1");
+	route_is("::1", 0, "127.0.0.1", NULL);
+	route_is("::ffff:127.0.0.1", 0, "127.0.0.1", "::ffff:127.0.0.1");
+	/* Bound to a host address: chronyd would see it and refuse. */
+	route_is("192.0.2.5", 0, "127.0.0.1", NULL);
+	route_is("2001:db8::5", 0, "::1", NULL);
+	route_is("2001:db8::5", 0, "127.0.0.1", NULL);
+	route_is("::ffff:192.0.2.5", 0, "127.0.0.1", NULL);
+}
+
+/* The answer is known by its source: the address asked (mapped read as
+ * IPv4) and its port; anything else is a request. */
+static void test_reply_from(void)
+{
+	struct sockaddr_storage m = held("::ffff:127.0.0.1", 323),
+				v4 = held("127.0.0.1", 323),
+				v6 = held("::1", 323);
+	CHECK(up_reply_from(addr("::ffff:127.0.0.1", 323), SA(m)), "mapped");
+	CHECK(up_reply_from(addr("127.0.0.1", 323), SA(m)), "v4 for mapped");
+	CHECK(up_reply_from(addr("::ffff:127.0.0.1", 323), SA(v4)), "mapped for v4");
+	CHECK(up_reply_from(addr("127.0.0.1", 323), SA(v4)), "v4");
+	CHECK(up_reply_from(addr("::1", 323), SA(v6)), "::1");
+	CHECK(!up_reply_from(addr("127.0.0.1", 324), SA(v4)), "another port");
+	CHECK(!up_reply_from(addr("::ffff:127.0.0.1", 123), SA(m)), "port 123");
+	CHECK(!up_reply_from(addr("127.0.0.2", 323), SA(v4)), "another loopback");
+	CHECK(!up_reply_from(addr("192.0.2.1", 323), SA(v4)), "a client");
+	CHECK(!up_reply_from(addr("::1", 323), SA(v4)), "::1 for 127.0.0.1");
+	CHECK(!up_reply_from(addr("::ffff:127.0.0.1", 323), SA(v6)), "mapped for ::1");
+	CHECK(!up_reply_from(addr("2001:db8::1", 323), SA(v6)), "v6 client");
+}
+
 int main(void)
 {
 	test_options();
@@ -201,5 +291,8 @@ int main(void)
 	test_leap();
 	test_dispersion();
 	test_local();
+	test_passable();
+	test_route();
+	test_reply_from();
 	return check_summary();
 }
