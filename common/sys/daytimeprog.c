@@ -11,6 +11,7 @@
 #include "log.h"
 #include "serve.h"
 #include "state.h"
+#include "timesyncq.h"
 #include "upstreamquery.h"
 
 static enum daytime_format format = DAYTIME_CTIME;
@@ -113,11 +114,11 @@ struct opt_program dayprog_program(const char *name, const char *purpose,
 	};
 }
 
-/* chronyd's word for the nist line, when there is one to take: with
- * chrony, its view or "not synchronised" when it has none. Health: 0
- * when chronyd is synchronised, 2 when not (it gives no error bound
- * then). */
-static bool nist_from_upstream(struct daytime_clock *dc)
+/* The daemon's word for the nist line, when there is one to take
+ * (chronyd's, else timesyncd's under auto): with chrony or timesyncd,
+ * its view or "not synchronised" when it has none. Health: 0 when the
+ * daemon is synchronised, 2 when not (it gives no error bound then). */
+static bool nist_from_upstream(struct daytime_clock *dc, time_t now)
 {
 	if (upstream == UP_KERNEL)
 		return false;
@@ -125,9 +126,13 @@ static bool nist_from_upstream(struct daytime_clock *dc)
 	double age;
 	char source[SFMT_UP_NAME_MAX];
 	struct ntp_server_state st = { .synchronized = false };
-	if (upq_view_here(&upstream_cfg, &t, &age, source))
+	struct tsd_view tv;
+	if (upstream != UP_TIMESYNCD &&
+	    upq_view_here(&upstream_cfg, &t, &age, source))
 		up_state_from_tracking(&t, age, 0, &st);
-	else if (upstream != UP_CHRONY)
+	else if (upstream != UP_CHRONY && tsq_view_here(true, &tv, source))
+		tsd_state(&tv, (uint64_t)now * 1000000, 0, &st);
+	else if (upstream == UP_AUTO)
 		return false;
 	dc->leap = st.synchronized ? (int)st.leap : 0;
 	dc->health = st.synchronized ? 0 : 2;
@@ -143,7 +148,7 @@ size_t dayprog_line(char *buf, time_t now)
 		return n;
 	}
 	struct daytime_clock dc = { 0, 0 };
-	if (format == DAYTIME_NIST && !nist_from_upstream(&dc)) {
+	if (format == DAYTIME_NIST && !nist_from_upstream(&dc, now)) {
 		struct ntp_kernel_clock st;
 		static bool warned;
 		if (!clk_state_read(&st) && !warned) {

@@ -1,0 +1,51 @@
+/* timesyncq: ask systemd-timesyncd how good the clock is: the
+ * properties of org.freedesktop.timesync1 (object /org/freedesktop/
+ * timesync1, interface org.freedesktop.timesync1.Manager) NTPMessage,
+ * ServerAddress and PollIntervalUSec, in one GetAll over the system bus
+ * with sd-bus, and keep the answer in the state file's timesyncd region
+ * (proto/timesyncd's record), as upstreamquery does with chronyd's.
+ * I/O.
+ *
+ * Cost: libsystemd is loaded only to ask, and a D-Bus round trip
+ * (connect, authenticate, Hello, the call) does not fit the 1 ms a
+ * reply may wait: the query runs in a child process after the claim
+ * (one per UPQ_INTERVAL_MS for all processes together), the request
+ * goes on with the view the file has, and waits for the child at most
+ * UPQ_WAIT_US, and only when there is no view to believe. By hand
+ * (nobody waiting), the query is made at once. No bus socket: a
+ * failure without loading libsystemd.
+ *
+ * The call never starts timesyncd (no bus activation: a time daemon
+ * that the administrator stopped stays stopped). A property of the
+ * wrong type, a value out of range, or no NTPMessage: the answer is
+ * ignored and counted as a failure. */
+#ifndef SOCKCLOCK_TIMESYNCQ_H
+#define SOCKCLOCK_TIMESYNCQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../proto/statefmt.h"
+#include "../proto/timesyncd.h"
+
+/* sd-bus's call timeout, in the child or by hand. */
+#define TSQ_CALL_TIMEOUT_US 500000
+
+/* timesyncd's view as believed at now_ms (CLOCK_MONOTONIC): a refresh
+ * started first when due; may_wait: a client is waiting (the 1 ms rule
+ * and the child), else the query is made in this process. True with v
+ * and who gave it; false when there is none younger than
+ * UPQ_BELIEVED_MS. region: the state file's (state_image()->tsd), or
+ * NULL for the process's own. */
+bool tsq_view(struct sfmt_upstream *region, int64_t now_ms, bool may_wait,
+	      struct tsd_view *v, char source[SFMT_UP_NAME_MAX]);
+
+/* tsq_view over this process's state file, now. */
+bool tsq_view_here(bool may_wait, struct tsd_view *v,
+		   char source[SFMT_UP_NAME_MAX]);
+
+/* Only read the region (--dump): no query. */
+bool tsq_peek(struct sfmt_upstream *region, int64_t now_ms,
+	      struct tsd_view *v, char source[SFMT_UP_NAME_MAX]);
+
+#endif
