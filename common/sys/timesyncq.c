@@ -28,7 +28,11 @@
  * the journal): linking it would make every process pay for it. */
 #define SDB(fn) __typeof__(fn) *fn
 static struct {
-	SDB(sd_bus_open_system);
+	SDB(sd_bus_new);
+	SDB(sd_bus_set_address);
+	SDB(sd_bus_set_bus_client);
+	SDB(sd_bus_set_method_call_timeout);
+	SDB(sd_bus_start);
 	SDB(sd_bus_flush_close_unref);
 	SDB(sd_bus_message_new_method_call);
 	SDB(sd_bus_message_set_auto_start);
@@ -55,7 +59,11 @@ static bool sdb_load(void)
 	if (!h)
 		return false;
 #define SYM(fn) if (!(*(void **)&sdb.fn = dlsym(h, #fn))) return false
-	SYM(sd_bus_open_system);
+	SYM(sd_bus_new);
+	SYM(sd_bus_set_address);
+	SYM(sd_bus_set_bus_client);
+	SYM(sd_bus_set_method_call_timeout);
+	SYM(sd_bus_start);
 	SYM(sd_bus_flush_close_unref);
 	SYM(sd_bus_message_new_method_call);
 	SYM(sd_bus_message_set_auto_start);
@@ -74,12 +82,15 @@ static bool sdb_load(void)
 	return true;
 }
 
-/* Is there a system bus to ask? sd-bus takes DBUS_SYSTEM_BUS_ADDRESS,
- * else this socket: without either, no need to load anything. */
-static bool bus_present(void)
+/* The system bus, where sd_bus_open_system finds it: without it, no
+ * need to load anything. */
+#define TSQ_BUS_SOCKET "/run/dbus/system_bus_socket"
+static const char *bus_address(void)
 {
-	return secure_getenv("DBUS_SYSTEM_BUS_ADDRESS") ||
-	       access("/run/dbus/system_bus_socket", F_OK) == 0;
+	const char *a = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
+	if (a && *a)
+		return a;
+	return access(TSQ_BUS_SOCKET, F_OK) == 0 ? "unix:path=" TSQ_BUS_SOCKET : NULL;
 }
 
 /* The NTPMessage variant's contents, signature TSD_NTPMESSAGE_SIG. */
@@ -196,13 +207,21 @@ static bool ask(struct tsd_view *v, const char **why)
 	int e;
 	memset(v, 0, sizeof *v);
 	*why = "no system bus";
-	if (!bus_present())
+	const char *address = bus_address();
+	if (!address)
 		return false;
 	*why = "libsystemd cannot be loaded";
 	if (!sdb_load())
 		return false;
+	/* sd_bus_open_system's steps, with our timeout set before the
+	 * Hello goes out (its default is 25 s). */
 	*why = "cannot connect to the system bus";
-	if (sdb.sd_bus_open_system(&bus) < 0)
+	if (sdb.sd_bus_new(&bus) < 0)
+		return false;
+	if (sdb.sd_bus_set_address(bus, address) < 0 ||
+	    sdb.sd_bus_set_bus_client(bus, 1) < 0 ||
+	    sdb.sd_bus_set_method_call_timeout(bus, TSQ_CALL_TIMEOUT_US) < 0 ||
+	    sdb.sd_bus_start(bus) < 0)
 		goto out;
 	*why = "cannot make the call";
 	if (sdb.sd_bus_message_new_method_call(bus, &q, TSQ_NAME, TSQ_PATH,
@@ -269,6 +288,16 @@ static void refresh(struct sfmt_upstream *r, int64_t asked_ms)
 		log_msg(LOG_NOTICE, NULL, "upstream: timesyncd answers again");
 }
 
+/* A child that overstays (a bus that never finishes authenticating):
+ * counted as a failure and ended. */
+static struct sfmt_upstream *child_region;
+static void child_overdue(int sig)
+{
+	(void)sig;
+	__atomic_fetch_add(&child_region->failures, 1, __ATOMIC_RELAXED);
+	_exit(1);
+}
+
 /* The query in a child: the parent answers meanwhile. The child keeps
  * the state file's mapping and standard error (where a message by hand
  * goes; under inetd messages go to syslog and the socket may be fd 2,
@@ -298,6 +327,10 @@ static pid_t refresh_in_child(struct sfmt_upstream *r, int64_t asked_ms)
 			dup2(nul, 2);
 	}
 	close_range(3, ~0u, 0);
+	child_region = r;
+	struct sigaction sa = { .sa_handler = child_overdue };
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(TSQ_CHILD_MAX_S);
 	refresh(r, asked_ms);
 	_exit(0);
 }

@@ -28,8 +28,11 @@
 #include "../proto/statefmt.h"
 #include "../proto/timesyncd.h"
 
-/* sd-bus's call timeout, in the child or by hand. */
+/* sd-bus's call timeout (and the Hello's), in the child or by hand;
+ * the child is ended (a failure) after TSQ_CHILD_MAX_S whatever it is
+ * waiting for. */
 #define TSQ_CALL_TIMEOUT_US 500000
+#define TSQ_CHILD_MAX_S 2
 
 /* timesyncd's view as believed at now_ms (CLOCK_MONOTONIC): a refresh
  * started first when due; may_wait: a client is waiting (the 1 ms rule
