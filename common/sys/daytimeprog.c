@@ -106,8 +106,10 @@ struct opt_program dayprog_program(const char *name, const char *purpose,
 			" from: auto\n"
 			"                           (default: chronyd on"
 			" 127.0.0.1:323 or [::1]:323,\n"
-			"                           else the kernel), chrony,"
-			" chrony:HOST:PORT, kernel\n",
+			"                           else timesyncd, else the kernel),"
+			" chrony,\n"
+			"                           chrony:HOST:PORT, timesyncd,"
+			" kernel\n",
 		.take = take,
 		.done = custom_check,
 		.datagram = datagram,
@@ -130,7 +132,11 @@ static bool nist_from_upstream(struct daytime_clock *dc, time_t now)
 	if (upstream != UP_TIMESYNCD &&
 	    upq_view_here(&upstream_cfg, &t, &age, source))
 		up_state_from_tracking(&t, age, 0, &st);
-	else if (upstream != UP_CHRONY && tsq_view_here(true, &tv, source))
+	/* auto asks timesyncd only where its answer can be kept: a
+	 * process without a state file (daytime-tcp) would pay a child
+	 * and a D-Bus round trip for every connection. */
+	else if ((upstream == UP_TIMESYNCD || (upstream == UP_AUTO && state_image())) &&
+		 tsq_view_here(true, &tv, source))
 		tsd_state(&tv, (uint64_t)now * 1000000, 0, &st);
 	else if (upstream == UP_AUTO)
 		return false;
