@@ -33,8 +33,10 @@ static const char *keys_path = CKFILE_DEFAULT_PATH;
  * before); --require-keys: every request must be authenticated. */
 static const char *symkeys_path;
 static bool require_keys;
-/* By hand nobody waits for the reply: timesyncd is asked at once. */
-static bool nobody_waits;
+/* By hand nobody waits for the reply: timesyncd is asked at once when
+ * a person reads it (--dump, a terminal); a script's request under
+ * auto does not pay a D-Bus round trip (or a child) for it. */
+static bool nobody_waits, script_by_hand;
 
 /* What answer leaves past a reply's end for stamp (serve.h). */
 enum after_kind { AFTER_STAMP, AFTER_NOTHING, AFTER_SEAL, AFTER_MAC };
@@ -73,7 +75,9 @@ static bool upstream_state(const struct timespec *rx, int8_t precision,
 	if (upstream != UP_TIMESYNCD &&
 	    upq_view_here(&upstream_cfg, &t, &age, source))
 		up_state_from_tracking(&t, age, precision, st);
-	else if (upstream != UP_CHRONY && tsq_view_here(!nobody_waits, &tv, source))
+	else if (upstream != UP_CHRONY &&
+		 !(upstream == UP_AUTO && script_by_hand) &&
+		 tsq_view_here(!nobody_waits, &tv, source))
 		tsd_state(&tv, (uint64_t)rx->tv_sec * 1000000 +
 				       (uint64_t)rx->tv_nsec / 1000,
 			  precision, st);
@@ -434,6 +438,7 @@ static int by_hand(void)
 	struct timespec rx;
 
 	nobody_waits = true;
+	script_by_hand = !dump && !isatty(1);
 	if (!isatty(0)) {
 		ssize_t n;
 		while (len < sizeof req &&
