@@ -133,10 +133,11 @@ static bool nist_from_upstream(struct daytime_clock *dc, time_t now)
 	    upq_view_here(&upstream_cfg, &t, &age, source))
 		up_state_from_tracking(&t, age, 0, &st);
 	/* auto asks timesyncd only where its answer can be kept: a
-	 * process without a state file (daytime-tcp) would pay a child
-	 * and a D-Bus round trip for every connection. */
+	 * process without a state file (daytime-tcp) would pay a D-Bus
+	 * round trip for every connection; named, it does, before the
+	 * line (whole seconds: a millisecond matters little there). */
 	else if ((upstream == UP_TIMESYNCD || (upstream == UP_AUTO && state_image())) &&
-		 tsq_view_here(true, &tv, source))
+		 tsq_view_here(state_image() != NULL, &tv, source))
 		tsd_state(&tv, (uint64_t)now * 1000000, 0, &st);
 	else if (upstream == UP_AUTO)
 		return false;

@@ -380,6 +380,10 @@ bool tsq_peek(struct sfmt_upstream *r, int64_t now_ms, struct tsd_view *v,
 	return false;
 }
 
+/* A refresh claimed while a client waited: made after the replies. */
+static struct sfmt_upstream *pending;
+static int64_t pending_ms;
+
 bool tsq_view(struct sfmt_upstream *region, int64_t now_ms, bool may_wait,
 	      struct tsd_view *v, char source[SFMT_UP_NAME_MAX])
 {
@@ -390,29 +394,40 @@ bool tsq_view(struct sfmt_upstream *region, int64_t now_ms, bool may_wait,
 	if ((tried == 0 || now_ms - tried >= UPQ_INTERVAL_MS || now_ms < tried) &&
 	    __atomic_compare_exchange_n(&r->tried_ms, &tried, now_ms, false,
 					__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-		/* Answers and failures so far: the child's adds one. */
-		uint64_t done = __atomic_load_n(&r->refreshes, __ATOMIC_RELAXED) +
-				__atomic_load_n(&r->failures, __ATOMIC_RELAXED);
-		struct timespec t0, t;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (!may_wait) {
+		if (may_wait) {
+			pending = r;
+			pending_ms = now_ms;
+		} else {
 			refresh(r, now_ms);
-		} else if (refresh_in_child(r, now_ms) < 0) {
-			__atomic_fetch_add(&r->failures, 1, __ATOMIC_RELAXED);
-		} else if (!tsq_peek(r, now_ms, v, source)) {
-			/* Nothing to believe yet: the child may still make
-			 * it within the 1 ms a reply may wait. */
-			do {
-				struct timespec nap = { 0, 50000 };
-				nanosleep(&nap, NULL);
-				if (__atomic_load_n(&r->refreshes, __ATOMIC_RELAXED) +
-					    __atomic_load_n(&r->failures, __ATOMIC_RELAXED) != done)
-					break;
-				clock_gettime(CLOCK_MONOTONIC, &t);
-			} while (clk_ns_between(&t0, &t) < (int64_t)UPQ_WAIT_US * 1000 - 50000);
 		}
 	}
 	return tsq_peek(r, now_ms, v, source);
+}
+
+static pid_t child;
+
+void tsq_after_replies(void)
+{
+	if (!pending)
+		return;
+	struct sfmt_upstream *r = pending;
+	pending = NULL;
+	if ((child = refresh_in_child(r, pending_ms)) < 0)
+		__atomic_fetch_add(&r->failures, 1, __ATOMIC_RELAXED);
+}
+
+void tsq_finish(void)
+{
+	tsq_after_replies();
+	/* Under systemd the unit's other processes are ended with it. The
+	 * children are reaped by the kernel: gone when kill finds none. */
+	for (int ms = 0; child > 0 && ms < TSQ_FINISH_MS; ms++) {
+		if (kill(child, 0) < 0 && errno == ESRCH)
+			break;
+		struct timespec nap = { 0, 1000000 };
+		nanosleep(&nap, NULL);
+	}
+	child = 0;
 }
 
 bool tsq_view_here(bool may_wait, struct tsd_view *v,
