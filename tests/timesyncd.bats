@@ -102,6 +102,28 @@ stat_of() {
 		fail "not the alarm: $r"
 }
 
+# Issue 21, item 6: daytime-udp's nist line takes L and H from the same
+# view, kept in its own state file: one process a request here, so the
+# answer the first one asked for after its reply (and waited for at its
+# exit) is what a later one serves. The host's kernel is unsynchronised
+# ("0 2"): "1 0" (a leap second armed, healthy) is timesyncd's.
+@test "timesyncd: daytime-udp's nist line takes leap and health from timesyncd's view" {
+	start_fake good 2 1
+	local i line
+	for i in $(seq 20); do
+		start_bg systemd-socket-activate --datagram -E DBUS_SYSTEM_BUS_ADDRESS \
+			-l "127.0.0.1:$port" "$BIN/daytime-udp" --state-dir="$dir" \
+			--idle-timeout=0 --utc --format=nist --upstream=timesyncd
+		wait_listening "$port"
+		line=$(udp_line "$port")
+		wait_gone "$(last_pid)" 10 || fail "daytime-udp did not exit"
+		[[ $line =~ ^[0-9]{5}\ [0-9-]{8}\ [0-9:]{8}\ [0-9]{2}\ 1\ 0\  ]] && break
+		sleep 0.2
+	done
+	echo "# after $i activations: $line" >&3
+	[[ $line =~ ^[0-9]{5}\ [0-9-]{8}\ [0-9:]{8}\ [0-9]{2}\ 1\ 0\  ]] || fail "not timesyncd's leap: $line"
+}
+
 @test "timesyncd: a property of the wrong type is ignored and counted as a failure" {
 	local mode i r f
 	declare -A why=([ntpmessage-string]="NTPMessage of type s, not (uuuuittayttttbtt)"
