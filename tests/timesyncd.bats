@@ -59,7 +59,7 @@ stat_of() {
 	"$BIN/sntp-udp" --state-dir="$dir" --stats | sed -n "s/^$1: //p"
 }
 
-@test "timesyncd: the server's stratum + 1, its address as reference ID, its root delay + the measured delay" {
+@test "timesyncd: the server's stratum + 1, its address as reference ID, its root delay + the measured delay; its loss and return said once" {
 	start_fake good 2
 	serve --upstream=timesyncd
 	local i r
@@ -100,6 +100,26 @@ stat_of() {
 	done
 	[[ $r == *" leap=3 "* && $r == *" stratum=0 "* && $r == *" refid=00000000 "* ]] ||
 		fail "not the alarm: $r"
+
+	# timesyncd gone: said once; back: said once, and served again.
+	stop_fake
+	for i in $(seq 80); do
+		ntp "$port" >/dev/null
+		grep -q 'upstream: timesyncd does not answer' "$D/bg.log" && break
+		sleep 0.25
+	done
+	start_fake good 2
+	for i in $(seq 80); do
+		r=$(ntp "$port")
+		[[ $r == *" stratum=3 "* ]] && break
+		sleep 0.25
+	done
+	[[ $r == *" stratum=3 "* ]] || fail "not served again: $r"
+	grep upstream: "$D/bg.log" | grep -v 'timesyncd: ' | sed 's/^/# /' >&3
+	[ "$(grep -c 'upstream: timesyncd does not answer' "$D/bg.log")" = 1 ] ||
+		fail "the loss not said once: $(grep upstream: "$D/bg.log")"
+	[ "$(grep -c 'upstream: timesyncd answers again' "$D/bg.log")" = 1 ] ||
+		fail "the return not said once: $(grep upstream: "$D/bg.log")"
 }
 
 # Issue 21, item 6: daytime-udp's nist line takes L and H from the same
