@@ -23,6 +23,7 @@
 #include "common/sys/serve.h"
 #include "common/sys/state.h"
 #include "common/sys/symkeyfile.h"
+#include "common/sys/timesyncq.h"
 #include "common/sys/upstreamquery.h"
 
 static struct ntp_server_config cfg = { .stratum = 15,
@@ -41,6 +42,10 @@ static char master_which[4096]; /* the file of the last failure */
  * before); --require-keys: every request must be authenticated. */
 static const char *symkeys_path;
 static bool require_keys;
+/* By hand nobody waits for the reply: timesyncd is asked at once when
+ * a person reads it (--dump, a terminal); a script's request under
+ * auto does not pay a D-Bus round trip (or a child) for it. */
+static bool nobody_waits, script_by_hand;
 
 /* What answer leaves past a reply's end for stamp (serve.h). */
 enum after_kind { AFTER_STAMP, AFTER_NOTHING, AFTER_SEAL, AFTER_MAC };
@@ -65,17 +70,27 @@ _Static_assert(SERVE_REPLY_MAX >= MAC_REPLY_MAX + sizeof(struct after) +
 	       "room for the key past a MAC'd reply");
 
 /* The daemon's word (upstream.h), when there is one to take: with
- * chrony, its view (or the alarm condition when it has none). */
-static bool upstream_state(int8_t precision, struct ntp_server_state *st)
+ * chrony or timesyncd, its view (or the alarm condition when it has
+ * none); auto: chronyd's, else timesyncd's, else none. */
+static bool upstream_state(const struct timespec *rx, int8_t precision,
+			   struct ntp_server_state *st)
 {
 	if (upstream == UP_KERNEL)
 		return false;
 	struct cc_tracking t;
 	double age;
 	char source[SFMT_UP_NAME_MAX];
-	if (upq_view_here(&upstream_cfg, &t, &age, source))
+	struct tsd_view tv;
+	if (upstream != UP_TIMESYNCD &&
+	    upq_view_here(&upstream_cfg, &t, &age, source))
 		up_state_from_tracking(&t, age, precision, st);
-	else if (upstream == UP_CHRONY)
+	else if (upstream != UP_CHRONY &&
+		 !(upstream == UP_AUTO && script_by_hand) &&
+		 tsq_view_here(!nobody_waits, &tv, source))
+		tsd_state(&tv, (uint64_t)rx->tv_sec * 1000000 +
+				       (uint64_t)rx->tv_nsec / 1000,
+			  precision, st);
+	else if (upstream != UP_AUTO)
 		*st = (struct ntp_server_state){ .precision = precision };
 	else
 		return false;
@@ -90,7 +105,7 @@ static void server_state(const struct timespec *rx, struct ntp_server_state *st)
 	static int8_t precision = 1; /* 1: not measured yet */
 	if (precision == 1)
 		precision = ntp_precision_from_ns(clk_step_ns());
-	if (upstream_state(precision, st))
+	if (upstream_state(rx, precision, st))
 		return;
 	if (when != rx->tv_sec) {
 		struct ntp_kernel_clock k;
@@ -479,12 +494,23 @@ static size_t upstream_describe(char *buf, size_t cap)
 	char source[SFMT_UP_NAME_MAX];
 	if (upstream == UP_KERNEL)
 		return up_describe("kernel", NULL, 0, buf, cap);
-	if (upq_peek(&upstream_cfg, img ? &img->up : NULL, clk_mono_ms(), &t,
+	if (upstream != UP_TIMESYNCD &&
+	    upq_peek(&upstream_cfg, img ? &img->up : NULL, clk_mono_ms(), &t,
 		     &age, source))
 		return up_describe(source, &t, age, buf, cap);
+	struct tsd_view tv;
+	struct timespec now;
+	clk_now(&now);
+	if (upstream != UP_CHRONY &&
+	    tsq_peek(img ? &img->tsd : NULL, clk_mono_ms(), &tv, source))
+		return tsd_describe(&tv, (uint64_t)now.tv_sec * 1000000 +
+					       (uint64_t)now.tv_nsec / 1000,
+				    buf, cap);
 	return up_describe(upstream == UP_CHRONY ?
 				   "chrony, not answering: not synchronised" :
-				   "kernel (chronyd not answering)",
+			   upstream == UP_TIMESYNCD ?
+				   "timesyncd, not answering: not synchronised" :
+				   "kernel (neither chronyd nor timesyncd answers)",
 			   NULL, 0, buf, cap);
 }
 
@@ -521,6 +547,8 @@ static int by_hand(void)
 	size_t len = 0;
 	struct timespec rx;
 
+	nobody_waits = true;
+	script_by_hand = !dump && !isatty(1);
 	if (!isatty(0)) {
 		ssize_t n;
 		while (len < sizeof req &&
@@ -717,8 +745,11 @@ int main(int argc, char **argv)
 			" (default:\n"
 			"                           chronyd on 127.0.0.1:323 or"
 			" [::1]:323, else\n"
-			"                           the kernel), chrony,"
-			" chrony:HOST:PORT, kernel\n"
+			"                           systemd-timesyncd over D-Bus,"
+			" else the\n"
+			"                           kernel), chrony,"
+			" chrony:HOST:PORT, timesyncd,\n"
+			"                           kernel\n"
 			"      --stratum=N          stratum when synchronised, 1-15"
 			" (default 15)\n"
 			"      --root-delay=SECS    root delay to announce (default 0)\n"

@@ -267,6 +267,31 @@ def chronycmd_seeds():
     return s
 
 
+def timesyncd_seeds():
+    """8 bytes of now (µs), then a record as tsd_encode writes it (see
+    common/proto/timesyncd.c): timesyncd following 192.0.2.7 at stratum
+    2, the same over IPv6, unsynchronised, old, and each broken once."""
+    now = 1796674930000000
+    def rec(leap=0, stratum=2, family=4, addr=bytes([192, 0, 2, 7]),
+            dest=now - 2000000, poll=64000000):
+        t1 = dest - 20000
+        b = struct.pack("!I", 0x54534431)
+        b += bytes([leap, 4, 4, stratum, 0, family, 0xec, 0])
+        b += struct.pack("!QQ", 250000, 125000) + bytes([0xc6, 0x33, 0x64, 1])
+        b += struct.pack("!QQQQQQQ", t1, t1 + 9000, t1 + 13000, dest, 9, 3000, poll)
+        return b + addr + bytes(16 - len(addr))
+    t = struct.pack("!Q", now)
+    s = {"sync": t + rec(), "ipv6": t + rec(family=6, addr=bytes([0x20, 1, 0xd, 0xb8]) + bytes(11) + b"\x07"),
+         "unsync": t + rec(leap=3), "stratum15": t + rec(stratum=15),
+         "old": t + rec(dest=now - 8 * 64000000 - 1), "future": t + rec(dest=now + 2000000),
+         "no-address": t + rec(family=0, addr=b""), "short": t + rec()[:100]}
+    for off, name in ((0, "magic"), (4, "leap"), (9, "family"), (11, "pad"), (103, "addr")):
+        b = bytearray(rec())
+        b[off] ^= 0x44
+        s["bad-" + name] = t + bytes(b)
+    return s
+
+
 def symkeyfile_seeds():
     return {
         "chrony": b"# chronyc keygen\n1 SHA1 HEX:0123456789ABCDEF0123456789ABCDEF01234567\n"
@@ -306,6 +331,7 @@ def symkeymac_seeds():
 
 for harness, seeds in [("ntp", request_seeds()),
                        ("chronycmd", chronycmd_seeds()),
+                       ("timesyncd", timesyncd_seeds()),
                        ("ntsntp", ntsef_seeds()),
                        ("ntscookie", ntscookie_seeds()),
                        ("masterkey", masterkey_seeds()),

@@ -5,7 +5,8 @@
 # description, the rate limit, the NTS extension fields and answer
 # (ntsntp), NTS cookies and the key file's layout (ntscookie), the NTS-KE
 # records (ntske), chronyd's tracking reply and the header from it
-# (chronycmd), the cookie keys derived from a master secret with the
+# (chronycmd), timesyncd's record in the state file and the header from
+# it (timesyncd), the cookie keys derived from a master secret with the
 # cookie opener (masterkey). Seeds: fuzz/mkcorpus.py.
 #   make fuzz [FUZZ_SECONDS=N]   each harness for N s (default 300: well
 #                                over 10 million runs each on one core)
@@ -16,7 +17,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 1
-FUZZ_HARNESSES := ntp chronycmd daytime ntp_time ntp_describe ratelimit kerecords ntsntp ntscookie statefmt symkeyfile symkeymac masterkey
+FUZZ_HARNESSES := ntp chronycmd timesyncd daytime ntp_time ntp_describe ratelimit kerecords ntsntp ntscookie statefmt symkeyfile symkeymac masterkey
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer

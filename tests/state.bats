@@ -112,7 +112,7 @@ $stats"
 	stat_is dropped-not-allowed 0
 	stat_is rate-limited 5
 	stat_is kiss-o-death-sent 1
-	[ "$(stat -c '%a %s' "$dir/sntp-udp.state")" = "600 246592" ]
+	[ "$(stat -c '%a %s' "$dir/sntp-udp.state")" = "600 246784" ]
 }
 
 @test "daytime-udp --stats: answers and the loop-risk rule across two activations" {
@@ -177,7 +177,7 @@ replaced() {
 	[ "$(grep -c "sntp-udp.state: $1; replacing it with fresh state" "$BATS_TEST_TMPDIR/bg.log")" = 1 ] ||
 		fail "no single warning '$1': $(cat "$BATS_TEST_TMPDIR/bg.log")"
 	[ -f "$dir/sntp-udp.state" ] && [ ! -L "$dir/sntp-udp.state" ]
-	[ "$(stat -c '%a %u %s' "$dir/sntp-udp.state")" = "600 $(id -u) 246592" ]
+	[ "$(stat -c '%a %u %s' "$dir/sntp-udp.state")" = "600 $(id -u) 246784" ]
 	read_stats sntp-udp
 	stat_is processes-started 1
 	stat_is requests-answered 1
@@ -187,7 +187,7 @@ replaced() {
 	head -c 1000 /dev/zero >"$dir/sntp-udp.state"
 	chmod 600 "$dir/sntp-udp.state"
 	replaced "wrong size"
-	head -c 246592 /dev/urandom >"$dir/sntp-udp.state"
+	head -c 246784 /dev/urandom >"$dir/sntp-udp.state"
 	replaced "not a sockclock state file"
 }
 
@@ -256,7 +256,7 @@ logged() {
 }
 
 @test "a full state filesystem: each program answers, exits 0 at idle, warns once, leaves no temporary file; stale ones are removed" {
-	tiny_state_dir 64k # the image is 246592 bytes
+	tiny_state_dir 64k # the image is 246784 bytes
 	# Stale: a PID that cannot run (above the kernel's limit), and an
 	# hour-old one of a running PID (1). A fresh one of a running
 	# process (the namespace's holder) is kept: it may be mid-creation.

@@ -21,13 +21,16 @@ _Static_assert(sizeof(struct sfmt_upstream) == 200, "upstream is 200 bytes");
 _Static_assert(offsetof(struct sfmt_image, up) ==
 		       320 + RL_TABLE_BYTES + 256 + XL_TABLE_BYTES,
 	       "the upstream view follows");
+_Static_assert(offsetof(struct sfmt_image, tsd) ==
+		       320 + RL_TABLE_BYTES + 256 + XL_TABLE_BYTES + 200,
+	       "timesyncd's view follows");
 _Static_assert(offsetof(struct sfmt_image, key) ==
-		       offsetof(struct sfmt_image, up) + 200, "the key follows");
+		       offsetof(struct sfmt_image, tsd) + 200, "the key follows");
 _Static_assert(sizeof(struct sfmt_keyinfo) == 24, "the key view is 24 bytes");
 _Static_assert(sizeof(((struct sfmt_keyinfo *)0)->fingerprint) == KPRINT_LEN,
 	       "a whole fingerprint");
 _Static_assert(SFKE_COUNTERS_USED <= SFMT_COUNTERS, "nts-ke-tcp's fit");
-_Static_assert(SFMT_SIZE == 320 + RL_TABLE_BYTES + 256 + XL_TABLE_BYTES + 256,
+_Static_assert(SFMT_SIZE == 320 + RL_TABLE_BYTES + 256 + XL_TABLE_BYTES + 448,
 	       "padded to 64 bytes at the end");
 
 static uint32_t fnv1a(const void *p, size_t n)
@@ -268,20 +271,36 @@ size_t sfmt_format(const struct sfmt_image *img, const char *const *rules,
 			break;
 		n += (size_t)w;
 	}
-	/* The upstream daemon's queries (sntp-udp), when there were any. */
-	const struct sfmt_upstream *u = &img->up;
-	uint64_t ok = __atomic_load_n(&u->refreshes, __ATOMIC_RELAXED);
-	uint64_t bad = __atomic_load_n(&u->failures, __ATOMIC_RELAXED);
-	if ((ok || bad) && n < cap) {
-		char src[SFMT_UP_NAME_MAX];
-		memcpy(src, u->source, sizeof src);
-		src[sizeof src - 1] = 0;
-		bool lost = (__atomic_load_n(&u->lost, __ATOMIC_RELAXED) & SFMT_UP_LOST) ||
-			    !ok || !src[0];
+	/* The upstream daemons' queries (sntp-udp), when there were any:
+	 * chronyd's, then timesyncd's, and the source in use (the first
+	 * that answered last time it was asked), or none. */
+	const struct sfmt_upstream *ups[2] = { &img->up, &img->tsd };
+	static const char *const prefix[2] = { "upstream", "upstream-timesyncd" };
+	const char *using = NULL;
+	char src[2][SFMT_UP_NAME_MAX];
+	bool any = false;
+	for (int i = 0; i < 2 && n < cap; i++) {
+		const struct sfmt_upstream *u = ups[i];
+		uint64_t ok = __atomic_load_n(&u->refreshes, __ATOMIC_RELAXED);
+		uint64_t bad = __atomic_load_n(&u->failures, __ATOMIC_RELAXED);
+		if (!ok && !bad)
+			continue;
+		any = true;
+		memcpy(src[i], u->source, sizeof src[i]);
+		src[i][sizeof src[i] - 1] = 0;
+		if (!using && ok && src[i][0] &&
+		    !(__atomic_load_n(&u->lost, __ATOMIC_RELAXED) & SFMT_UP_LOST))
+			using = src[i];
 		int w = snprintf(buf + n, cap - n,
-				 "upstream-refreshes: %llu\nupstream-failures: %llu\n"
-				 "upstream-source: %s\n", (unsigned long long)ok,
-				 (unsigned long long)bad, lost ? "none" : src);
+				 "%s-refreshes: %llu\n%s-failures: %llu\n",
+				 prefix[i], (unsigned long long)ok, prefix[i],
+				 (unsigned long long)bad);
+		if (w > 0)
+			n += (size_t)w;
+	}
+	if (any && n < cap) {
+		int w = snprintf(buf + n, cap - n, "upstream-source: %s\n",
+				 using ? using : "none");
 		if (w > 0)
 			n += (size_t)w;
 	}

@@ -14,7 +14,7 @@
 #include "xleave.h"
 
 #define SFMT_MAGIC "SOCKCLK\n"
-#define SFMT_VERSION 3u
+#define SFMT_VERSION 4u
 #define SFMT_PROGRAM_MAX 16	/* the program's name, NUL padded */
 #define SFMT_COUNTERS 32
 
@@ -133,6 +133,12 @@ struct sfmt_image {
 	unsigned char xl_table[XL_TABLE_BYTES]	/* interleaved mode */
 		__attribute__((aligned(64)));
 	struct sfmt_upstream up;			/* 200 bytes */
+	/* systemd-timesyncd's (sys/timesyncq.c): the same lock and
+	 * counters; report holds proto/timesyncd's record, report_seq its
+	 * magic. Its own, so that auto's two sources keep their own
+	 * intervals. */
+	struct sfmt_upstream tsd;			/* 200 bytes */
+	/* The NTS cookie key in use (keyprint.h): in the tail padding. */
 	struct sfmt_keyinfo key;			/* 24 bytes */
 };
 

@@ -61,13 +61,11 @@ bool up_source_parse(const char *arg, enum up_source *k, const char **hostport,
 		*hostport = arg + 7;
 	} else if (!strcmp(arg, "kernel"))
 		*k = UP_KERNEL;
-	else if (!strcmp(arg, "timesyncd")) {
+	else if (!strcmp(arg, "timesyncd"))
 		*k = UP_TIMESYNCD;
-		*why = "--upstream=timesyncd: not built yet (use auto, chrony "
-		       "or kernel)";
-		return false;
-	} else {
-		*why = "--upstream: auto, chrony, chrony:HOST:PORT or kernel";
+	else {
+		*why = "--upstream: auto, chrony, chrony:HOST:PORT, timesyncd "
+		       "or kernel";
 		return false;
 	}
 	return true;

@@ -38,9 +38,9 @@ void up_state_from_tracking(const struct cc_tracking *t, double elapsed,
 uint64_t up_reftime(const struct timespec *ts);
 
 /* sntp-udp --upstream=SOURCE. auto: chronyd if it answers on
- * 127.0.0.1:323 or [::1]:323, else the kernel; chrony: chronyd only
- * (not answering: the alarm condition); kernel: adjtimex and the
- * options. */
+ * 127.0.0.1:323 or [::1]:323, else systemd-timesyncd (proto/timesyncd),
+ * else the kernel; chrony, timesyncd: that daemon only (not answering:
+ * the alarm condition); kernel: adjtimex and the options. */
 enum up_source { UP_AUTO, UP_CHRONY, UP_KERNEL, UP_TIMESYNCD };
 /* Parse SOURCE; *hostport: the HOST:PORT of chrony:HOST:PORT (inside
  * arg) or NULL. False with *why when it is none of them. */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "serve.h"
 #include "state.h"
+#include "timesyncq.h"
 #include "upstreamquery.h"
 
 static enum daytime_format format = DAYTIME_CTIME;
@@ -106,19 +107,21 @@ struct opt_program dayprog_program(const char *name, const char *purpose,
 			" from: auto\n"
 			"                           (default: chronyd on"
 			" 127.0.0.1:323 or [::1]:323,\n"
-			"                           else the kernel), chrony,"
-			" chrony:HOST:PORT, kernel\n",
+			"                           else timesyncd, else the kernel),"
+			" chrony,\n"
+			"                           chrony:HOST:PORT, timesyncd,"
+			" kernel\n",
 		.take = take,
 		.done = custom_check,
 		.datagram = datagram,
 	};
 }
 
-/* chronyd's word for the nist line, when there is one to take: with
- * chrony, its view or "not synchronised" when it has none. Health: 0
- * when chronyd is synchronised, 2 when not (it gives no error bound
- * then). */
-static bool nist_from_upstream(struct daytime_clock *dc)
+/* The daemon's word for the nist line, when there is one to take
+ * (chronyd's, else timesyncd's under auto): with chrony or timesyncd,
+ * its view or "not synchronised" when it has none. Health: 0 when the
+ * daemon is synchronised, 2 when not (it gives no error bound then). */
+static bool nist_from_upstream(struct daytime_clock *dc, time_t now)
 {
 	if (upstream == UP_KERNEL)
 		return false;
@@ -126,9 +129,18 @@ static bool nist_from_upstream(struct daytime_clock *dc)
 	double age;
 	char source[SFMT_UP_NAME_MAX];
 	struct ntp_server_state st = { .synchronized = false };
-	if (upq_view_here(&upstream_cfg, &t, &age, source))
+	struct tsd_view tv;
+	if (upstream != UP_TIMESYNCD &&
+	    upq_view_here(&upstream_cfg, &t, &age, source))
 		up_state_from_tracking(&t, age, 0, &st);
-	else if (upstream != UP_CHRONY)
+	/* auto asks timesyncd only where its answer can be kept: a
+	 * process without a state file (daytime-tcp) would pay a D-Bus
+	 * round trip for every connection; named, it does, before the
+	 * line (whole seconds: a millisecond matters little there). */
+	else if ((upstream == UP_TIMESYNCD || (upstream == UP_AUTO && state_image())) &&
+		 tsq_view_here(state_image() != NULL, &tv, source))
+		tsd_state(&tv, (uint64_t)now * 1000000, 0, &st);
+	else if (upstream == UP_AUTO)
 		return false;
 	dc->leap = st.synchronized ? (int)st.leap : 0;
 	dc->health = st.synchronized ? 0 : 2;
@@ -150,7 +162,7 @@ size_t dayprog_line(char *buf, time_t now)
 		return n;
 	}
 	struct daytime_clock dc = { 0, 0 };
-	if (format == DAYTIME_NIST && !nist_from_upstream(&dc)) {
+	if (format == DAYTIME_NIST && !nist_from_upstream(&dc, now)) {
 		struct ntp_kernel_clock st;
 		static bool warned;
 		if (!clk_state_read(&st) && !warned) {

@@ -21,6 +21,7 @@
 #include "state.h"
 #include "stream.h"
 #include "txstamp.h"
+#include "timesyncq.h"
 #include "warmup.h"
 
 #define BATCH 32
@@ -213,6 +214,7 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 {
 	const struct serve_handler *h = d->h;
 	state_report(); /* after the last batch's replies, before the wait */
+	tsq_after_replies(); /* a timesyncd query claimed by one of them */
 	for (int i = 0; i < BATCH; i++) {
 		d->iin[i] = (struct iovec){ d->req[i], SERVE_REQUEST_MAX };
 		d->in[i].msg_hdr = (struct msghdr){
@@ -537,6 +539,7 @@ static int serve_datagrams(const struct serve_handler *h,
 	 * never waited for. */
 	for (int i = 0; i < a->n; i++)
 		txs_finish(a->s[i].fd, h->tx_time, 3500);
+	tsq_finish();
 	state_report();
 	return r;
 }

@@ -141,7 +141,7 @@ teardown() {
 		run sys stat -c '%a %U' /run/sockclock/$unit
 		assert_output "700 $user"
 		run sys stat -c '%a %U %s' /run/sockclock/$unit/$unit.state
-		assert_output "600 $user 246592"
+		assert_output "600 $user 246784"
 		stats=$(sys /usr/local/sbin/$unit --stats)
 		echo "$unit: $stats"
 		n() { sed -n "s/^$1: //p" <<<"$stats"; }

@@ -52,7 +52,7 @@ static void test_check(void)
 	CHECK_EQ(sfmt_check(m, SFMT_SIZE, "sntp-udp"), SFMT_BAD_CHECK, "check");
 	m->h.check ^= 0x100;
 	CHECK_EQ(sfmt_check(m, SFMT_SIZE, "sntp-udp"), SFMT_OK, "restored");
-	CHECK_EQ(SFMT_SIZE, 246592, "the file's size");
+	CHECK_EQ(SFMT_SIZE, 246784, "the file's size");
 	munmap(m, SFMT_SIZE);
 }
 
@@ -94,6 +94,26 @@ static void test_format(void)
 	m->up.lost = 1;
 	sfmt_format(m, rules, buf, sizeof buf);
 	CHECK(strstr(buf, "upstream-source: none\n"), "lost: %s", buf);
+	/* timesyncd's (timesyncq.c): its own counts; the source in use
+	 * once chronyd is lost. */
+	m->tsd.refreshes = 4;
+	m->tsd.failures = 3;
+	snprintf(m->tsd.source, sizeof m->tsd.source, "timesyncd 192.0.2.7");
+	sfmt_format(m, rules, buf, sizeof buf);
+	CHECK(strstr(buf, "upstream-refreshes: 2\nupstream-failures: 1\n"
+			  "upstream-timesyncd-refreshes: 4\n"
+			  "upstream-timesyncd-failures: 3\n"
+			  "upstream-source: timesyncd 192.0.2.7\n"),
+	      "timesyncd lines: %s", buf);
+	m->up.lost = 0;
+	sfmt_format(m, rules, buf, sizeof buf);
+	CHECK(strstr(buf, "upstream-source: chrony 127.0.0.1:323\n"),
+	      "chronyd first: %s", buf);
+	m->up.refreshes = m->up.failures = 0;
+	m->tsd.lost = 1;
+	sfmt_format(m, rules, buf, sizeof buf);
+	CHECK(strstr(buf, "upstream-timesyncd-failures: 3\nupstream-source: none\n") &&
+	      !strstr(buf, "upstream-refreshes"), "timesyncd alone, lost: %s", buf);
 	munmap(m, SFMT_SIZE);
 }
 
