@@ -183,7 +183,9 @@ static void answered(struct sfmt_upstream *r, const uint8_t *reply,
 		     uint32_t seq, const char *name, int64_t asked_ms)
 {
 	/* The sequence lock: odd, write, even. */
-	uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+	/* From the even value: a writer that died mid-way left it odd, and
+	 * readers would never see it even again. */
+	uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED) & ~1u;
 	__atomic_store_n(&r->seq, s + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(r->report, reply, CC_TRACKING_LEN);
@@ -211,7 +213,9 @@ static bool foreign(const struct upq_config *c, const char *source)
 /* Forget the answer kept and who gave it (under the sequence lock). */
 static void forget(struct sfmt_upstream *r)
 {
-	uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+	/* From the even value: a writer that died mid-way left it odd, and
+	 * readers would never see it even again. */
+	uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED) & ~1u;
 	__atomic_store_n(&r->seq, s + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&r->taken_ms, 0, __ATOMIC_RELAXED);
@@ -370,7 +374,7 @@ bool upq_peek(const struct upq_config *c, struct sfmt_upstream *r,
 		r = &own;
 	/* A copy taken while no writer was at work; a few tries, never a
 	 * wait (a writer that died mid-way leaves seq odd: no view until
-	 * the next refresh, which starts from its value). */
+	 * the next refresh, which starts again from an even value). */
 	for (int tries = 0; tries < 4; tries++) {
 		uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
 		if (s & 1)
