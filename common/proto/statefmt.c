@@ -327,7 +327,7 @@ key:
 
 /* ---- the Prometheus text format ---- */
 
-#define M_MAX (SFMT_COUNTERS + 16)
+#define M_MAX (SFMT_COUNTERS + 24)
 
 struct mlist {
 	struct mtr_sample s[M_MAX];
@@ -427,12 +427,19 @@ static void dgram_metrics(const struct sfmt_image *img,
 				"Least send-path delay of the last replies "
 				"measured.", "kind", kinds[k], (double)ns * 1e-9);
 	}
-	counter_m(m, "sockclock_upstream_refreshes_total",
-		  "Queries of the upstream daemon answered.", NULL, NULL,
-		  __atomic_load_n(&img->up.refreshes, __ATOMIC_RELAXED));
-	counter_m(m, "sockclock_upstream_failures_total",
-		  "Queries of the upstream daemon not answered.", NULL, NULL,
-		  __atomic_load_n(&img->up.failures, __ATOMIC_RELAXED));
+	/* One series per daemon asked (--upstream=auto may ask both). */
+	const struct sfmt_upstream *ups[2] = { &img->up, &img->tsd };
+	static const char *const daemon[2] = { "chronyd", "timesyncd" };
+	for (int i = 0; i < 2; i++)
+		counter_m(m, "sockclock_upstream_refreshes_total",
+			  "Queries of the upstream daemon answered.", "daemon",
+			  daemon[i],
+			  __atomic_load_n(&ups[i]->refreshes, __ATOMIC_RELAXED));
+	for (int i = 0; i < 2; i++)
+		counter_m(m, "sockclock_upstream_failures_total",
+			  "Queries of the upstream daemon not answered.",
+			  "daemon", daemon[i],
+			  __atomic_load_n(&ups[i]->failures, __ATOMIC_RELAXED));
 	if (!program_is(img, "sntp-udp"))
 		return;
 	counter_m(m, "sockclock_authenticated_answered_total",
