@@ -168,10 +168,12 @@ fpr_stats() {
 	local f prog
 	prog=$(prog_of "$1")
 	f=$(stat_of "$1" nts-master-key-fingerprint)
-	[ -n "$f" ] || fail "$1: no fingerprint in --stats"
+	# (Called in $(...), where a failure does not end the test: the
+	# status does, so each check returns it.)
+	[ -n "$f" ] || { fail "$1: no fingerprint in --stats"; return 1; }
 	"$BIN/$prog" --state-dir="$D/state/$1" --stats=prometheus |
 		grep -qx "sockclock_nts_master_key_info{program=\"$prog\",fingerprint=\"$f\",role=\"new\"} 1" ||
-		fail "$1: not the metric of $f: $("$BIN/$prog" --state-dir="$D/state/$1" --stats=prometheus | grep master)"
+		{ fail "$1: not the metric of $f: $("$BIN/$prog" --state-dir="$D/state/$1" --stats=prometheus | grep master)"; return 1; }
 	echo "$f"
 }
 
