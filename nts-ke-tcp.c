@@ -87,7 +87,7 @@ static const struct nts_master *master_current(void)
 
 /* Read --nts-master-key's files and say at start what they are; 0, or
  * -1 after the error is logged. */
-static int master_load(bool say)
+static int master_load(void)
 {
 	char which[4096];
 	const char *why;
@@ -96,16 +96,13 @@ static int master_load(bool say)
 		log_error("NTS master key %s: %s", which, why);
 		return -1;
 	}
-	if (say) {
-		char fpr[2][MKEY_FPR_HEX];
-		for (int i = 0; i < masters.n; i++)
-			mkey_fpr_hex(&masters.m[i], fpr[i]);
-		log_msg(LOG_NOTICE, NULL,
-			"NTS master key %s: fingerprint %s%s%s, a key every "
-			"%lld s", master_list, fpr[0],
-			masters.n > 1 ? ", old " : "",
-			masters.n > 1 ? fpr[1] : "", (long long)rotate_s);
-	}
+	char fpr[2][MKEY_FPR_HEX];
+	for (int i = 0; i < masters.n; i++)
+		mkey_fpr_hex(&masters.m[i], fpr[i]);
+	log_msg(LOG_NOTICE, NULL,
+		"NTS master key %s: fingerprint %s%s%s, a key every %lld s",
+		master_list, fpr[0], masters.n > 1 ? ", old " : "",
+		masters.n > 1 ? fpr[1] : "", (long long)rotate_s);
 	return 0;
 }
 
@@ -127,17 +124,6 @@ static int make_master_key(void)
 	return 0;
 }
 
-/* --stats: the fingerprints (the counters are the state file's). */
-static int stats(void)
-{
-	char text[256];
-	if (!master_list)
-		return 0;
-	if (master_load(false) != 0)
-		return 1;
-	return serve_print(text, mkey_set_describe(&masters, text,
-						   sizeof text));
-}
 
 /* The two keys of this session (RFC 8915 §5.1), sealed into cookies
  * under the current master key, each with a fresh nonce. */
@@ -295,7 +281,7 @@ static int streams(const struct act_sockets *a, const struct opt_common *o)
 		return 1;
 	}
 	if (master_list) {
-		if (master_load(true) != 0)
+		if (master_load() != 0)
 			return 1;
 	} else if (current_keys(&ks, clk_mono_ms() + clk_ms(o->io_timeout),
 				NULL, &why) < 0) {
@@ -303,8 +289,12 @@ static int streams(const struct act_sockets *a, const struct opt_common *o)
 		return 1;
 	}
 	/* After the checks: a process that serves nothing counts nothing. */
-	if (state_open(o->state_dir, o->program, !o->state_dir_given))
+	if (state_open(o->state_dir, o->program, !o->state_dir_given)) {
 		state_key_seen(&ks);
+		/* The secrets' fingerprints (none in the key file's mode)
+		 * for --stats and the metrics, which do not read them. */
+		state_master_seen(master_list ? &masters : NULL);
+	}
 	int r = tlsserve(a, o, &h);
 	state_report();
 	return r;
@@ -329,7 +319,7 @@ static int by_hand(void)
 		return rotate_keys();
 	if (make_master)
 		return make_master_key();
-	if (master_list && master_load(true) != 0)
+	if (master_list && master_load() != 0)
 		return 1;
 	if (!isatty(0))
 		while (len < sizeof req &&
@@ -509,8 +499,7 @@ int main(int argc, char **argv)
 		.done = options_done,
 	};
 	static const struct serve_handler tcp = { .sotype = SOCK_STREAM,
-						  .streams = streams,
-						  .stats = stats };
+						  .streams = streams };
 	cert_file = credential("nts-ke.crt", cert_buf, sizeof cert_buf);
 	key_file = credential("nts-ke.key", key_buf, sizeof key_buf);
 	return serve_main(argc, argv, &p, &tcp, by_hand);

@@ -140,6 +140,9 @@ static const struct nts_keys *master_keys(const struct nts_keys **old,
 				    sizeof master_which, why) != 0)
 			return NULL;
 		loaded = true;
+		/* Their fingerprints for --stats and the metrics, which do
+		 * not read the secrets. */
+		state_master_seen(&set);
 		char text[128];
 		size_t len = mkey_set_describe(&set, text, sizeof text);
 		for (char *nl = text; (nl = strchr(nl, '\n'));)
@@ -481,6 +484,10 @@ static void stamp(uint8_t *reply, size_t len, const struct timespec *tx)
 /* Per activation: how chronyd is asked (upstreamquery.h). */
 static void begin(const struct act_sockets *a)
 {
+	/* The key file's mode: no master secret's fingerprint left from
+	 * an earlier run with --nts-master-key. */
+	if (!master_list)
+		state_master_seen(NULL);
 	if (upstream != UP_KERNEL)
 		upq_begin(&upstream_cfg, a);
 }
@@ -514,7 +521,8 @@ static size_t upstream_describe(char *buf, size_t cap)
 			   NULL, 0, buf, cap);
 }
 
-/* --dump and --stats: the master secrets' fingerprints; 0 without
+/* --dump: the master secrets' fingerprints (--stats has them from the
+ * state file: state_master_seen); 0 without
  * --nts-master-key or when they cannot be read (said in the log). */
 static size_t master_describe(char *buf, size_t cap)
 {
@@ -530,15 +538,6 @@ static size_t master_describe(char *buf, size_t cap)
 	size_t n = mkey_set_describe(&set, buf, cap);
 	explicit_bzero(&set, sizeof set);
 	return n;
-}
-
-static int stats(void)
-{
-	char text[256];
-	if (!master_list)
-		return 0;
-	size_t n = master_describe(text, sizeof text);
-	return n ? serve_print(text, n) : 1;
 }
 
 static int by_hand(void)
@@ -792,7 +791,6 @@ int main(int argc, char **argv)
 						  .begin = begin,
 						  .aside = upq_aside,
 						  .after = upq_after_batch,
-						  .drop_rules = drop_rules,
-						  .stats = stats };
+						  .drop_rules = drop_rules };
 	return serve_main(argc, argv, &p, &udp, by_hand);
 }

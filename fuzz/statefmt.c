@@ -4,13 +4,16 @@
  * (the rate-limit table attached and charged, the counters formatted),
  * which must neither crash nor give a source more than its burst at
  * one instant, nor give an interleaved entry out twice, whatever the
- * tables held; the metrics' text of it is whole. Input shorter than an image is
- * also tried as a whole image padded with its own bytes, with a valid
+ * tables held; the metrics' text of it is whole, and names the master
+ * secrets' fingerprints exactly when the record holds some. Input
+ * shorter than an image is also tried as a whole image padded with its own bytes, with a valid
  * header written over it, so that the table's contents get fuzzed. */
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/proto/keyprint.h"
 #include "../common/proto/ratelimit.h"
 #include "../common/proto/statefmt.h"
 #include "../common/proto/xleave.h"
@@ -30,6 +33,30 @@ static void use(struct sfmt_image *m)
 	static char prom[16384];
 	n = sfmt_prometheus(m, rules, 1000, prom, sizeof prom);
 	CHECK(n > 0 && n < sizeof prom && strlen(prom) == n);
+	/* The master secrets' fingerprints: a sample each exactly when the
+	 * record holds one or two, whatever its bytes (label values are
+	 * escaped: no line of the text starts inside one), and the plain
+	 * text's last lines (the upstream's source, from the bytes, may
+	 * hold any text, so no search in it). */
+	struct sfmt_masterinfo mi;
+	bool master = sfmt_master_get(m, &mi);
+	CHECK(!master || (mi.n >= 1 && mi.n <= SFMT_MASTERS));
+	int samples = 0;
+	for (const char *p = prom;
+	     (p = strstr(p, "\nsockclock_nts_master_key_info{")); p++)
+		samples++;
+	CHECK(samples == (master ? (int)mi.n : 0));
+	if (master) {
+		char want[128], hex[2][KPRINT_HEX];
+		kprint_hex(mi.fingerprint[0], hex[0]);
+		kprint_hex(mi.fingerprint[1], hex[1]);
+		int w = snprintf(want, sizeof want,
+				 "nts-master-key-fingerprint: %s\n%s%s%s", hex[0],
+				 mi.n > 1 ? "nts-master-key-fingerprint-old: " : "",
+				 mi.n > 1 ? hex[1] : "", mi.n > 1 ? "\n" : "");
+		CHECK(w > 0 && (size_t)w <= strlen(text) &&
+		      strcmp(text + strlen(text) - (size_t)w, want) == 0);
+	}
 
 	/* Once: rl_init clears the process's own table, which is not
 	 * what is fuzzed here (the seed only places sources). */

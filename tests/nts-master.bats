@@ -230,24 +230,66 @@ bad_files() {
 		fail "$(cat "$BATS_TEST_TMPDIR/bg.log")"
 }
 
-@test "--stats and --dump name the master key's fingerprint; --nts-master-key with --nts-keys, or --nts-rotate without it, is refused" {
-	local fpr dir
+# PROGRAM's --stats and --stats=prometheus of state directory DIR, the
+# second parsed and compared with the first (tests/helpers/metrics_check.py;
+# extra args its); the plain text in $stats.
+stats_agree() {
+	local prog=$1 dir=$2; shift 2
+	"$BIN/$prog" --state-dir="$dir" --stats >"$BATS_TEST_TMPDIR/plain" ||
+		fail "$prog --stats failed"
+	"$BIN/$prog" --state-dir="$dir" --stats=prometheus >"$BATS_TEST_TMPDIR/prom" ||
+		fail "$prog --stats=prometheus failed"
+	run $PY "$TOP/tests/helpers/metrics_check.py" "$prog" \
+		"$BATS_TEST_TMPDIR/plain" "$BATS_TEST_TMPDIR/prom" "$@"
+	assert_success
+	assert_output --regexp '^ok [0-9]+ samples$'
+	stats=$(cat "$BATS_TEST_TMPDIR/plain")
+}
+
+@test "--stats and --stats=prometheus name the master secrets' fingerprints (NEW, then NEW and OLD) from the state file, the secrets moved away; none in the key file's mode; --dump names them" {
+	local fpr dir new=$BATS_TEST_TMPDIR/new
 	fpr=$(mkeytool fpr "$M")
 	run "$BIN/sntp-udp" --nts-master-key="$M" --dump </dev/null
 	assert_success
 	assert_line "nts-master-key-fingerprint: $fpr"
 	dir=$BATS_TEST_TMPDIR/state
 	mkdir -m 700 "$dir"
-	start_sntp --state-dir="$dir"
-	run ntp "$port"
+	"$BIN/nts-ke-tcp" --make-master-key="$new" 2>/dev/null
+	clear_of_boundary
+	start_sntp --state-dir="$dir" --nts-master-key="$M" --nts-rotate="$PERIOD"
+	run nts "$(mkeytool cookie "$M" "$PERIOD" "$C2S" "$S2C")"
+	assert_output --regexp '^good .* kind=nts '
 	stop_servers
+	# --stats reads the state file only: the secret is not where the
+	# option says (nor is the option given).
+	mv "$M" "$M.away"
+	stats_agree sntp-udp "$dir" --master "$M.away"
+	grep -qx "nts-master-key-fingerprint: $fpr" <<<"$stats" || fail "$stats"
+	! grep -q 'nts-master-key-fingerprint-old' <<<"$stats" || fail "$stats"
+	grep -qx "sockclock_nts_master_key_info{program=\"sntp-udp\",fingerprint=\"$fpr\",role=\"new\"} 1" \
+		"$BATS_TEST_TMPDIR/prom" || fail "$(cat "$BATS_TEST_TMPDIR/prom")"
 	run "$BIN/sntp-udp" --state-dir="$dir" --nts-master-key="$M" --stats
 	assert_success
 	assert_line "nts-master-key-fingerprint: $fpr"
-	"$BIN/nts-ke-tcp" --make-master-key="$M.new" 2>/dev/null
-	run "$BIN/sntp-udp" --state-dir="$dir" --nts-master-key="$M.new,$M" --stats
-	assert_line "nts-master-key-fingerprint: $(mkeytool fpr "$M.new")"
-	assert_line "nts-master-key-fingerprint-old: $fpr"
+
+	# A change-over: both, NEW first, each with its role.
+	mv "$M.away" "$M"
+	start_sntp --state-dir="$dir" --nts-master-key="$new,$M" --nts-rotate="$PERIOD"
+	run nts "$(mkeytool cookie "$M" "$PERIOD" "$C2S" "$S2C")"
+	assert_output --regexp '^good .* kind=nts '
+	stop_servers
+	stats_agree sntp-udp "$dir" --master "$new,$M"
+	grep -qx "nts-master-key-fingerprint: $(mkeytool fpr "$new")" <<<"$stats" || fail "$stats"
+	grep -qx "nts-master-key-fingerprint-old: $fpr" <<<"$stats" || fail "$stats"
+	grep -qx "sockclock_nts_master_key_info{program=\"sntp-udp\",fingerprint=\"$fpr\",role=\"old\"} 1" \
+		"$BATS_TEST_TMPDIR/prom" || fail "$(cat "$BATS_TEST_TMPDIR/prom")"
+
+	# The key file's mode: no fingerprint left from the runs before.
+	start_sntp --state-dir="$dir" --nts-keys="$BATS_TEST_TMPDIR/none"
+	run ntp "$port"
+	stop_servers
+	stats_agree sntp-udp "$dir"
+	! grep -q master "$BATS_TEST_TMPDIR/plain" "$BATS_TEST_TMPDIR/prom" || fail "$stats"
 
 	run "$BIN/sntp-udp" --nts-master-key="$M" --nts-keys="$BATS_TEST_TMPDIR/k"
 	assert_failure 2
@@ -267,16 +309,33 @@ bad_files() {
 	assert_failure 2
 }
 
-@test "chronyd -Q through nts-ke-tcp and sntp-udp, each with its own copy of the master secret and no key file: authenticated, under 1 ms" {
-	local ke ntp
+@test "chronyd -Q through nts-ke-tcp and sntp-udp, each with its own copy of the master secret and no key file: authenticated, under 1 ms; both --stats name the one fingerprint" {
+	local ke ntp i
 	cp -p "$M" "$M.ntp"
+	mkdir -m 700 "$BATS_TEST_TMPDIR/ke" "$BATS_TEST_TMPDIR/ntp"
 	ke=$(free_port tcp)
 	ntp=$(free_port udp)
 	activate "$ke" --accept -- "$BIN/nts-ke-tcp" --cert="$BATS_FILE_TMPDIR/srv.crt" \
-		--key="$BATS_FILE_TMPDIR/srv.key" --nts-master-key="$M" -v
+		--key="$BATS_FILE_TMPDIR/srv.key" --nts-master-key="$M" -v \
+		--state-dir="$BATS_TEST_TMPDIR/ke"
 	activate "$ntp" --datagram -- "$BIN/sntp-udp" --nts-master-key="$M.ntp" \
-		--assume-synchronized --idle-timeout=30 -v
+		--assume-synchronized --idle-timeout=30 -v \
+		--state-dir="$BATS_TEST_TMPDIR/ntp"
 	nts_chrony "$ke" "$ntp"
+	# The KE process may still be ending: its count comes last.
+	for i in $(seq 100); do
+		"$BIN/nts-ke-tcp" --state-dir="$BATS_TEST_TMPDIR/ke" --stats 2>/dev/null |
+			grep -qx 'exchanges-completed: 1' && break
+		sleep 0.1
+	done
+	mv "$M" "$M.away"
+	mv "$M.ntp" "$M.ntp.away"
+	stats_agree nts-ke-tcp "$BATS_TEST_TMPDIR/ke" --master "$M.away"
+	grep -qx "exchanges-completed: 1" <<<"$stats" || fail "$stats"
+	grep -qx "nts-master-key-fingerprint: $(mkeytool fpr "$M.away")" <<<"$stats" || fail "$stats"
+	stats_agree sntp-udp "$BATS_TEST_TMPDIR/ntp" --master "$M.ntp.away"
+	grep -qx "nts-master-key-fingerprint: $(mkeytool fpr "$M.away")" <<<"$stats" || fail "$stats"
+	mv "$M.away" "$M"
 	under_1ms "$offset"
 	grep -q 'keys and 8 cookies sent' "$BATS_TEST_TMPDIR/bg.log"
 	grep -q "NTS master key $M: fingerprint $(mkeytool fpr "$M"), a key every 86400 s" "$BATS_TEST_TMPDIR/bg.log" ||

@@ -61,6 +61,12 @@ size_t mtr_format(const char *program, const struct mtr_sample *s, size_t k,
 				goto full;
 			PUT(",%s=\"%s\"", s[i].label, val);
 		}
+		if (s[i].label && s[i].label2) {
+			if (!mtr_escape(s[i].value_of2 ? s[i].value_of2 : "",
+					val, sizeof val))
+				goto full;
+			PUT(",%s=\"%s\"", s[i].label2, val);
+		}
 		if (s[i].type == MTR_COUNTER)
 			PUT("} %llu\n", (unsigned long long)s[i].count);
 		else

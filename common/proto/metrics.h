@@ -20,6 +20,8 @@ struct mtr_sample {
 	const char *value_of;	/* its value (escaped here) */
 	uint64_t count;		/* a counter's value */
 	double gauge;		/* a gauge's value */
+	const char *label2;	/* with label: a second one, or NULL */
+	const char *value_of2;	/* its value */
 };
 
 /* The samples s[0..n) of program as text into buf (cap bytes, NUL

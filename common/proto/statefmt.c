@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "keyprint.h"
+#include "masterkey.h"
 #include "metrics.h"
 
 _Static_assert(sizeof(struct sfmt_header) == 64, "header is 64 bytes");
@@ -29,6 +30,14 @@ _Static_assert(offsetof(struct sfmt_image, key) ==
 _Static_assert(sizeof(struct sfmt_keyinfo) == 24, "the key view is 24 bytes");
 _Static_assert(sizeof(((struct sfmt_keyinfo *)0)->fingerprint) == KPRINT_LEN,
 	       "a whole fingerprint");
+_Static_assert(offsetof(struct sfmt_image, master) ==
+		       offsetof(struct sfmt_image, key) + 24,
+	       "the master secrets follow the key");
+_Static_assert(sizeof(struct sfmt_masterinfo) == 24,
+	       "the master view is 24 bytes");
+_Static_assert(sizeof(((struct sfmt_masterinfo *)0)->fingerprint[0]) ==
+		       MKEY_FPR_LEN && SFMT_MASTERS == MKEY_SET_MAX,
+	       "every secret of a set, whole fingerprints");
 _Static_assert(SFKE_COUNTERS_USED <= SFMT_COUNTERS, "nts-ke-tcp's fit");
 _Static_assert(SFMT_SIZE == 320 + RL_TABLE_BYTES + 256 + XL_TABLE_BYTES + 448,
 	       "padded to 64 bytes at the end");
@@ -219,6 +228,68 @@ bool sfmt_key_get(const struct sfmt_image *img, struct sfmt_keyinfo *out)
 	return false;
 }
 
+void sfmt_master_put(struct sfmt_image *img, unsigned n,
+		     const uint8_t fingerprint[][8])
+{
+	struct sfmt_masterinfo *k = &img->master;
+	uint32_t seq = __atomic_load_n(&k->seq, __ATOMIC_RELAXED);
+	if (n > SFMT_MASTERS || (seq & 1) ||
+	    !__atomic_compare_exchange_n(&k->seq, &seq, seq + 1, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&k->n, n, __ATOMIC_RELAXED);
+	for (unsigned j = 0; j < SFMT_MASTERS; j++)
+		for (int i = 0; i < 8; i++)
+			__atomic_store_n(&k->fingerprint[j][i],
+					 j < n ? fingerprint[j][i] : 0,
+					 __ATOMIC_RELAXED);
+	__atomic_store_n(&k->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+bool sfmt_master_get(const struct sfmt_image *img,
+		     struct sfmt_masterinfo *out)
+{
+	const struct sfmt_masterinfo *k = &img->master;
+	for (int tries = 0; tries < 100; tries++) {
+		uint32_t seq = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
+		if (seq & 1)
+			continue;
+		out->n = __atomic_load_n(&k->n, __ATOMIC_RELAXED);
+		for (int j = 0; j < SFMT_MASTERS; j++)
+			for (int i = 0; i < 8; i++)
+				out->fingerprint[j][i] = __atomic_load_n(
+					&k->fingerprint[j][i], __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&k->seq, __ATOMIC_RELAXED) == seq) {
+			out->seq = seq;
+			/* Any bytes may be in a file: more than a set holds
+			 * reads as none. */
+			return out->n > 0 && out->n <= SFMT_MASTERS;
+		}
+	}
+	return false;
+}
+
+/* The master secrets' fingerprint lines (plain --stats): the names
+ * mkey_set_describe gives them in --dump. */
+static void master_lines(const struct sfmt_image *img, char *buf, size_t cap,
+			 size_t *n)
+{
+	static const char *const name[SFMT_MASTERS] = {
+		"nts-master-key-fingerprint", "nts-master-key-fingerprint-old"
+	};
+	struct sfmt_masterinfo mi;
+	if (!sfmt_master_get(img, &mi))
+		return;
+	for (unsigned j = 0; j < mi.n && *n < cap; j++) {
+		char hex[KPRINT_HEX];
+		kprint_hex(mi.fingerprint[j], hex);
+		int w = snprintf(buf + *n, cap - *n, "%s: %s\n", name[j], hex);
+		if (w > 0)
+			*n += (size_t)w;
+	}
+}
+
 /* Append "name: value" lines to buf at *n (a failed write leaves *n). */
 static void line(char *buf, size_t cap, size_t *n, const char *name,
 		 unsigned long long v)
@@ -322,6 +393,7 @@ key:
 		if (w > 0)
 			n += (size_t)w;
 	}
+	master_lines(img, buf, cap, &n);
 	return n < cap ? n : cap - 1;
 }
 
@@ -481,6 +553,29 @@ size_t sfmt_prometheus(const struct sfmt_image *img, const char *const *rules,
 			"The NTS cookie key in use, by its fingerprint "
 			"(always 1).", "fingerprint", hex, 1);
 	}
+	struct sfmt_masterinfo mi;
+	static const char *const role[SFMT_MASTERS] = { "new", "old" };
+	char mhex[SFMT_MASTERS][KPRINT_HEX];
+	if (sfmt_master_get(img, &mi))
+		for (unsigned j = 0; j < mi.n; j++) {
+			kprint_hex(mi.fingerprint[j], mhex[j]);
+			if (m.n >= M_MAX)
+				break;
+			m.s[m.n++] = (struct mtr_sample){
+				.name = "sockclock_nts_master_key_info",
+				.type = MTR_GAUGE,
+				.help = j ? NULL :
+					"The NTS master secrets last read "
+					"(--nts-master-key), by fingerprint and "
+					"role: new seals, old only opens "
+					"(always 1).",
+				.label = "fingerprint",
+				.value_of = mhex[j],
+				.label2 = "role",
+				.value_of2 = role[j],
+				.gauge = 1
+			};
+		}
 	/* Later samples of a metric carry no help of their own. */
 	for (size_t i = 1; i < m.n; i++)
 		if (!m.s[i].help)

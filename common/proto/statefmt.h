@@ -109,6 +109,19 @@ struct sfmt_keyinfo {
 	uint8_t fingerprint[8];
 };
 
+/* The NTS master secrets (--nts-master-key=NEW[,OLD], masterkey.h) the
+ * program last read: their fingerprints only, never a secret, so that
+ * --stats and the metrics writer need no access to the secret's file.
+ * n = 0: none read (the key file's mode, or a file made before this
+ * record: it is in the tail padding). Under a sequence lock as the
+ * key's. */
+#define SFMT_MASTERS 2
+struct sfmt_masterinfo {
+	uint32_t seq;			/* odd while being written */
+	uint32_t n;			/* 0, 1 (NEW) or 2 (NEW, OLD) */
+	uint8_t fingerprint[SFMT_MASTERS][8];	/* [0] NEW, [1] OLD */
+};
+
 /* Naturally aligned; checked with offsetof in statefmt.c. The header is
  * written once, when the file is made; after that only the counters
  * (atomic adds), the send delays (atomic stores), and the rate-limit
@@ -140,6 +153,8 @@ struct sfmt_image {
 	struct sfmt_upstream tsd;			/* 200 bytes */
 	/* The NTS cookie key in use (keyprint.h): in the tail padding. */
 	struct sfmt_keyinfo key;			/* 24 bytes */
+	/* The master secrets' fingerprints: the padding's last bytes. */
+	struct sfmt_masterinfo master;			/* 24 bytes */
 };
 
 #define SFMT_SIZE sizeof(struct sfmt_image)
@@ -181,6 +196,15 @@ void sfmt_key_put(struct sfmt_image *img, uint32_t id, int64_t current_since,
 		  const uint8_t fingerprint[8]);
 /* Copy the key last recorded; false when none is, or it stayed busy. */
 bool sfmt_key_get(const struct sfmt_image *img, struct sfmt_keyinfo *out);
+/* Record the fingerprints of the n master secrets (0: none read; at
+ * most SFMT_MASTERS), NEW first; a no-op when another process is
+ * writing them. */
+void sfmt_master_put(struct sfmt_image *img, unsigned n,
+		     const uint8_t fingerprint[][8]);
+/* Copy the fingerprints last recorded; false when none are, or the
+ * record stayed busy. */
+bool sfmt_master_get(const struct sfmt_image *img,
+		     struct sfmt_masterinfo *out);
 /* The counters and the key in the Prometheus text format (metrics.h),
  * at now (Unix seconds: the key's age); rules as for sfmt_format.
  * Returns the length written, 0 when it does not fit cap. */

@@ -577,7 +577,7 @@ int serve_main(int argc, char **argv, const struct opt_program *p,
 	if (o.stats) {
 		r = state_print(o.state_dir, p->name, h->drop_rules,
 				o.stats_prometheus);
-		/* The handler's own lines (the master key's fingerprint) are
+		/* The handler's own lines, if it has any, are
 		 * name: value lines: plain --stats only. */
 		return !o.stats_prometheus && h->stats && h->stats() != 0 ? 1 : r;
 	}

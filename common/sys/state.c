@@ -319,6 +319,22 @@ void state_key_seen(const struct nts_keys *ks)
 	sfmt_key_put(image, m->id, ks->rotated ? ks->rotated : 1, fp);
 }
 
+void state_master_seen(const struct mkey_set *s)
+{
+	uint8_t fp[SFMT_MASTERS][8] = { { 0 } };
+	unsigned n = s ? (unsigned)s->n : 0;
+	struct sfmt_masterinfo had;
+	if (!image || n > SFMT_MASTERS)
+		return;
+	for (unsigned j = 0; j < n; j++)
+		memcpy(fp[j], s->m[j].fpr, sizeof fp[j]);
+	bool have = sfmt_master_get(image, &had);
+	if ((have ? had.n : 0) == n &&
+	    (n == 0 || memcmp(had.fingerprint, fp, n * sizeof fp[0]) == 0))
+		return;
+	sfmt_master_put(image, n, fp);
+}
+
 int state_print(const char *dir, const char *program, const char *const *rules,
 		bool prometheus)
 {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "../proto/cookiekeys.h"
+#include "../proto/masterkey.h"
 #include "../proto/statefmt.h"
 
 /* The default --state-dir is STATE_DIR_BASE/PROGRAM: one directory per
@@ -39,6 +40,11 @@ void *state_xl_table(void);
  * fingerprint into the file (hashed only when they changed); no-op
  * without a file. */
 void state_key_seen(const struct nts_keys *ks);
+/* The master secrets just read (--nts-master-key), or NULL in the key
+ * file's mode: their fingerprints into the file (written only when they
+ * changed), so that --stats and the metrics show them without reading
+ * the secrets; no-op without a file. */
+void state_master_seen(const struct mkey_set *s);
 /* --stats: print the counters of DIR/PROGRAM.state, as "name: value"
  * lines or (prometheus) the Prometheus text format; the exit code. */
 int state_print(const char *dir, const char *program,

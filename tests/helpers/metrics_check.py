@@ -3,6 +3,7 @@
 """Check a program's --stats=prometheus against its plain --stats.
 
 metrics_check.py PROGRAM PLAIN-FILE PROM-FILE [--key-file FILE]
+                 [--master NEW[,OLD]]
 
 The Prometheus text is parsed with python3-prometheus-client's parser
 (an exception is a failure); every sample must carry program=PROGRAM;
@@ -10,7 +11,10 @@ every plain "name: value" line must have its sample of equal value, and
 every sample its plain line (or be zero where the plain text leaves the
 line out). With --key-file, the fingerprint must be SHA-256 over the
 domain string and the file's current key (computed here, apart from
-sockclock's code). Prints "ok N samples" or the first mismatches, exit 1.
+sockclock's code). The master secrets' lines (nts-master-key-fingerprint
+and -old) must each have their sockclock_nts_master_key_info sample with
+role new or old; with --master, the plain lines must be there and be
+SHA-256 over the master domain string and each file's 32 bytes. Prints "ok N samples" or the first mismatches, exit 1.
 """
 import hashlib
 import sys
@@ -48,11 +52,16 @@ SPECIAL = {"requests-dropped", "exchanges-refused", "upstream-source",
            "nts-key-id", "nts-key-fingerprint", "nts-key-current-since",
            "send-delay-warm-ns", "send-delay-cold-ns"}
 DOMAIN = b"sockclock NTS cookie key fingerprint v1\0"
+MASTER_DOMAIN = b"sockclock NTS master key fingerprint"
+MASTER_LINES = {"nts-master-key-fingerprint": "new",
+                "nts-master-key-fingerprint-old": "old"}
 
 
 def main():
     prog, plain_file, prom_file = sys.argv[1:4]
-    key_file = sys.argv[5] if len(sys.argv) > 5 and sys.argv[4] == "--key-file" else None
+    opts = dict(zip(sys.argv[4::2], sys.argv[5::2]))
+    key_file = opts.get("--key-file")
+    masters = opts["--master"].split(",") if "--master" in opts else None
     plain = {}
     for ln in open(plain_file):
         name, _, value = ln.rstrip("\n").partition(": ")
@@ -85,6 +94,14 @@ def main():
 
     for name, value in plain.items():
         if name in SPECIAL:
+            continue
+        if name in MASTER_LINES:
+            info = ("sockclock_nts_master_key_info",
+                    tuple(sorted([("fingerprint", value),
+                                  ("role", MASTER_LINES[name])])))
+            seen.add(info)
+            if samples.get(info) != 1:
+                bad.append(f"{name} {value}: no info sample {info}")
             continue
         if name in table:
             metric, label = table[name]
@@ -122,6 +139,13 @@ def main():
             mine = hashlib.sha256(DOMAIN + cur[4:]).hexdigest()[:16]
             if mine != fp:
                 bad.append(f"fingerprint {fp}, computed {mine}")
+    if masters is not None:
+        for name, path in zip(MASTER_LINES, masters):
+            mine = hashlib.sha256(MASTER_DOMAIN + open(path, "rb").read()).hexdigest()[:16]
+            if plain.get(name) != mine:
+                bad.append(f"{name} {plain.get(name)}, computed {mine} ({path})")
+        if len(masters) < 2 and "nts-master-key-fingerprint-old" in plain:
+            bad.append("an old master secret's line, none given")
     for key, v in samples.items():
         if key not in seen and v != 0:
             bad.append(f"{key} = {v}: no plain line")

@@ -9,8 +9,12 @@
 # from the build's objects). Every host has its own copy of the secret,
 # made once at set-up and never touched again (checked: hashes, mtimes,
 # nothing else in its directory). --nts-rotate=2: a period of 2 s.
-# Counts come from each host's own log (-v). Teardown kills what runs in
-# the namespaces (by PID) and deletes them, even on failure.
+# Counts come from each host's state file (--state-dir, read with
+# --stats as the metrics writer does: key exchanges and cookies from
+# nts-ke-tcp's, NTS answers and NAKs from sntp-udp's), and the master
+# secret's fingerprint from there too, without the secret; the logs
+# (-v) are checked besides. Teardown kills what runs in the namespaces
+# (by PID) and deletes them, even on failure.
 
 load ../helpers/common
 load ../helpers/core-lib
@@ -60,7 +64,9 @@ setup() {
 	# gets one of its own.
 	D=$BATS_TEST_TMPDIR/hosts
 	local h
-	for h in ke ntp1 ntp2 ntp3 ntp4; do mkdir -p -m 700 "$D/$h"; done
+	for h in ke ntp1 ntp2 ntp3 ntp4; do
+		mkdir -p -m 700 "$D/$h" "$D/state/$h"
+	done
 	"$BIN/nts-ke-tcp" --make-master-key="$D/ke/master" 2>/dev/null
 	for h in ntp1 ntp2 ntp4; do cp "$D/ke/master" "$D/$h/master"; done
 	"$BIN/nts-ke-tcp" --make-master-key="$D/ntp3/master" 2>/dev/null
@@ -85,14 +91,15 @@ ke() { # PORT NTP-ADDRESS: a listening nts-ke-tcp on PORT naming that host
 	in_bg ke systemd-socket-activate -l "0.0.0.0:$1" "$BIN/nts-ke-tcp" \
 		--cert="$BATS_FILE_TMPDIR/ke.crt" --key="$BATS_FILE_TMPDIR/srv.key" \
 		--nts-master-key="$D/ke/master" --nts-rotate=2 --ntp-server="$2" \
-		--idle-timeout=120 -v
+		--idle-timeout=120 -v --state-dir="$D/state/ke"
 }
 
 ntp() { # HOST [PROGRAM-PREFIX...]: sntp-udp on port 123 with the host's copy
 	local h=$1; shift
 	in_bg "$h" systemd-socket-activate --datagram -l 0.0.0.0:123 "$@" \
 		"${SNTP:-$BIN/sntp-udp}" --nts-master-key="$D/$h/master" --nts-rotate=2 \
-		--assume-synchronized --idle-timeout=120 --rate-limit=0 -v
+		--assume-synchronized --idle-timeout=120 --rate-limit=0 -v \
+		--state-dir="$D/state/$h"
 }
 
 listening() { # HOST PORT tcp|udp
@@ -135,6 +142,41 @@ nts_to() { # ADDRESS [client args]
 		--cookie "$COOKIE" --c2s "$C2S" --s2c "$S2C" "$@"
 }
 
+prog_of() { # HOST: the program it runs
+	if [ "$1" = ke ]; then echo nts-ke-tcp; else echo sntp-udp; fi
+}
+
+stat_of() { # HOST NAME [FORMAT]: NAME's value in the host's --stats,
+	# read from its state file alone (no --nts-master-key: the secret is
+	# not read, as by the metrics writer)
+	"$BIN/$(prog_of "$1")" --state-dir="$D/state/$1" --stats 2>/dev/null |
+		sed -n "s/^$2: //p"
+}
+
+wait_stat() { # HOST NAME VALUE: until NAME reads VALUE, at most 10 s
+	local i
+	for i in $(seq 100); do
+		[ "$(stat_of "$1" "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	fail "$1: $2 $(stat_of "$1" "$2"), want $3: $("$BIN/$(prog_of "$1")" --state-dir="$D/state/$1" --stats 2>&1)"
+}
+
+# The master secret's fingerprint as HOST's --stats and --stats=prometheus
+# give it (the two must agree, the metric's role new).
+fpr_stats() {
+	local f prog
+	prog=$(prog_of "$1")
+	f=$(stat_of "$1" nts-master-key-fingerprint)
+	# (Called in $(...), where a failure does not end the test: the
+	# status does, so each check returns it.)
+	[ -n "$f" ] || { fail "$1: no fingerprint in --stats"; return 1; }
+	"$BIN/$prog" --state-dir="$D/state/$1" --stats=prometheus |
+		grep -qx "sockclock_nts_master_key_info{program=\"$prog\",fingerprint=\"$f\",role=\"new\"} 1" ||
+		{ fail "$1: not the metric of $f: $("$BIN/$prog" --state-dir="$D/state/$1" --stats=prometheus | grep master)"; return 1; }
+	echo "$f"
+}
+
 fpr_of() { # HOST: the fingerprint in its log
 	grep -Eo 'fingerprint:? [0-9a-f]{16}' "$D/$1.log" | head -n 1 | grep -Eo '[0-9a-f]{16}'
 }
@@ -152,6 +194,11 @@ at_phase() {
 }
 
 ANSWERED='NTS request answered'
+auth() { # HOST: its authenticated answers, by its counters
+	local n
+	n=$(stat_of "$1" authenticated-answered)
+	echo "${n:-0}"
+}
 NAKED='NTS NAK sent'
 
 @test "fleet: two chronyd -x, the KE host sending each to its own NTP host, stay authenticated over 5 periods of 2 s: one key exchange each, no NAK, nothing written" {
@@ -161,7 +208,7 @@ NAKED='NTS NAK sent'
 	ntp ntp2
 	listening ke 4460 tcp; listening ke 4461 tcp
 	listening ntp1 123 udp; listening ntp2 123 udp
-	local c
+	local c h
 	for c in 1 2; do
 		mkdir -p "$D/chrony$c"
 		# A poll of 0.25 s: chronyd keeps 8 cookies and uses each once,
@@ -173,45 +220,53 @@ NAKED='NTS NAK sent'
 		# -x: the clock is never touched.
 		in_bg "cli" chronyd -d -x -u root -f "$D/chrony$c/conf"
 	done
-	# Both hosts answer NTS; from then on, 5.5 periods.
+	# Both hosts answer NTS (their counters); from then on, 5.5 periods.
 	local i
 	for i in $(seq 300); do
-		[ "$(count ntp1 "$ANSWERED")" -ge 1 ] && [ "$(count ntp2 "$ANSWERED")" -ge 1 ] && break
+		[ "$(auth ntp1)" -ge 1 ] && [ "$(auth ntp2)" -ge 1 ] && break
 		sleep 0.1
 	done
-	[ "$(count ntp1 "$ANSWERED")" -ge 1 ] && [ "$(count ntp2 "$ANSWERED")" -ge 1 ] ||
+	[ "$(auth ntp1)" -ge 1 ] && [ "$(auth ntp2)" -ge 1 ] ||
 		fail "no NTS answer in 30 s: $(tail -n 5 "$D"/*.log)"
 	sleep 11
 	# Still authenticated after them: more answers on each host.
 	local n1 n2
-	n1=$(count ntp1 "$ANSWERED"); n2=$(count ntp2 "$ANSWERED")
+	n1=$(auth ntp1); n2=$(auth ntp2)
 	for i in $(seq 150); do
-		[ "$(count ntp1 "$ANSWERED")" -ge $((n1 + 2)) ] &&
-			[ "$(count ntp2 "$ANSWERED")" -ge $((n2 + 2)) ] && break
+		[ "$(auth ntp1)" -ge $((n1 + 2)) ] && [ "$(auth ntp2)" -ge $((n2 + 2)) ] && break
 		sleep 0.1
 	done
-	[ "$(count ntp1 "$ANSWERED")" -ge $((n1 + 2)) ] && [ "$(count ntp2 "$ANSWERED")" -ge $((n2 + 2)) ] ||
+	[ "$(auth ntp1)" -ge $((n1 + 2)) ] && [ "$(auth ntp2)" -ge $((n2 + 2)) ] ||
 		fail "no longer answered after 5 periods: $(tail -n 5 "$D"/*.log)"
-	# One key exchange each (the two KE processes log to ke.log), from
-	# the client, and no NAK anywhere.
+	# One key exchange each, by nts-ke-tcp's counters (its two processes
+	# share the host's state file): 2 exchanges, 16 cookies, none
+	# refused; in its log, both from the client. No NAK anywhere, by
+	# sntp-udp's counters and logs.
+	wait_stat ke exchanges-completed 2
+	[ "$(stat_of ke cookies-issued)" = 16 ] && [ "$(stat_of ke exchanges-refused)" = 0 ] ||
+		fail "KE counters: $("$BIN/nts-ke-tcp" --state-dir="$D/state/ke" --stats 2>&1)"
 	[ "$(count ke 'keys and 8 cookies sent \(peer 198\.51\.100\.1')" = 2 ] ||
 		fail "key exchanges: $(grep -c "cookies sent" "$D/ke.log"): $(grep -v Exec "$D/ke.log" "$D/ntp1.log" | tail -n 30)"
+	for h in ntp1 ntp2; do
+		[ "$(stat_of $h nts-naks-sent)" = 0 ] && [ "$(stat_of $h nts-cookies-unknown-key)" = 0 ] ||
+			fail "$h: NAKs $(stat_of $h nts-naks-sent), unknown key $(stat_of $h nts-cookies-unknown-key)"
+	done
 	[ "$(count ntp1 "$NAKED")" = 0 ] && [ "$(count ntp2 "$NAKED")" = 0 ] ||
 		fail "NAKs: $(count ntp1 "$NAKED") and $(count ntp2 "$NAKED")"
 	# Each NTP host answered its own client only (sources 203.0.113.1
 	# and 192.0.2.1: the addresses of cli facing each).
 	[ "$(count ntp1 "$ANSWERED.*192\.0\.2\.1")" = 0 ] || fail "ntp1 saw client 2"
-	# One fingerprint on all three hosts.
-	local f
-	f=$(fpr_of ke)
-	[ -n "$f" ] && [ "$(fpr_of ntp1)" = "$f" ] && [ "$(fpr_of ntp2)" = "$f" ] ||
-		fail "fingerprints: ke $f ntp1 $(fpr_of ntp1) ntp2 $(fpr_of ntp2)"
-	echo "# fleet: exchanges $(count ke 'cookies sent'), NAKs $(( $(count ntp1 "$NAKED") + $(count ntp2 "$NAKED") )), NTS answers ntp1 $(count ntp1 "$ANSWERED") ntp2 $(count ntp2 "$ANSWERED"), fingerprint $f" >&3
+	# One fingerprint on all three hosts, by their --stats (and logs).
+	local f f1 f2
+	f=$(fpr_stats ke); f1=$(fpr_stats ntp1); f2=$(fpr_stats ntp2)
+	[ "$f1" = "$f" ] && [ "$f2" = "$f" ] && [ "$(fpr_of ke)" = "$f" ] ||
+		fail "fingerprints: ke $f ntp1 $f1 ntp2 $f2 (ke's log $(fpr_of ke))"
+	echo "# fleet (counters): exchanges $(stat_of ke exchanges-completed), cookies $(stat_of ke cookies-issued), NAKs ntp1 $(stat_of ntp1 nts-naks-sent) ntp2 $(stat_of ntp2 nts-naks-sent), NTS answers ntp1 $(auth ntp1) ntp2 $(auth ntp2), fingerprint $f" >&3
 	# Rotated in step: after these periods (chronyd, once its first
 	# cookies are spent, only presents the NTP hosts' own), a fresh key
 	# exchange's cookie opens on both, and the new cookies they send are
 	# of the KE host's period (or the next, a turn in between).
-	local h a ke_p p
+	local a ke_p p
 	exchange 4460
 	ke_p=$((16#${COOKIE:4:4}))
 	for a in 203.0.113.2 192.0.2.2; do
@@ -235,10 +290,14 @@ NAKED='NTS NAK sent'
 	run nts_to 203.0.113.2
 	assert_output --regexp '^good .* kind=nts uid-echoed=yes '
 	[ "$(count ntp3 "$NAKED")" = 1 ] || fail "$(cat "$D/ntp3.log")"
+	[ "$(stat_of ntp3 nts-naks-sent)" = 1 ] && [ "$(stat_of ntp1 nts-naks-sent)" = 0 ] &&
+		[ "$(stat_of ntp1 authenticated-answered)" = 1 ] ||
+		fail "counters: ntp3 $("$BIN/sntp-udp" --state-dir="$D/state/ntp3" --stats 2>&1)"
+	# The odd host's fingerprint differs, by --stats and by the logs.
 	local f3 f
-	f=$(fpr_of ke); f3=$(fpr_of ntp3)
-	[ -n "$f3" ] && [ -n "$f" ] && [ "$f3" != "$f" ] || fail "fingerprints: ke $f ntp3 $f3"
-	[ "$(fpr_of ntp1)" = "$f" ] || fail "ntp1 $(fpr_of ntp1), ke $f"
+	f=$(fpr_stats ke); f3=$(fpr_stats ntp3)
+	[ "$f3" != "$f" ] && [ "$(fpr_of ntp3)" = "$f3" ] || fail "fingerprints: ke $f ntp3 $f3"
+	[ "$(fpr_stats ntp1)" = "$f" ] || fail "ntp1 $(fpr_stats ntp1), ke $f"
 	secrets_untouched
 }
 
@@ -284,7 +343,9 @@ NAKED='NTS NAK sent'
 	done
 	[ "$same" -ge 1 ] && [ "$next" -ge 1 ] || fail "cases: same period $same, next $next"
 	[ "$(count ntp4 "$NAKED")" = 0 ] && [ "$(count ntp1 "$NAKED")" = 0 ]
-	[ "$(fpr_of ntp4)" = "$(fpr_of ke)" ]
-	echo "# fleet, a clock 1 s ahead: tries in the period of the host on time $same, in the next $next; NTS answers ahead $(count ntp4 "$ANSWERED"), on time $(count ntp1 "$ANSWERED"), NAKs 0" >&3
+	[ "$(stat_of ntp4 nts-naks-sent)" = 0 ] && [ "$(stat_of ntp1 nts-naks-sent)" = 0 ] ||
+		fail "NAKs: ahead $(stat_of ntp4 nts-naks-sent), on time $(stat_of ntp1 nts-naks-sent)"
+	[ "$(fpr_of ntp4)" = "$(fpr_of ke)" ] && [ "$(fpr_stats ntp4)" = "$(fpr_stats ke)" ]
+	echo "# fleet, a clock 1 s ahead: tries in the period of the host on time $same, in the next $next; NTS answers ahead $(auth ntp4), on time $(auth ntp1), NAKs 0" >&3
 	secrets_untouched
 }

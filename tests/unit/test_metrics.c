@@ -16,11 +16,11 @@
 static void test_format(void)
 {
 	const struct mtr_sample s[] = {
-		{ "sockclock_a_total", MTR_COUNTER, "A things.", NULL, NULL, 3, 0 },
-		{ "sockclock_d_total", MTR_COUNTER, "Dropped.", "reason", "x", 1, 0 },
+		{ "sockclock_a_total", MTR_COUNTER, "A things.", NULL, NULL, 3, 0, NULL, NULL },
+		{ "sockclock_d_total", MTR_COUNTER, "Dropped.", "reason", "x", 1, 0, NULL, NULL },
 		{ "sockclock_d_total", MTR_COUNTER, "Dropped.", "reason", "q\"b\\n\n",
-		  UINT64_MAX, 0 },
-		{ "sockclock_g", MTR_GAUGE, "A gauge.", NULL, NULL, 0, 0.25 },
+		  UINT64_MAX, 0, NULL, NULL },
+		{ "sockclock_g", MTR_GAUGE, "A gauge.", NULL, NULL, 0, 0.25, NULL, NULL },
 	};
 	char buf[1024];
 	size_t n = mtr_format("p\"x", s, 4, buf, sizeof buf);
@@ -141,10 +141,73 @@ static void test_key(void)
 	free(m);
 }
 
+/* The master secrets' record: none, NEW, then NEW and OLD, each in
+ * both texts; a busy record and one of more secrets than a set holds
+ * read as none. */
+static void test_master(void)
+{
+	static const uint8_t fp[SFMT_MASTERS][8] = {
+		{ 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef },
+		{ 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10 },
+	};
+	static char buf[16384];
+	struct sfmt_image *m = fresh("nts-ke-tcp");
+	struct sfmt_masterinfo got;
+	CHECK(!sfmt_master_get(m, &got), "none yet");
+	sfmt_prometheus(m, NULL, 0, buf, sizeof buf);
+	CHECK(!strstr(buf, "master"), "none: no metric: %s", buf);
+	sfmt_master_put(m, 1, fp);
+	CHECK(sfmt_master_get(m, &got) && got.n == 1 &&
+		      memcmp(got.fingerprint[0], fp[0], 8) == 0, "NEW read back");
+	CHECK(sfmt_prometheus(m, NULL, 0, buf, sizeof buf) > 0, "fits");
+	CHECK(strstr(buf, "# TYPE sockclock_nts_master_key_info gauge\n"
+			  "sockclock_nts_master_key_info{program=\"nts-ke-tcp\","
+			  "fingerprint=\"0123456789abcdef\",role=\"new\"} 1\n"),
+	      "NEW: %s", buf);
+	CHECK(!strstr(buf, "role=\"old\""), "no OLD");
+	sfmt_format(m, NULL, buf, sizeof buf);
+	CHECK(strstr(buf, "nts-master-key-fingerprint: 0123456789abcdef\n") &&
+		      !strstr(buf, "-old"), "plain NEW: %s", buf);
+
+	sfmt_master_put(m, 2, fp);
+	sfmt_prometheus(m, NULL, 0, buf, sizeof buf);
+	CHECK(strstr(buf, "fingerprint=\"0123456789abcdef\",role=\"new\"} 1\n"
+			  "sockclock_nts_master_key_info{program=\"nts-ke-tcp\","
+			  "fingerprint=\"fedcba9876543210\",role=\"old\"} 1\n"),
+	      "NEW and OLD: %s", buf);
+	const char *p = buf;
+	int helps = 0;
+	while ((p = strstr(p, "# HELP sockclock_nts_master_key_info "))) {
+		helps++;
+		p++;
+	}
+	CHECK_EQ(helps, 1, "one HELP for both");
+	sfmt_format(m, NULL, buf, sizeof buf);
+	CHECK(strstr(buf, "nts-master-key-fingerprint: 0123456789abcdef\n"
+			  "nts-master-key-fingerprint-old: fedcba9876543210\n"),
+	      "plain NEW and OLD: %s", buf);
+
+	m->master.seq++; /* a writer in the middle: the next one leaves it */
+	sfmt_master_put(m, 0, fp);
+	CHECK(!sfmt_master_get(m, &got), "busy: not read");
+	m->master.seq++;
+	CHECK(sfmt_master_get(m, &got) && got.n == 2, "the busy write was left");
+	sfmt_master_put(m, 0, fp);
+	CHECK(!sfmt_master_get(m, &got), "cleared (the key file's mode)");
+	sfmt_format(m, NULL, buf, sizeof buf);
+	CHECK(!strstr(buf, "master"), "cleared: no line: %s", buf);
+	m->master.n = 3; /* a file's stray bytes */
+	CHECK(!sfmt_master_get(m, &got), "more than a set: none");
+	sfmt_prometheus(m, NULL, 0, buf, sizeof buf);
+	CHECK(!strstr(buf, "master"), "stray: no metric");
+	free(m);
+}
+
 int main(void)
 {
 	test_format();
 	test_ke();
 	test_key();
+	test_master();
 	return check_summary();
 }
