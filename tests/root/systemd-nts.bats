@@ -32,7 +32,9 @@ setup_file() {
 		echo 'OPTIONS=--verbose' >\"\$ROOT/etc/default/sockclock-nts-ke-tcp\"
 		printf '%s\n' 'server 127.0.0.1 nts iburst minpoll -4 maxpoll -4 maxsamples 4' \
 			'ntstrustedcerts /etc/sockclock-test/ca.crt' nosystemcert 'cmdport 0' \
-			'pidfile /run/chrony-test.pid' >\"\$ROOT/etc/sockclock-test/chrony.conf\"
+			'pidfile /run/chrony-test.pid' 'logdir /var/log/sockclock-test' \\
+			'log measurements' >\"\$ROOT/etc/sockclock-test/chrony.conf\"
+		install -d -m 755 \"\$ROOT/var/log/sockclock-test\"
 		$(asan_dropin)"
 	sys systemctl start nts-ke-tcp.socket sntp-udp.socket
 }
@@ -59,7 +61,10 @@ setup() {
 
 @test "chronyd -Q: NTS through the installed units, authenticated, under 1 ms (needs the group-readable key file)" {
 	run sys timeout 40 chronyd -Q -u root -f /etc/sockclock-test/chrony.conf -t 20
+	# On failure, chronyd's view of each sample too (its measurements log:
+	# the tests it failed, the leap, stratum, delay and dispersion).
 	[ "$status" = 0 ] || fail "chronyd: $output
+$(sys cat /var/log/sockclock-test/measurements.log)
 $(sys journalctl -q --no-pager -n 30)"
 	wrong=$(grep -o 'System clock wrong by [-0-9.e]* seconds' <<<"$output") ||
 		fail "no authenticated sample: $output $(sys journalctl -q --no-pager -n 30)"
