@@ -169,9 +169,10 @@ static ssize_t pktinfo_reply(struct msghdr *in, char *out)
 struct dgram_slot {
 	uint8_t req[SERVE_REQUEST_MAX];
 	struct sockaddr_storage peer;
-	union {
-		char buf[CMSG_MAX];
-		struct cmsghdr align;
+	/* Aligned as a control message (a union with struct cmsghdr, whose
+	 * flexible array member clang refuses mid-struct, would be too). */
+	struct {
+		_Alignas(struct cmsghdr) char buf[CMSG_MAX];
 	} cin, cout;
 	uint8_t reply[SERVE_REPLY_MAX];
 };
