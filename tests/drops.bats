@@ -170,6 +170,34 @@ pkt48() {
 		fail "$(grep -c dropped "$BATS_TEST_TMPDIR/bg.log") drops logged"
 }
 
+# inetd-style (a socket with datagrams queued on standard input, as
+# inetd's wait mode hands it over): two clients' datagrams in one batch,
+# the first dropped; the reply must go to the second, from its slot.
+@test "one batch, the first datagram dropped: the next client gets its reply, the dropped one none" {
+	run timeout 20 "$PY" - "$BIN/sntp-udp" <<'PYEOF'
+import socket, subprocess, sys
+srv = socket.socket(type=socket.SOCK_DGRAM)
+srv.bind(("127.0.0.1", 0))
+a, b = (socket.socket(type=socket.SOCK_DGRAM) for _ in range(2))
+for c in (a, b):
+    c.connect(srv.getsockname())
+    c.settimeout(3)
+a.send(bytes([0x23]) + bytes(46))        # 47 bytes: dropped
+b.send(bytes([0x23]) + bytes(39) + b"ORIGIN!!")
+subprocess.run([sys.argv[1], "--idle-timeout=0", "--rate-limit=0",
+                "--upstream=kernel"], stdin=srv.fileno(), check=True, timeout=10)
+r = b.recv(100)
+print("b", len(r), r[24:32])
+try:
+    print("a", len(a.recv(100)))
+except socket.timeout:
+    print("a none")
+PYEOF
+	assert_success
+	assert_line "b 48 b'ORIGIN!!'"
+	assert_line "a none"
+}
+
 # Build a request's hex like ntp.py would (first byte, length).
 ntp_hex() {
 	local v=4 m=3 n=48

@@ -106,6 +106,37 @@ stat_of() {
 	[[ $reply == *" stratum=4 "* ]] || fail "never refreshed: $reply"
 }
 
+# A process that serves on keeps the last view parsed while the state
+# file's copy is unchanged (upstreamquery.c); a refresh must reach it.
+@test "upstream chrony: one warm process follows chronyd from stratum 3 to 4 (its kept view parsed again after a refresh)" {
+	start_fake good 3
+	start_bg systemd-socket-activate --datagram -l "127.0.0.1:$port" \
+		"$BIN/sntp-udp" --state-dir="$dir" --idle-timeout=120 \
+		--upstream="chrony:127.0.0.1:$fport"
+	local p i t0 t1
+	p=$(last_pid)
+	wait_listening "$port"
+	for i in $(seq 60); do
+		reply=$(ntp "$port")
+		[[ $reply == *" stratum=3 "* ]] && break
+		sleep 0.5
+	done
+	[[ $reply == *" stratum=3 "* ]] || fail "never the fake's header: $reply"
+	stop_fake
+	start_fake good 4
+	t0=$(now_s)
+	for i in $(seq 80); do
+		reply=$(ntp "$port")
+		[[ $reply == *" stratum=4 "* ]] && break
+		sleep 0.5
+	done
+	t1=$(now_s)
+	echo "# stratum 4 served by the same process after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s" >&3
+	[[ $reply == *" stratum=4 "* ]] || fail "the warm process kept its old view: $reply"
+	kill -0 "$p" 2>/dev/null || fail "not one process: it exited"
+	[ "$(stat_of upstream-refreshes)" -ge 2 ]
+}
+
 @test "upstream chrony: a malformed, misdirected or late answer is ignored and counted as a failure" {
 	local mode
 	for mode in short long version command sequence status otherport late good; do

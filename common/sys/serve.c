@@ -162,26 +162,35 @@ static ssize_t pktinfo_reply(struct msghdr *in, char *out)
 	return 0;
 }
 
+/* One datagram's buffers side by side. A process that a request
+ * started uses the first slot only, and every page it touches is a page
+ * fault (10-30 us on a virtual machine): as parallel arrays the first
+ * request's buffers lay on 8 pages of this state, as slots on 3. */
+struct dgram_slot {
+	uint8_t req[SERVE_REQUEST_MAX];
+	struct sockaddr_storage peer;
+	/* Aligned as a control message (a union with struct cmsghdr, whose
+	 * flexible array member clang refuses mid-struct, would be too). */
+	struct {
+		_Alignas(struct cmsghdr) char buf[CMSG_MAX];
+	} cin, cout;
+	uint8_t reply[SERVE_REPLY_MAX];
+};
+
 struct dgram_state {
 	const struct serve_handler *h;
 	const struct timespec *start;
 	bool first;		/* the request that started the process */
-	uint8_t req[BATCH][SERVE_REQUEST_MAX];
-	uint8_t reply[BATCH][SERVE_REPLY_MAX];
-	struct sockaddr_storage peer[BATCH];
-	union {
-		char buf[CMSG_MAX];
-		struct cmsghdr align;
-	} cin[BATCH], cout[BATCH];
-	struct iovec iin[BATCH], iout[BATCH];
+	bool cold;
 	struct mmsghdr in[BATCH], out[BATCH];
+	struct iovec iin[BATCH], iout[BATCH];
 	bool stamp[BATCH];
 	/* Kernel transmit stamps (txstamp.h): wanted for a reply, its key
 	 * for the handler's tx_time (0: none), the process's first reply
 	 * not stamped yet; a send that failed. */
 	bool tx_want[BATCH], failed[BATCH];
 	uint64_t tx_key[BATCH];
-	bool cold;
+	struct dgram_slot slot[BATCH];
 };
 
 /* Set by serve_tx_stamp during the handler's datagram call. */
@@ -216,13 +225,13 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 	state_report(); /* after the last batch's replies, before the wait */
 	tsq_after_replies(); /* a timesyncd query claimed by one of them */
 	for (int i = 0; i < BATCH; i++) {
-		d->iin[i] = (struct iovec){ d->req[i], SERVE_REQUEST_MAX };
+		d->iin[i] = (struct iovec){ d->slot[i].req, SERVE_REQUEST_MAX };
 		d->in[i].msg_hdr = (struct msghdr){
-			.msg_name = &d->peer[i],
-			.msg_namelen = sizeof d->peer[i],
+			.msg_name = &d->slot[i].peer,
+			.msg_namelen = sizeof d->slot[i].peer,
 			.msg_iov = &d->iin[i],
 			.msg_iovlen = 1,
-			.msg_control = d->cin[i].buf,
+			.msg_control = d->slot[i].cin.buf,
 			.msg_controllen = CMSG_MAX,
 		};
 	}
@@ -246,10 +255,10 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 	if (h->aside)
 		for (int i = 0; i < k; i++)
 			own += aside[i] = h->aside(
-				fd, d->req[i],
+				fd, d->slot[i].req,
 				d->in[i].msg_len < SERVE_REQUEST_MAX ?
 					d->in[i].msg_len : SERVE_REQUEST_MAX,
-				(struct sockaddr *)&d->peer[i]);
+				(struct sockaddr *)&d->slot[i].peer);
 	for (int i = 0; i < k; i++) {
 		if (aside[i])
 			continue;
@@ -265,7 +274,7 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 			 * it only as we read it. It came before we started. */
 			rx = *d->start;
 		d->first = false;
-		struct sockaddr *peer = (struct sockaddr *)&d->peer[i];
+		struct sockaddr *peer = (struct sockaddr *)&d->slot[i].peer;
 		/* Only programs that warm their send path (those that stamp
 		 * a transmit time) send themselves datagrams. */
 		if (h->stamp && warmup_is_own(fd, peer, d->in[i].msg_len)) {
@@ -278,7 +287,7 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 			state_count(SFMT_DROP_NOT_ALLOWED, 1);
 			continue;
 		}
-		ssize_t ctl = pktinfo_reply(m, d->cout[n].buf);
+		ssize_t ctl = pktinfo_reply(m, d->slot[n].cout.buf);
 		if (ctl < 0) {
 			log_request(peer, "sent to a broadcast or multicast "
 					  "address: dropped");
@@ -290,11 +299,11 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		size_t len = 0;
 		tx_key_asked = 0;
 		if (v == RL_PASS)
-			len = h->datagram(d->req[i], d->in[i].msg_len, peer, &rx,
-					  d->reply[n]);
+			len = h->datagram(d->slot[i].req, d->in[i].msg_len, peer, &rx,
+					  d->slot[n].reply);
 		else if (v == RL_KOD && h->limited &&
-			 (len = h->limited(d->req[i], d->in[i].msg_len, peer,
-					   d->reply[n])) > 0)
+			 (len = h->limited(d->slot[i].req, d->in[i].msg_len, peer,
+					   d->slot[n].reply)) > 0)
 			rl_kod_sent(mono_ms);
 		state_count(v != RL_PASS ? SFMT_RATE_LIMITED :
 			    len ? SFMT_ANSWERED : SFMT_DROPPED, 1);
@@ -310,14 +319,14 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 				(d->tx_key[n] || (d->cold && n == 0)) &&
 				txs_enable(fd);
 		if (d->tx_want[n])
-			ctl = (ssize_t)txs_cmsg(d->cout[n].buf, (size_t)ctl);
-		d->iout[n] = (struct iovec){ d->reply[n], len };
+			ctl = (ssize_t)txs_cmsg(d->slot[n].cout.buf, (size_t)ctl);
+		d->iout[n] = (struct iovec){ d->slot[n].reply, len };
 		d->out[n].msg_hdr = (struct msghdr){
-			.msg_name = &d->peer[i],
+			.msg_name = &d->slot[i].peer,
 			.msg_namelen = m->msg_namelen,
 			.msg_iov = &d->iout[n],
 			.msg_iovlen = 1,
-			.msg_control = ctl ? d->cout[n].buf : NULL,
+			.msg_control = ctl ? d->slot[n].cout.buf : NULL,
 			.msg_controllen = (size_t)ctl,
 		};
 		n++;
@@ -340,7 +349,7 @@ static int dgram_batch(struct dgram_state *d, int fd, bool ts_before, bool wait)
 		clk_now(&tx);
 		for (int i = 0; i < n; i++)
 			if (d->stamp[i])
-				h->stamp(d->reply[i], d->iout[i].iov_len, &tx);
+				h->stamp(d->slot[i].reply, d->iout[i].iov_len, &tx);
 	}
 	send_all(fd, d->out, n, d->failed);
 	bool stamped = false, resync = false;

@@ -101,7 +101,7 @@ for i in $(seq 20); do
 done
 grep -q "stratum $STRATUM" "$tmp/dump" || die "not chronyd's header: $(cat "$tmp/dump")"
 "${none[@]}" "$top/sntp-udp" --dump "${up_none[@]}" <"$tmp/req48" >"$tmp/dump.none" 2>&1
-grep -q "not answering" "$tmp/dump.none" || die "an upstream answers: $(cat "$tmp/dump.none")"
+grep -Eq "not answering|neither chronyd nor timesyncd answers" "$tmp/dump.none" || die "an upstream answers: $(cat "$tmp/dump.none")"
 ssa=$top/sntp-udp
 mkdir -m 700 "$tmp/kstate"
 # The state file holds chronyd's view before the loop: a first query
