@@ -2,7 +2,7 @@
 # sockclock: make all | run | check | install | uninstall | clean | bench | fuzz
 STATIC_PROGRAMS := daytime-tcp daytime-udp sntp-udp
 PROGRAMS := $(STATIC_PROGRAMS) nts-ke-tcp
-COMMON   := proto/allow proto/chronycmd proto/cookiekeys proto/daytime proto/kerecords proto/keyprint proto/masterkey proto/metrics proto/ntp proto/ntscookie proto/ntsntp proto/ratelimit proto/siphash proto/srcaddr proto/statefmt proto/symkey proto/timesyncd proto/upstream proto/xleave sys/activation sys/clock sys/cookiekeyfile sys/daytimeprog sys/log sys/masterkeyfile sys/options sys/serve sys/state sys/stream sys/symkeyfile sys/timesyncq sys/txstamp sys/upstreamquery sys/warmup
+COMMON   := proto/allow proto/chronycmd proto/cookiekeys proto/daytime proto/kerecords proto/keyprint proto/masterkey proto/metrics proto/ntp proto/ntscookie proto/ntsntp proto/ratelimit proto/siphash proto/srcaddr proto/statefmt proto/symkey proto/timesyncd proto/upstream proto/xleave sys/activation sys/clock sys/cookiekeyfile sys/daytimeprog sys/fullio sys/log sys/masterkeyfile sys/options sys/serve sys/state sys/stream sys/symkeyfile sys/timesyncq sys/txstamp sys/upstreamquery sys/warmup
 # The TLS rooms: linked into nts-ke-tcp only, which is dynamic (GnuTLS
 # has no static build on Debian: p11-kit ships no .a). It takes Nettle
 # from the shared library GnuTLS loads anyway: one copy in the process.

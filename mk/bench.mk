@@ -54,10 +54,10 @@ bench-systemd: all $(BENCH_DIR)/tcpload $(BENCH_DIR)/udpfirst $(BENCH_DIR)/kecli
 
 # The NTS-KE load client: GnuTLS, with the record codec and cookie
 # opening of common/ (it checks the cookies it is given).
-$(BENCH_DIR)/keclient: tests/bench/keclient.c common/proto/kerecords.c common/proto/cookiekeys.c common/sys/cookiekeyfile.c common/proto/ntscookie.c common/*/*.h
+$(BENCH_DIR)/keclient: tests/bench/keclient.c common/proto/kerecords.c common/proto/cookiekeys.c common/sys/cookiekeyfile.c common/sys/fullio.c common/proto/ntscookie.c common/*/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -std=gnu11 -D_GNU_SOURCE -pthread -o $@ $(filter %.c,$^) $(GNUTLS_LIBS) -lnettle
 # The NTS NTP load client: the extension-field reader of common/, Nettle.
-$(BENCH_DIR)/ntsload: tests/bench/ntsload.c tests/bench/udpclient.h common/proto/ntsntp.c common/proto/ntscookie.c common/proto/cookiekeys.c common/sys/cookiekeyfile.c common/*/*.h
+$(BENCH_DIR)/ntsload: tests/bench/ntsload.c tests/bench/udpclient.h common/proto/ntsntp.c common/proto/ntscookie.c common/proto/cookiekeys.c common/sys/cookiekeyfile.c common/sys/fullio.c common/*/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -std=gnu11 -D_GNU_SOURCE -o $@ $(filter %.c,$^) -lnettle

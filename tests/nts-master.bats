@@ -18,7 +18,7 @@ setup_file() {
 	ntske_setup_file
 	cc -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$TOP/common" \
 		-o "$BATS_FILE_TMPDIR/mkeytool" "$TOP/tests/helpers/mkeytool.c" \
-		"$TOP/common/proto/masterkey.c" "$TOP/common/sys/masterkeyfile.c" \
+		"$TOP/common/proto/masterkey.c" "$TOP/common/sys/masterkeyfile.c" "$TOP/common/sys/fullio.c" \
 		"$TOP/common/proto/ntscookie.c" "$TOP/common/proto/cookiekeys.c" -l:libnettle.a
 }
 

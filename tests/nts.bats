@@ -14,7 +14,7 @@ load helpers/core-lib
 setup_file() {
 	cc -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$TOP/common" \
 		-o "$BATS_FILE_TMPDIR/ntstool" "$TOP/tests/helpers/ntstool.c" \
-		"$TOP/common/proto/cookiekeys.c" "$TOP/common/sys/cookiekeyfile.c" "$TOP/common/proto/ntscookie.c" -l:libnettle.a
+		"$TOP/common/proto/cookiekeys.c" "$TOP/common/sys/cookiekeyfile.c" "$TOP/common/sys/fullio.c" "$TOP/common/proto/ntscookie.c" -l:libnettle.a
 }
 
 setup() {

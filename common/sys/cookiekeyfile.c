@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* cookiekeys: the master keys' file on disk (rules in cookiekeyfile.h). */
 #include "cookiekeyfile.h"
+#include "fullio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,16 +77,9 @@ static int load(const char *path, struct nts_keys *ks, const char **why,
 	*why = ckfile_stat_why(&st);
 	if (*why)
 		goto out;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, sizeof buf - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*why = strerror(errno);
-			goto out;
-		}
-		if (n == 0 || (len += (size_t)n) == sizeof buf)
-			break;
+	if (!fio_read_upto(fd, buf, sizeof buf, &len)) {
+		*why = strerror(errno);
+		goto out;
 	}
 	if (ckeys_decode(buf, len, ks, why)) {
 		ks->file_dev = st.st_dev;
@@ -127,16 +121,8 @@ bool ckfile_random(void *buf, size_t n)
 
 	while (n > 0) {
 		if (left == 0) {
-			size_t got = 0;
-			while (got < sizeof pool) {
-				ssize_t r = getrandom(pool + got,
-						      sizeof pool - got, 0);
-				if (r < 0 && errno == EINTR)
-					continue;
-				if (r <= 0)
-					return false;
-				got += (size_t)r;
-			}
+			if (!fio_random(pool, sizeof pool))
+				return false;
 			left = sizeof pool;
 		}
 		size_t take = n < left ? n : left;
@@ -185,19 +171,6 @@ static bool rotate(struct nts_keys *ks, int64_t now)
 	return true;
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
 
 /* The new file beside the old one, made durable, then renamed over it. */
 static int replace(const char *path, int dirfd, const struct nts_keys *ks,
@@ -218,7 +191,7 @@ static int replace(const char *path, int dirfd, const struct nts_keys *ks,
 	/* 0640: sntp-udp may run as another user of the file's group (the
 	 * process's, or the directory's when it is setgid). fchmod, so the
 	 * umask has no say. */
-	bool ok = fchmod(fd, 0640) == 0 && write_all(fd, buf, sizeof buf) &&
+	bool ok = fchmod(fd, 0640) == 0 && fio_write_all(fd, buf, sizeof buf) &&
 		  fsync(fd) == 0;
 	explicit_bzero(buf, sizeof buf);
 	if (!ok) {

@@ -2,6 +2,7 @@
 /* masterkeyfile: the master secret's file on disk (rules in
  * masterkeyfile.h). */
 #include "masterkeyfile.h"
+#include "fullio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,16 +48,9 @@ int mkfile_load(const char *path, struct mkey *m, const char **why)
 				 geteuid() == 0);
 	if (*why)
 		goto out;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, sizeof buf - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*why = strerror(errno);
-			goto out;
-		}
-		if (n == 0 || (len += (size_t)n) == sizeof buf)
-			break;
+	if (!fio_read_upto(fd, buf, sizeof buf, &len)) {
+		*why = strerror(errno);
+		goto out;
 	}
 	uint8_t acc = 0;
 	for (size_t i = 0; i < len; i++)
@@ -118,17 +112,10 @@ int mkfile_make(const char *path, const char **why)
 {
 	uint8_t buf[MKEY_LEN];
 	uint8_t acc = 0;
-	size_t got = 0;
 
-	while (got < sizeof buf) {
-		ssize_t r = getrandom(buf + got, sizeof buf - got, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			*why = "getrandom failed";
-			return -1;
-		}
-		got += (size_t)r;
+	if (!fio_random(buf, sizeof buf)) {
+		*why = "getrandom failed";
+		return -1;
 	}
 	for (size_t i = 0; i < sizeof buf; i++)
 		acc |= buf[i];
@@ -146,16 +133,7 @@ int mkfile_make(const char *path, const char **why)
 		return -1;
 	}
 	/* fchmod: the umask has no say in 0600 (nor could it widen it). */
-	size_t done = 0;
-	bool ok = fchmod(fd, 0600) == 0;
-	while (ok && done < sizeof buf) {
-		ssize_t w = write(fd, buf + done, sizeof buf - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		ok = w > 0;
-		if (ok)
-			done += (size_t)w;
-	}
+	bool ok = fchmod(fd, 0600) == 0 && fio_write_all(fd, buf, sizeof buf);
 	ok = ok && fsync(fd) == 0;
 	explicit_bzero(buf, sizeof buf);
 	if (!ok) {

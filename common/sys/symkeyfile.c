@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* symkeyfile: see symkeyfile.h. */
 #include "symkeyfile.h"
+#include "fullio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,16 +46,9 @@ int skfile_load(const char *path, struct skey_set *set, char *why,
 		snprintf(why, why_cap, "%s", access);
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = read(fd, text + len, sizeof text - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(why, why_cap, "%s", strerror(errno));
-			goto out;
-		}
-		if (n == 0 || (len += (size_t)n) == sizeof text)
-			break;
+	if (!fio_read_upto(fd, text, sizeof text, &len)) {
+		snprintf(why, why_cap, "%s", strerror(errno));
+		goto out;
 	}
 	if (len > SKEY_FILE_MAX) {
 		snprintf(why, why_cap, "over %d bytes", SKEY_FILE_MAX);

@@ -34,7 +34,7 @@ ntske_setup_file() {
 		{ cat "$BATS_FILE_TMPDIR/certtool.log" >&2; return 1; }
 	cc -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -pthread \
 		-o "$BATS_FILE_TMPDIR/keclient" "$TOP/tests/bench/keclient.c" \
-		"$TOP/common/proto/kerecords.c" "$TOP/common/proto/cookiekeys.c" "$TOP/common/sys/cookiekeyfile.c" \
+		"$TOP/common/proto/kerecords.c" "$TOP/common/proto/cookiekeys.c" "$TOP/common/sys/cookiekeyfile.c" "$TOP/common/sys/fullio.c" \
 		"$TOP/common/proto/ntscookie.c" -lgnutls -lnettle
 }
 
