@@ -582,3 +582,17 @@ size_t sfmt_prometheus(const struct sfmt_image *img, const char *const *rules,
 			m.s[i].help = m.s[i - 1].help;
 	return mtr_format(program, m.s, m.n, buf, cap);
 }
+
+bool sfmt_up_copy(const struct sfmt_upstream *r, uint32_t s,
+		  struct sfmt_up_copy *out)
+{
+	memcpy(out->report, r->report, sizeof out->report);
+	out->report_seq = r->report_seq;
+	out->taken_ms = __atomic_load_n(&r->taken_ms, __ATOMIC_RELAXED);
+	memcpy(out->source, r->source, sizeof out->source);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) != s)
+		return false;
+	out->source[sizeof out->source - 1] = 0;
+	return true;
+}

@@ -96,6 +96,20 @@ struct sfmt_upstream {
 	uint8_t report[CC_TRACKING_LEN];	/* chronyd's reply as received */
 };
 
+/* A copy of an upstream region's answer, taken at its even sequence
+ * count s: the report bytes, the sequence number they answer, when it
+ * was asked for, and who answered (NUL ended). False when a writer came
+ * meanwhile: try again. The bytes are still to be checked by the
+ * caller (anyone who can write the file put them there). */
+struct sfmt_up_copy {
+	uint8_t report[CC_TRACKING_LEN];
+	uint32_t report_seq;
+	int64_t taken_ms;
+	char source[SFMT_UP_NAME_MAX];
+};
+bool sfmt_up_copy(const struct sfmt_upstream *r, uint32_t s,
+		  struct sfmt_up_copy *out);
+
 /* The NTS cookie key the program last used (sntp-udp and nts-ke-tcp):
  * its id, when it became the current key, and its fingerprint
  * (keyprint.h), never the key. Under a sequence lock as the upstream's

@@ -353,6 +353,9 @@ static struct sfmt_upstream *region_of(struct sfmt_upstream *r)
 	return own;
 }
 
+_Static_assert(TSD_RECORD_LEN <= CC_TRACKING_LEN,
+	       "timesyncd's record fits the region's report");
+
 bool tsq_peek(struct sfmt_upstream *r, int64_t now_ms, struct tsd_view *v,
 	      char source[SFMT_UP_NAME_MAX])
 {
@@ -362,21 +365,17 @@ bool tsq_peek(struct sfmt_upstream *r, int64_t now_ms, struct tsd_view *v,
 		uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
 		if (s & 1)
 			continue;
-		uint8_t rec[TSD_RECORD_LEN];
-		memcpy(rec, r->report, sizeof rec);
-		uint32_t magic = r->report_seq;
-		int64_t taken = __atomic_load_n(&r->taken_ms, __ATOMIC_RELAXED);
-		memcpy(source, r->source, SFMT_UP_NAME_MAX);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) != s)
+		struct sfmt_up_copy cp;
+		if (!sfmt_up_copy(r, s, &cp))
 			continue;
-		source[SFMT_UP_NAME_MAX - 1] = 0;
+		memcpy(source, cp.source, SFMT_UP_NAME_MAX);
+		int64_t taken = cp.taken_ms;
 		/* Checked again: another process, or anyone who can write
 		 * the file, put these bytes there. */
 		return taken > 0 && now_ms >= taken &&
 		       now_ms - taken <= UPQ_BELIEVED_MS &&
-		       magic == TSD_RECORD_MAGIC &&
-		       tsd_decode(rec, sizeof rec, v);
+		       cp.report_seq == TSD_RECORD_MAGIC &&
+		       tsd_decode(cp.report, TSD_RECORD_LEN, v);
 	}
 	return false;
 }

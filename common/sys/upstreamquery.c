@@ -387,26 +387,20 @@ static struct {
 static bool parse_view(const struct upq_config *c,
 		       const struct sfmt_upstream *r, uint32_t s)
 {
-	uint8_t rep[CC_TRACKING_LEN];
-	char source[SFMT_UP_NAME_MAX];
-	memcpy(rep, r->report, sizeof rep);
-	uint32_t seq = r->report_seq;
-	int64_t taken = __atomic_load_n(&r->taken_ms, __ATOMIC_RELAXED);
-	memcpy(source, r->source, SFMT_UP_NAME_MAX);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) != s)
+	struct sfmt_up_copy cp;
+	if (!sfmt_up_copy(r, s, &cp))
 		return false;
-	source[SFMT_UP_NAME_MAX - 1] = 0;
 	parsed.r = r;
 	parsed.c = c;
 	parsed.s = s;
-	parsed.taken = taken;
-	memcpy(parsed.source, source, sizeof source);
+	parsed.taken = cp.taken_ms;
+	memcpy(parsed.source, cp.source, sizeof cp.source);
 	/* The file's bytes are checked: another process, or anyone who can
 	 * write the file, put them there. */
-	parsed.foreign = c && foreign(c, source);
-	parsed.ok = taken > 0 && !parsed.foreign &&
-		    cc_tracking_parse(rep, sizeof rep, seq, &parsed.t) == CC_OK;
+	parsed.foreign = c && foreign(c, cp.source);
+	parsed.ok = cp.taken_ms > 0 && !parsed.foreign &&
+		    cc_tracking_parse(cp.report, CC_TRACKING_LEN, cp.report_seq,
+				      &parsed.t) == CC_OK;
 	return true;
 }
 
