@@ -14,21 +14,8 @@
 #include "sys/cookiekeyfile.h"
 #include "proto/ntscookie.h"
 
-static int fail(const char *what, const char *why)
-{
-	fprintf(stderr, "ntstool: %s: %s\n", what, why);
-	return 1;
-}
-
-static bool unhex(const char *s, uint8_t *out, size_t n)
-{
-	if (strlen(s) != 2 * n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (sscanf(s + 2 * i, "%2hhx", &out[i]) != 1)
-			return false;
-	return true;
-}
+#define TOOL "ntstool"
+#include "tooldefs.h"
 
 int main(int argc, char **argv)
 {
