@@ -109,3 +109,28 @@ state_dir_and_port() {
 	mkdir -m 700 "$dir"
 	port=$(free_port udp)
 }
+
+# A fake server (a python helper that prints "ready" once it serves) in
+# the background: WHAT names it in the failure, SCRIPT ARGS run under
+# $PY; $fake is its PID, $BATS_TEST_TMPDIR/fake.log its output. Waits
+# for "ready" itself, up to 10 s (the machine may be loaded).
+start_fake_py() { # WHAT SCRIPT ARGS...
+	local what=$1 log="$BATS_TEST_TMPDIR/fake.log" i
+	shift
+	$PY "$@" >"$log" 2>&1 &
+	fake=$!
+	for i in $(seq 200); do
+		grep -q ready "$log" && return 0
+		sleep 0.05
+	done
+	fail "the fake $what did not start: $(cat "$log")"
+}
+
+# End the fake of start_fake_py (by its PID) and forget it; harmless
+# when none runs, so teardown can call it too.
+stop_fake() {
+	[ -n "${fake:-}" ] || return 0
+	kill "$fake" 2>/dev/null
+	wait "$fake" 2>/dev/null || true
+	fake=
+}
