@@ -38,6 +38,17 @@ ntske_setup_file() {
 		"$TOP/common/proto/ntscookie.c" -lgnutls -lnettle
 }
 
+# A certificate for the KE host at ADDR instead of 127.0.0.1, signed by
+# the CA of ntske_setup_file: $BATS_FILE_TMPDIR/NAME.crt, with the
+# server's key (the network-namespace suites serve another address).
+ntske_cert_for() { # ADDR NAME
+	local d=$BATS_FILE_TMPDIR
+	sed "s/127.0.0.1/$1/" "$d/srv.tmpl" >"$d/$2.tmpl"
+	certtool --generate-certificate --load-privkey "$d/srv.key" \
+		--load-ca-certificate "$d/ca.crt" --load-ca-privkey "$d/ca.key" \
+		--template "$d/$2.tmpl" --outfile "$d/$2.crt" >/dev/null 2>&1
+}
+
 # keclient against 127.0.0.1:PORT with the test CA; extra args first.
 keclient() {
 	local port=$1; shift
