@@ -49,6 +49,23 @@ ntske_cert_for() { # ADDR NAME
 		--template "$d/$2.tmpl" --outfile "$d/$2.crt" >/dev/null 2>&1
 }
 
+# For sys_boot, after ntske_setup_file: the shell lines that install the
+# build into $ROOT with the test's NTS-KE certificate and key where the
+# units look (/etc/sockclock), the CA and keclient for the client side
+# (/etc/sockclock-test, sockclock-test-keclient), and the system users.
+ntske_sys_install() {
+	local f=$BATS_FILE_TMPDIR
+	cat <<EOF
+make -s -C '$TOP' install DESTDIR="\$ROOT" INSTALL_BIN='$BIN'
+install -d -m 755 "\$ROOT/etc/sockclock" "\$ROOT/etc/sockclock-test"
+install -m 644 '$f/srv.crt' "\$ROOT/etc/sockclock/nts-ke.crt"
+install -m 600 '$f/srv.key' "\$ROOT/etc/sockclock/nts-ke.key"
+install -m 644 '$f/ca.crt' "\$ROOT/etc/sockclock-test/ca.crt"
+install -m 755 '$f/keclient' "\$ROOT/usr/local/bin/sockclock-test-keclient"
+systemd-sysusers --root="\$ROOT"
+EOF
+}
+
 # keclient against 127.0.0.1:PORT with the test CA; extra args first.
 keclient() {
 	local port=$1; shift
