@@ -134,3 +134,20 @@ stop_fake() {
 	wait "$fake" 2>/dev/null || true
 	fake=
 }
+
+# PROGRAM's --stats and --stats=prometheus of state directory DIR, the
+# second parsed and compared with the first (tests/helpers/metrics_check.py;
+# extra args its, its verdict printed); the plain text in $stats.
+stats_agree() { # PROGRAM DIR [metrics_check args...]
+	local prog=$1 dir=$2; shift 2
+	"$BIN/$prog" --state-dir="$dir" --stats >"$BATS_TEST_TMPDIR/plain" ||
+		fail "$prog --stats failed"
+	"$BIN/$prog" --state-dir="$dir" --stats=prometheus >"$BATS_TEST_TMPDIR/prom" ||
+		fail "$prog --stats=prometheus failed"
+	run $PY "$TOP/tests/helpers/metrics_check.py" "$prog" \
+		"$BATS_TEST_TMPDIR/plain" "$BATS_TEST_TMPDIR/prom" "$@"
+	echo "# $prog: $output" >&3
+	assert_success
+	assert_output --regexp '^ok [0-9]+ samples$'
+	stats=$(cat "$BATS_TEST_TMPDIR/plain")
+}
