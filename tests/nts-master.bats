@@ -50,12 +50,7 @@ clear_of_boundary() {
 }
 
 start_sntp() { # extra sntp-udp args; sets $port
-	local env=() v
-	for v in ASAN_OPTIONS UBSAN_OPTIONS; do
-		[ -n "${!v:-}" ] && env+=(-E "$v")
-	done
-	port=$(free_port udp)
-	activate "$port" --datagram "${env[@]}" -- "$BIN/sntp-udp" --verbose \
+	activate_udp "$BIN/sntp-udp" --verbose \
 		--idle-timeout=30 --rate-limit=0 --assume-synchronized "$@"
 }
 

@@ -151,3 +151,14 @@ stats_agree() { # PROGRAM DIR [metrics_check args...]
 	assert_output --regexp '^ok [0-9]+ samples$'
 	stats=$(cat "$BATS_TEST_TMPDIR/plain")
 }
+
+# COMMAND under systemd-socket-activate --datagram on a free UDP $port,
+# with the sanitizer settings passed on (it passes only what it is told).
+activate_udp() { # COMMAND ARGS...
+	local env=() v
+	for v in ASAN_OPTIONS UBSAN_OPTIONS; do
+		[ -n "${!v:-}" ] && env+=(-E "$v")
+	done
+	port=$(free_port udp)
+	activate "$port" --datagram "${env[@]}" -- "$@"
+}
