@@ -37,19 +37,10 @@ tool() {
 	"$BATS_FILE_TMPDIR/ntstool" "$@"
 }
 
-# PROGRAM's two texts in $dir, compared; extra args to metrics_check.py.
+# PROGRAM's two texts in $dir, compared (stats_agree, core-lib).
 same_counts() {
 	local prog=$1; shift
-	"$BIN/$prog" --state-dir="$dir" --stats >"$BATS_TEST_TMPDIR/plain" ||
-		fail "$prog --stats failed"
-	"$BIN/$prog" --state-dir="$dir" --stats=prometheus >"$BATS_TEST_TMPDIR/prom" ||
-		fail "$prog --stats=prometheus failed"
-	run $PY "$TOP/tests/helpers/metrics_check.py" "$prog" \
-		"$BATS_TEST_TMPDIR/plain" "$BATS_TEST_TMPDIR/prom" "$@"
-	echo "# $prog: $output" >&3
-	assert_success
-	assert_output --regexp '^ok [0-9]+ samples$'
-	stats=$(cat "$BATS_TEST_TMPDIR/plain")
+	stats_agree "$prog" "$dir" "$@"
 }
 
 stat_is() {

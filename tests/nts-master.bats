@@ -50,12 +50,7 @@ clear_of_boundary() {
 }
 
 start_sntp() { # extra sntp-udp args; sets $port
-	local env=() v
-	for v in ASAN_OPTIONS UBSAN_OPTIONS; do
-		[ -n "${!v:-}" ] && env+=(-E "$v")
-	done
-	port=$(free_port udp)
-	activate "$port" --datagram "${env[@]}" -- "$BIN/sntp-udp" --verbose \
+	activate_udp "$BIN/sntp-udp" --verbose \
 		--idle-timeout=30 --rate-limit=0 --assume-synchronized "$@"
 }
 
@@ -228,22 +223,6 @@ bad_files() {
 	assert_output --regexp 'reply=0 kind=none'
 	grep -q "NTS master key $M.gone: missing; NTS requests get no answer" "$BATS_TEST_TMPDIR/bg.log" ||
 		fail "$(cat "$BATS_TEST_TMPDIR/bg.log")"
-}
-
-# PROGRAM's --stats and --stats=prometheus of state directory DIR, the
-# second parsed and compared with the first (tests/helpers/metrics_check.py;
-# extra args its); the plain text in $stats.
-stats_agree() {
-	local prog=$1 dir=$2; shift 2
-	"$BIN/$prog" --state-dir="$dir" --stats >"$BATS_TEST_TMPDIR/plain" ||
-		fail "$prog --stats failed"
-	"$BIN/$prog" --state-dir="$dir" --stats=prometheus >"$BATS_TEST_TMPDIR/prom" ||
-		fail "$prog --stats=prometheus failed"
-	run $PY "$TOP/tests/helpers/metrics_check.py" "$prog" \
-		"$BATS_TEST_TMPDIR/plain" "$BATS_TEST_TMPDIR/prom" "$@"
-	assert_success
-	assert_output --regexp '^ok [0-9]+ samples$'
-	stats=$(cat "$BATS_TEST_TMPDIR/plain")
 }
 
 @test "--stats and --stats=prometheus name the master secrets' fingerprints (NEW, then NEW and OLD) from the state file, the secrets moved away; none in the key file's mode; --dump names them" {

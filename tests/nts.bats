@@ -38,12 +38,7 @@ tool() {
 # sntp-udp under systemd-socket-activate --datagram on $port; extra args
 # go to sntp-udp. Sanitizer settings are passed on.
 start_sntp() {
-	local env=() v
-	for v in ASAN_OPTIONS UBSAN_OPTIONS; do
-		[ -n "${!v:-}" ] && env+=(-E "$v")
-	done
-	port=$(free_port udp)
-	activate "$port" --datagram "${env[@]}" -- "$BIN/sntp-udp" --verbose \
+	activate_udp "$BIN/sntp-udp" --verbose \
 		--idle-timeout=30 --rate-limit=0 --nts-keys="$KEYS" "$@"
 }
 
@@ -289,14 +284,9 @@ PY
 # (setpriv's --groups list, or "" for none), reading $1; the state
 # directory is nobody's.
 start_sntp_nobody() { # KEYFILE GROUPS
-	local env=() v g
-	for v in ASAN_OPTIONS UBSAN_OPTIONS; do
-		[ -n "${!v:-}" ] && env+=(-E "$v")
-	done
-	g=--clear-groups
+	local g=--clear-groups
 	[ -z "$2" ] || g=--groups=$2
-	port=$(free_port udp)
-	activate "$port" --datagram "${env[@]}" -- setpriv --reuid=65534 \
+	activate_udp setpriv --reuid=65534 \
 		--regid=65534 "$g" -- "$BIN/sntp-udp" --verbose --idle-timeout=30 \
 		--rate-limit=0 --state-dir="$SHARED/state" --nts-keys="$1"
 }

@@ -26,29 +26,14 @@ setup() {
 }
 
 teardown() {
-	[ -n "${fake:-}" ] && kill "$fake" 2>/dev/null
-	[ -n "${fake:-}" ] && wait "$fake" 2>/dev/null
+	stop_fake
 	stop_servers
 	no_sanitizer_report
 }
 
 # The stand-in in MODE [STRATUM], once it owns the name.
 start_fake() {
-	$PY "$TOP/tests/helpers/timesyncd_fake.py" "$DBUS_SYSTEM_BUS_ADDRESS" "$@" \
-		>"$D/fake.log" 2>&1 &
-	fake=$!
-	local i
-	for i in $(seq 200); do
-		grep -q ready "$D/fake.log" && return 0
-		sleep 0.05
-	done
-	fail "the fake timesyncd did not start: $(cat "$D/fake.log")"
-}
-
-stop_fake() {
-	kill "$fake"
-	wait "$fake" 2>/dev/null || true
-	fake=
+	start_fake_py timesyncd "$TOP/tests/helpers/timesyncd_fake.py" "$DBUS_SYSTEM_BUS_ADDRESS" "$@"
 }
 
 serve() {

@@ -19,29 +19,14 @@ setup() {
 
 teardown() {
 	[ -n "${X:-}" ] && xinetd_stop "$X"
-	[ -n "${fake:-}" ] && kill "$fake" 2>/dev/null
-	[ -n "${fake:-}" ] && wait "$fake" 2>/dev/null
+	stop_fake
 	stop_servers
 	no_sanitizer_report
 }
 
 # Start the fake in MODE [STRATUM]; its log is $BATS_TEST_TMPDIR/fake.log.
 start_fake() {
-	$PY "$TOP/tests/helpers/upstream.py" fake "$fport" "$@" \
-		>"$BATS_TEST_TMPDIR/fake.log" 2>&1 &
-	fake=$!
-	local i
-	for i in $(seq 100); do
-		grep -q ready "$BATS_TEST_TMPDIR/fake.log" && return 0
-		sleep 0.05
-	done
-	fail "the fake chronyd did not start: $(cat "$BATS_TEST_TMPDIR/fake.log")"
-}
-
-stop_fake() {
-	kill "$fake"
-	wait "$fake" 2>/dev/null || true
-	fake=
+	start_fake_py chronyd "$TOP/tests/helpers/upstream.py" fake "$fport" "$@"
 }
 
 fake_requests() {

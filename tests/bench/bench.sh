@@ -29,25 +29,15 @@ acc_n=${BENCH_ACC_N:-300}
 cold_n=${BENCH_COLD_N:-10}
 PY=/usr/bin/python3
 
-tmp=$(mktemp -d /tmp/sockclock-bench.XXXXXX)
-pids=()
+# $tmp, pids, cleanup, die, ratio, verdict; bg is ours (it keeps pid_of)
+BENCH_NAME=bench
+. "$top/tests/bench/benchlib.sh"
 declare -A pid_of
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	if [ -s "$tmp/chronyd.pid" ]; then
-		kill "$(cat "$tmp/chronyd.pid")" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
 TOP=$top
 BATS_FILE_TMPDIR=$tmp
 . "$top/tests/helpers/sys-boot.bash"
 trap 'sys_halt >/dev/null 2>&1; cleanup' EXIT
-trap 'exit 1' INT TERM
 
-die() { echo "bench: $*" >&2; exit 1; }
 for t in xinetd chronyd systemd-socket-activate ss; do
 	command -v $t >/dev/null || die "$t is missing (scripts/deps installs it)"
 done
@@ -286,14 +276,6 @@ cpu() { awk -v hz="$hz" '{ n += $1; t += $6 } END { if (n > 0 && t > 0) printf "
 # best round (by rate, field 2) of a results file
 med() { sort -n -k2 "$1" | tail -n 1; }
 field() { echo "$1" | awk -v f="$2" '{print $f}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else printf "-" }'; }
-# verdict VALUE OP LIMIT
-verdict() {
-	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
-		if (v == "-" || v == "") { print "n/a"; exit }
-		ok = (op == "<=") ? (v + 0 <= l + 0) : (v + 0 >= l + 0)
-		print ok ? "ok" : "MISS" }'
-}
 
 echo
 echo "sockclock make bench: loopback, $(nproc) cores, shared machine: read the ratios (same run)"

@@ -180,13 +180,6 @@ done
 
 # ---- the table ----
 hz=$(getconf CLK_TCK)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else printf "-" }'; }
-verdict() {
-	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
-		if (v == "-" || v == "") { print "n/a"; exit }
-		ok = (op == "<=") ? (v + 0 <= l + 0) : (v + 0 >= l + 0)
-		print ok ? "ok" : "MISS" }'
-}
 echo
 echo "Upstream (issue 21): $mode; chronyd local stratum $STRATUM"
 echo "1. exec-to-exit ($exec_n runs each, interleaved with the static floor of the same loop)"

@@ -109,3 +109,56 @@ state_dir_and_port() {
 	mkdir -m 700 "$dir"
 	port=$(free_port udp)
 }
+
+# A fake server (a python helper that prints "ready" once it serves) in
+# the background: WHAT names it in the failure, SCRIPT ARGS run under
+# $PY; $fake is its PID, $BATS_TEST_TMPDIR/fake.log its output. Waits
+# for "ready" itself, up to 10 s (the machine may be loaded).
+start_fake_py() { # WHAT SCRIPT ARGS...
+	local what=$1 log="$BATS_TEST_TMPDIR/fake.log" i
+	shift
+	$PY "$@" >"$log" 2>&1 &
+	fake=$!
+	for i in $(seq 200); do
+		grep -q ready "$log" && return 0
+		sleep 0.05
+	done
+	fail "the fake $what did not start: $(cat "$log")"
+}
+
+# End the fake of start_fake_py (by its PID) and forget it; harmless
+# when none runs, so teardown can call it too.
+stop_fake() {
+	[ -n "${fake:-}" ] || return 0
+	kill "$fake" 2>/dev/null
+	wait "$fake" 2>/dev/null || true
+	fake=
+}
+
+# PROGRAM's --stats and --stats=prometheus of state directory DIR, the
+# second parsed and compared with the first (tests/helpers/metrics_check.py;
+# extra args its, its verdict printed); the plain text in $stats.
+stats_agree() { # PROGRAM DIR [metrics_check args...]
+	local prog=$1 dir=$2; shift 2
+	"$BIN/$prog" --state-dir="$dir" --stats >"$BATS_TEST_TMPDIR/plain" ||
+		fail "$prog --stats failed"
+	"$BIN/$prog" --state-dir="$dir" --stats=prometheus >"$BATS_TEST_TMPDIR/prom" ||
+		fail "$prog --stats=prometheus failed"
+	run $PY "$TOP/tests/helpers/metrics_check.py" "$prog" \
+		"$BATS_TEST_TMPDIR/plain" "$BATS_TEST_TMPDIR/prom" "$@"
+	echo "# $prog: $output" >&3
+	assert_success
+	assert_output --regexp '^ok [0-9]+ samples$'
+	stats=$(cat "$BATS_TEST_TMPDIR/plain")
+}
+
+# COMMAND under systemd-socket-activate --datagram on a free UDP $port,
+# with the sanitizer settings passed on (it passes only what it is told).
+activate_udp() { # COMMAND ARGS...
+	local env=() v
+	for v in ASAN_OPTIONS UBSAN_OPTIONS; do
+		[ -n "${!v:-}" ] && env+=(-E "$v")
+	done
+	port=$(free_port udp)
+	activate "$port" --datagram "${env[@]}" -- "$@"
+}

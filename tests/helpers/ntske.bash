@@ -38,6 +38,34 @@ ntske_setup_file() {
 		"$TOP/common/proto/ntscookie.c" -lgnutls -lnettle
 }
 
+# A certificate for the KE host at ADDR instead of 127.0.0.1, signed by
+# the CA of ntske_setup_file: $BATS_FILE_TMPDIR/NAME.crt, with the
+# server's key (the network-namespace suites serve another address).
+ntske_cert_for() { # ADDR NAME
+	local d=$BATS_FILE_TMPDIR
+	sed "s/127.0.0.1/$1/" "$d/srv.tmpl" >"$d/$2.tmpl"
+	certtool --generate-certificate --load-privkey "$d/srv.key" \
+		--load-ca-certificate "$d/ca.crt" --load-ca-privkey "$d/ca.key" \
+		--template "$d/$2.tmpl" --outfile "$d/$2.crt" >/dev/null 2>&1
+}
+
+# For sys_boot, after ntske_setup_file: the shell lines that install the
+# build into $ROOT with the test's NTS-KE certificate and key where the
+# units look (/etc/sockclock), the CA and keclient for the client side
+# (/etc/sockclock-test, sockclock-test-keclient), and the system users.
+ntske_sys_install() {
+	local f=$BATS_FILE_TMPDIR
+	cat <<EOF
+make -s -C '$TOP' install DESTDIR="\$ROOT" INSTALL_BIN='$BIN'
+install -d -m 755 "\$ROOT/etc/sockclock" "\$ROOT/etc/sockclock-test"
+install -m 644 '$f/srv.crt' "\$ROOT/etc/sockclock/nts-ke.crt"
+install -m 600 '$f/srv.key' "\$ROOT/etc/sockclock/nts-ke.key"
+install -m 644 '$f/ca.crt' "\$ROOT/etc/sockclock-test/ca.crt"
+install -m 755 '$f/keclient' "\$ROOT/usr/local/bin/sockclock-test-keclient"
+systemd-sysusers --root="\$ROOT"
+EOF
+}
+
 # keclient against 127.0.0.1:PORT with the test CA; extra args first.
 keclient() {
 	local port=$1; shift

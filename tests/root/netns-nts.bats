@@ -16,11 +16,7 @@ setup_file() {
 	[ "$(id -u)" = 0 ] || return 0
 	ntske_setup_file
 	# A certificate for the KE host's address, 198.51.100.2.
-	local d=$BATS_FILE_TMPDIR
-	sed 's/127.0.0.1/198.51.100.2/' "$d/srv.tmpl" >"$d/ke.tmpl"
-	certtool --generate-certificate --load-privkey "$d/srv.key" \
-		--load-ca-certificate "$d/ca.crt" --load-ca-privkey "$d/ca.key" \
-		--template "$d/ke.tmpl" --outfile "$d/ke.crt" >/dev/null 2>&1
+	ntske_cert_for 198.51.100.2 ke
 }
 
 setup() {

@@ -19,15 +19,8 @@ PROM=/var/lib/prometheus/node-exporter/sockclock.prom
 setup_file() {
 	[ "$(id -u)" = 0 ] || return 0
 	ntske_setup_file
-	local f=$BATS_FILE_TMPDIR
-	sys_boot "make -s -C '$TOP' install DESTDIR=\"\$ROOT\" INSTALL_BIN='$BIN'
-		install -d -m 755 \"\$ROOT/etc/sockclock\" \"\$ROOT/etc/sockclock-test\"
+	sys_boot "$(ntske_sys_install)
 		install -d -m 755 \"\$ROOT/var/lib/prometheus/node-exporter\"
-		install -m 644 '$f/srv.crt' \"\$ROOT/etc/sockclock/nts-ke.crt\"
-		install -m 600 '$f/srv.key' \"\$ROOT/etc/sockclock/nts-ke.key\"
-		install -m 644 '$f/ca.crt' \"\$ROOT/etc/sockclock-test/ca.crt\"
-		install -m 755 '$f/keclient' \"\$ROOT/usr/local/bin/sockclock-test-keclient\"
-		systemd-sysusers --root=\"\$ROOT\"
 		echo 'OPTIONS=--assume-synchronized' >\"\$ROOT/etc/default/sockclock-sntp-udp\"
 		$(asan_dropin)"
 	sys systemctl start sntp-udp.socket daytime-udp.socket nts-ke-tcp.socket

@@ -20,14 +20,7 @@ load ../helpers/ntske
 setup_file() {
 	[ "$(id -u)" = 0 ] || return 0
 	ntske_setup_file
-	local f=$BATS_FILE_TMPDIR
-	sys_boot "make -s -C '$TOP' install DESTDIR=\"\$ROOT\" INSTALL_BIN='$BIN'
-		install -d -m 755 \"\$ROOT/etc/sockclock\" \"\$ROOT/etc/sockclock-test\"
-		install -m 644 '$f/srv.crt' \"\$ROOT/etc/sockclock/nts-ke.crt\"
-		install -m 600 '$f/srv.key' \"\$ROOT/etc/sockclock/nts-ke.key\"
-		install -m 644 '$f/ca.crt' \"\$ROOT/etc/sockclock-test/ca.crt\"
-		install -m 755 '$f/keclient' \"\$ROOT/usr/local/bin/sockclock-test-keclient\"
-		systemd-sysusers --root=\"\$ROOT\"
+	sys_boot "$(ntske_sys_install)
 		echo 'OPTIONS=--assume-synchronized --verbose' >\"\$ROOT/etc/default/sockclock-sntp-udp\"
 		echo 'OPTIONS=--verbose' >\"\$ROOT/etc/default/sockclock-nts-ke-tcp\"
 		printf '%s\n' 'server 127.0.0.1 nts iburst minpoll -4 maxpoll -4 maxsamples 4' \

@@ -198,6 +198,25 @@ wait_inactive() {
 	sys_wait_inactive "$1" || fail "$1 still running"
 }
 
+# chronyd -x (local stratum 3, pidfile /tmp/chrony-up/pid) inside, its
+# monitoring port 323 bound to BIND (default ADDR) with EXTRA config
+# lines; returns once chronyc at ADDR reads stratum 3, its tracking
+# output left in $out (the caller's local).
+up_chronyd() { # ADDR [BIND [EXTRA...]]
+	local addr=$1 bind=${2:-$1} i
+	shift $(($# < 2 ? $# : 2))
+	sys sh -c 'd=/tmp/chrony-up; mkdir -p $d; b=$1; shift
+		printf "local stratum 3\nport 0\nbindcmdaddress %s\nbindcmdaddress /\ncmdport 323\npidfile %s/pid\n" "$b" "$d" >$d/conf
+		[ $# = 0 ] || printf "%s\n" "$@" >>$d/conf
+		chronyd -x -u root -f $d/conf -L 0 -l $d/log' sh "$bind" "$@"
+	for i in $(seq 60); do
+		out=$(sys chronyc -h "$addr" -p 323 -n tracking 2>&1) || true
+		grep -Eq '^Stratum +: 3$' <<<"$out" && return 0
+		sleep 0.5
+	done
+	fail "chronyd does not answer on $addr: $out"
+}
+
 @test "sntp-udp reads the kernel state inside its sandbox (the host's LI and stratum)" {
 	host_clock
 	run sys $PY "$TOP/tests/helpers/ntp.py" 123
@@ -447,16 +466,8 @@ sys_release() {
 	sys systemctl daemon-reload
 	wait_inactive sntp-udp.service
 	wait_inactive daytime-udp.service
-	sys sh -c 'd=/tmp/chrony-up; mkdir -p $d
-		printf "local stratum 3\nport 0\nbindcmdaddress 127.0.0.1\nbindcmdaddress /\ncmdport 323\npidfile $d/pid\n" >$d/conf
-		chronyd -x -u root -f $d/conf -L 0 -l $d/log'
 	local i out r
-	for i in $(seq 60); do
-		out=$(sys chronyc -h 127.0.0.1 -p 323 -n tracking 2>&1) || true
-		grep -Eq '^Stratum +: 3$' <<<"$out" && break
-		sleep 0.5
-	done
-	grep -Eq '^Stratum +: 3$' <<<"$out" || fail "chronyd does not answer: $out"
+	up_chronyd 127.0.0.1
 	grep -Eq '^Reference ID +: 7F7F0101 ' <<<"$out" || fail "chronyd's reference ID: $out"
 	# The request that sends the question is answered from the view
 	# held (the kernel's here, the first time); the answer serves the
@@ -507,15 +518,7 @@ sys_release() {
 		sys test -e /tmp/chrony-up/pid || break
 		sleep 0.1
 	done
-	sys sh -c 'd=/tmp/chrony-up; mkdir -p $d
-		printf "local stratum 3\nport 0\nbindcmdaddress 0.0.0.0\nbindcmdaddress /\ncmdallow all\ncmdport 323\npidfile $d/pid\n" >$d/conf
-		chronyd -x -u root -f $d/conf -L 0 -l $d/log'
-	for i in $(seq 60); do
-		out=$(sys chronyc -h 192.168.77.1 -p 323 -n tracking 2>&1) || true
-		grep -Eq '^Stratum +: 3$' <<<"$out" && break
-		sleep 0.5
-	done
-	grep -Eq '^Stratum +: 3$' <<<"$out" || fail "chronyd does not answer on 192.168.77.1: $out"
+	up_chronyd 192.168.77.1 0.0.0.0 'cmdallow all'
 	# Then several activations over more than an interval (8 s between
 	# tries of one file): none may get chronyd's header.
 	# The state file may still hold the view of the chronyd of the test
