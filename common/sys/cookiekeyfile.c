@@ -62,17 +62,10 @@ static int load(const char *path, struct nts_keys *ks, const char **why,
 
 	memset(ks, 0, sizeof *ks);
 	*missing = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = fio_open_key(path, &st, why);
 	if (fd < 0) {
 		*missing = errno == ENOENT;
-		*why = *missing ? "missing" :
-		       errno == ELOOP ? "a symbolic link (refused)" :
-					strerror(errno);
 		return -1;
-	}
-	if (fstat(fd, &st) != 0) {
-		*why = strerror(errno);
-		goto out;
 	}
 	*why = ckfile_stat_why(&st);
 	if (*why)

@@ -2,9 +2,30 @@
 #include "fullio.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <sys/random.h>
 #include <unistd.h>
+
+int fio_open_key(const char *path, struct stat *st, const char **why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+				    O_NOCTTY);
+	if (fd < 0) {
+		*why = errno == ENOENT ? "missing" :
+		       errno == ELOOP  ? "a symbolic link (refused)" :
+					 strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, st) != 0) {
+		*why = strerror(errno);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
 
 bool fio_read_upto(int fd, void *buf, size_t cap, size_t *len)
 {

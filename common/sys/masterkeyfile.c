@@ -32,18 +32,9 @@ int mkfile_load(const char *path, struct mkey *m, const char **why)
 	int rc = -1;
 
 	memset(m, 0, sizeof *m);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
-				    O_NOCTTY);
-	if (fd < 0) {
-		*why = errno == ENOENT ? "missing" :
-		       errno == ELOOP	? "a symbolic link (refused)" :
-					  strerror(errno);
+	int fd = fio_open_key(path, &st, why);
+	if (fd < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) != 0) {
-		*why = strerror(errno);
-		goto out;
-	}
 	*why = mkfile_access_why(st.st_mode, st.st_uid == geteuid(),
 				 geteuid() == 0);
 	if (*why)
