@@ -583,13 +583,9 @@ int serve_main(int argc, char **argv, const struct opt_program *p,
 	r = opt_parse(argc, argv, p, &o);
 	if (r >= 0)
 		return r;
-	if (o.stats) {
-		r = state_print(o.state_dir, p->name, h->drop_rules,
-				o.stats_prometheus);
-		/* The handler's own lines, if it has any, are
-		 * name: value lines: plain --stats only. */
-		return !o.stats_prometheus && h->stats && h->stats() != 0 ? 1 : r;
-	}
+	if (o.stats)
+		return state_print(o.state_dir, p->name, h->drop_rules,
+				   o.stats_prometheus);
 	if (a.origin == ACT_BY_HAND)
 		return by_hand();
 	return serve(h, &a, &o, &start);

@@ -72,9 +72,6 @@ struct serve_handler {
 	/* Stream, optional, instead of line: serve the connections with a
 	 * loop of the program's own (a TLS exchange); the exit code. */
 	int (*streams)(const struct act_sockets *a, const struct opt_common *o);
-	/* Optional: --stats lines of the program's own, after the state
-	 * file's counters; the exit code. */
-	int (*stats)(void);
 };
 
 /* Datagram handler, inside datagram: ask for the kernel's transmit
